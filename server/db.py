@@ -1,0 +1,91 @@
+"""The database: one async engine per process, sessions for reads and for the write path.
+
+SQLite gets the pragmas it needs to behave (foreign keys, WAL, a busy timeout) on every connection,
+and write transactions start with ``BEGIN IMMEDIATE`` so that two writers never both read a version
+and then both try to upgrade their lock (see docs/decisions.md). Reads start a deferred transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+WRITE_OPTION = "asnflow_write"
+
+
+def async_url(url: str) -> str:
+    """Map the user-facing URL (``sqlite:///x.db``, ``postgresql://...``) to its async driver."""
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
+    if url.startswith("sqlite+aiosqlite:"):
+        return url
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(
+        f"ASNFLOW_DATABASE_URL {url!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST/DB"
+    )
+
+
+def sync_url(url: str) -> str:
+    """The same database for synchronous tools (alembic runs through the async driver; this is for psql-style checks)."""
+    return async_url(url)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The engine and the two session factories of one process."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        aurl = async_url(url)
+        self.is_sqlite = aurl.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(aurl, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._reads = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._writes = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read-only session; closed (and its transaction rolled back) on exit."""
+        async with self._reads() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed on a clean exit, rolled back on any exception."""
+        async with self._writes() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

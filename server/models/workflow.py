@@ -1,0 +1,72 @@
+"""Workflow requests, their open and closed tasks, and idempotency records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base
+
+
+class WorkflowRequest(Base):
+    __tablename__ = "workflow_requests"
+    __table_args__ = (
+        Index("ix_requests_subject", "subject_employee_id"),
+        Index("ix_requests_kind_state", "kind", "state"),
+        Index("ix_requests_due", "terminal", "effective_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    terminal: Mapped[bool] = mapped_column(Boolean, default=False)
+    definition_version: Mapped[str] = mapped_column(String(40))
+    subject_employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    origin_position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    effective_date: Mapped[dt.date | None] = mapped_column(Date)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rule_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    effects_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Task(Base):
+    """An open (or closed) step: who may act, by role in a unit or as a named user for relation steps."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_role", "closed_at", "role", "unit_id"),
+        Index("ix_tasks_open_assignee", "closed_at", "assignee_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("workflow_requests.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    assignee_user_id: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdempotencyRecord(Base):
+    """The first result of a mutation for (user, key); a replay returns it, a different input is refused."""
+
+    __tablename__ = "idempotency_records"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

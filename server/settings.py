@@ -1,0 +1,89 @@
+"""Configuration from ``ASNFLOW_*`` environment variables.
+
+The defaults make the embedded demo work untouched: a SQLite file in the working directory, a
+development secret and GraphiQL on. Production mode (``ASNFLOW_ENV=prod``) refuses the default secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_SECRET = "asnflow-dev-secret-change-me-in-production"
+DEFAULT_DATABASE_URL = "sqlite:///asnflow.db"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting makes the service unsafe or impossible to start; the message says which and why."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret: str = DEFAULT_SECRET
+    env: str = "dev"
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_body_bytes: int = 1_000_000
+    cache_size: int = 512
+    token_ttl_seconds: int = 8 * 3600
+    checkpoint_file: Path = field(default_factory=lambda: Path("asnflow-checkpoints.jsonl"))
+    checkpoint_key_file: Path = field(default_factory=lambda: Path("asnflow-checkpoint.key"))
+    policy_reload_seconds: float = 30.0
+
+    @property
+    def production(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production(self) -> None:
+        """Refuse to run production mode with the development secret."""
+        if self.production and self.secret == DEFAULT_SECRET:
+            raise ConfigurationError(
+                "ASNFLOW_ENV=prod needs ASNFLOW_SECRET set to a secret of your own; "
+                "the default secret is public and would let anyone mint tokens"
+            )
+        if self.production and len(self.secret) < 32:
+            raise ConfigurationError("ASNFLOW_SECRET must be at least 32 characters in production")
+
+
+def load_settings() -> Settings:
+    env = os.environ.get("ASNFLOW_ENV", "dev").strip().lower()
+    if env not in {"dev", "prod", "test"}:
+        raise ConfigurationError(f"ASNFLOW_ENV={env!r} must be one of dev, prod, test")
+    return Settings(
+        database_url=os.environ.get("ASNFLOW_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        secret=os.environ.get("ASNFLOW_SECRET") or DEFAULT_SECRET,
+        env=env,
+        max_page_size=_int("ASNFLOW_MAX_PAGE_SIZE", 100),
+        max_query_depth=_int("ASNFLOW_MAX_QUERY_DEPTH", 12),
+        max_aliases=_int("ASNFLOW_MAX_ALIASES", 30),
+        max_tokens=_int("ASNFLOW_MAX_TOKENS", 3000),
+        max_body_bytes=_int("ASNFLOW_MAX_BODY_BYTES", 1_000_000),
+        cache_size=_int("ASNFLOW_CACHE_SIZE", 512),
+        checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
+        checkpoint_key_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_KEY") or "asnflow-checkpoint.key"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
