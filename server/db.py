@@ -32,11 +32,6 @@ def async_url(url: str) -> str:
     )
 
 
-def sync_url(url: str) -> str:
-    """The same database for synchronous tools (alembic runs through the async driver; this is for psql-style checks)."""
-    return async_url(url)
-
-
 def _configure_sqlite(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 

@@ -284,6 +284,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     create_guards()
+    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + '0' * 64 + "')")
 
 
 def downgrade() -> None:

@@ -1,0 +1,85 @@
+"""Who is asking: the user, their employee record and the role grants in force today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import Employee, RoleGrant, Unit, User
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held in a unit's subtree (``unit_path`` None: province-wide)."""
+
+    role: str
+    unit_id: int | None = None
+    unit_code: str | None = None
+    unit_path: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: str | None
+    name: str | None = None
+    employee_id: int | None = None
+    nip: str | None = None
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+
+PUBLIC = Viewer(user_id=None)
+
+
+async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Viewer:
+    """The viewer for ``user_id``; a civil servant's NIP without a user row is still the employee."""
+    user = (await session.execute(select(User).where(User.id == user_id))).scalar_one_or_none()
+    employee_id = user.employee_id if user else None
+    name = user.name if user else None
+    nip: str | None = None
+    if employee_id is None:
+        row = (
+            await session.execute(
+                select(Employee.id, Employee.name, Employee.nip).where(Employee.nip == user_id)
+            )
+        ).first()
+        if row is not None:
+            employee_id, name, nip = row.id, name or row.name, row.nip
+    else:
+        nip = (await session.execute(select(Employee.nip).where(Employee.id == employee_id))).scalar_one()
+    rows = (
+        await session.execute(
+            select(
+                RoleGrant.role,
+                RoleGrant.unit_id,
+                Unit.code,
+                Unit.path,
+                RoleGrant.valid_from,
+                RoleGrant.valid_to,
+            )
+            .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+            .where(
+                RoleGrant.user_id == user_id,
+                RoleGrant.revoked_at.is_(None),
+                or_(RoleGrant.valid_from.is_(None), RoleGrant.valid_from <= today),
+                or_(RoleGrant.valid_to.is_(None), RoleGrant.valid_to >= today),
+            )
+            .order_by(RoleGrant.role, Unit.code)
+        )
+    ).all()
+    grants = [Grant(r.role, r.unit_id, r.code, r.path, r.valid_from, r.valid_to) for r in rows]
+    if employee_id is not None and not any(g.role == "employee" for g in grants):
+        grants.insert(0, Grant("employee"))
+    return Viewer(user_id=user_id, name=name, employee_id=employee_id, nip=nip, grants=tuple(grants))

@@ -1,0 +1,1 @@
+"""The vocabulary of DOMAIN.md: ranks, education levels, position types, predicates and the NIP."""
