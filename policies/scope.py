@@ -36,9 +36,7 @@ class Scope:
             return true()
         if not self.unit_paths:
             return false()
-        subtree = select(Unit.id).where(
-            or_(*(Unit.path.startswith(p, autoescape=True) for p in self.unit_paths))
-        )
+        subtree = select(Unit.id).where(or_(*(Unit.path.startswith(p, autoescape=True) for p in self.unit_paths)))
         return unit_id.in_(subtree)
 
 

@@ -51,9 +51,7 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
     nip: str | None = None
     if employee_id is None:
         row = (
-            await session.execute(
-                select(Employee.id, Employee.name, Employee.nip).where(Employee.nip == user_id)
-            )
+            await session.execute(select(Employee.id, Employee.name, Employee.nip).where(Employee.nip == user_id))
         ).first()
         if row is not None:
             employee_id, name, nip = row.id, name or row.name, row.nip

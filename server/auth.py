@@ -23,9 +23,7 @@ def issue_token(settings: Settings, user_id: str, ttl_seconds: int | None = None
 
 def user_id_from_token(settings: Settings, token: str) -> str:
     try:
-        claims = jwt.decode(
-            token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
-        )
+        claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
     except jwt.ExpiredSignatureError:
         raise TokenError("the bearer token has expired; ask for a new one") from None
     except jwt.InvalidTokenError as exc:

@@ -27,9 +27,7 @@ def async_url(url: str) -> str:
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
-    raise ValueError(
-        f"ASNFLOW_DATABASE_URL {url!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST/DB"
-    )
+    raise ValueError(f"ASNFLOW_DATABASE_URL {url!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST/DB")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -45,9 +45,7 @@ def parse(raw: str, *, min_age: int = MIN_AGE_AT_APPOINTMENT) -> Nip:
     try:
         birth = dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
     except ValueError:
-        raise NipError(
-            f"NIP {format_nip(nip)} starts with {nip[0:8]}, which is not a real birth date"
-        ) from None
+        raise NipError(f"NIP {format_nip(nip)} starts with {nip[0:8]}, which is not a real birth date") from None
     year, month = int(nip[8:12]), int(nip[12:14])
     if not 1 <= month <= 12:
         raise NipError(f"NIP {format_nip(nip)} gives appointment month {nip[12:14]}, which is not a month")
@@ -58,9 +56,7 @@ def parse(raw: str, *, min_age: int = MIN_AGE_AT_APPOINTMENT) -> Nip:
         )
     gender_digit = nip[14]
     if gender_digit not in "12":
-        raise NipError(
-            f"NIP {format_nip(nip)} has gender digit {gender_digit}; it must be 1 (male) or 2 (female)"
-        )
+        raise NipError(f"NIP {format_nip(nip)} has gender digit {gender_digit}; it must be 1 (male) or 2 (female)")
     sequence = int(nip[15:18])
     if sequence == 0:
         raise NipError(f"NIP {format_nip(nip)} has sequence 000; sequences start at 001")

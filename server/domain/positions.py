@@ -11,9 +11,7 @@ POSITION_TYPES: tuple[str, ...] = (
     "PELAKSANA",
     "FUNGSIONAL",
 )
-MANAGERIAL_TYPES: frozenset[str] = frozenset(
-    {"JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS"}
-)
+MANAGERIAL_TYPES: frozenset[str] = frozenset({"JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS"})
 
 
 def is_managerial(position_type: str) -> bool:

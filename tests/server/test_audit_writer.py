@@ -1,6 +1,7 @@
 """The writer appends a linear, gap-free chain in the caller's transaction."""
 
 import asyncio
+import itertools
 
 from sqlalchemy import select
 
@@ -11,9 +12,7 @@ from server.models import AuditEvent
 
 
 def entry(n: int) -> AuditEntry:
-    return AuditEntry(
-        actor="tester", action="test.event", entity_type="thing", entity_id=str(n), after={"n": n}
-    )
+    return AuditEntry(actor="tester", action="test.event", entity_type="thing", entity_id=str(n), after={"n": n})
 
 
 async def test_events_chain_from_genesis_and_each_hash_covers_the_previous(db: Database) -> None:
@@ -25,7 +24,7 @@ async def test_events_chain_from_genesis_and_each_hash_covers_the_previous(db: D
     assert events[0].prev_hash == GENESIS_HASH
     assert events[1].prev_hash == events[0].hash
     for e in events:
-        assert e.hash == event_hash({c: getattr(e, c) for c in AuditEvent.__table__.columns.keys()})
+        assert e.hash == event_hash({c: getattr(e, c) for c in AuditEvent.__table__.columns})
 
 
 async def test_a_rolled_back_transaction_leaves_no_event(db: Database) -> None:
@@ -48,4 +47,4 @@ async def test_concurrent_writers_produce_one_chain_without_gaps(db: Database) -
     async with db.read() as s:
         events = (await s.execute(select(AuditEvent).order_by(AuditEvent.seq))).scalars().all()
     assert [e.seq for e in events] == list(range(1, 21))
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
