@@ -1,0 +1,1 @@
+"""Workflow definitions, the engine that loads them into shared state machines, guards, effects and commands."""

@@ -1,0 +1,35 @@
+"""Expected failures of a command, answered as data (API.md ``UserError``), never as exceptions to clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION = "VALIDATION"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    GUARD_FAILED = "GUARD_FAILED"
+    CONFLICT = "CONFLICT"
+    IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_MISMATCH"
+
+
+@dataclass(frozen=True)
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+class CommandRefused(Exception):
+    """Raised inside a command's transaction to roll it back and answer ``errors`` instead."""
+
+    def __init__(self, *errors: UserError) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors: tuple[UserError, ...] = errors
+
+
+def validation(field: str, message: str) -> UserError:
+    return UserError(ErrorCode.VALIDATION, message, field)
