@@ -1,0 +1,88 @@
+"""The ASGI application: ``/graphql`` (GraphiQL in development only), ``/healthz``, ``/readyz``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from policies.viewer import PUBLIC, load_viewer
+from schema.context import Context
+from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware
+from schema.schema import build_schema
+from server.db import Database
+from server.settings import Settings
+
+log = logging.getLogger("asnflow.app")
+
+
+class AsnflowGraphQL(GraphQL[Context, None]):
+    """Builds the per-request context: the viewer from the user id the token middleware left."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide=None if settings.production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.db = db
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        state: dict[str, Any] = request.scope.get("state", {})
+        user_id = state.get("user_id")
+        today = dt.date.today()
+        viewer = PUBLIC
+        if user_id is not None:
+            async with self.db.read() as session:
+                viewer = await load_viewer(session, user_id, today)
+        return Context(
+            db=self.db, settings=self.settings, viewer=viewer, request_id=state.get("request_id", "-"), today=today
+        )
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Any:
+    settings.check_production()
+    database = db or Database(settings.database_url)
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            async with database.read() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("database not ready: %s", exc)
+            return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            await database.dispose()
+
+    graphql = AsnflowGraphQL(database, settings)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    wrapped: Any = TokenMiddleware(app, settings, database)
+    wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
+    return RequestIdMiddleware(wrapped)

@@ -1,0 +1,92 @@
+"""``asnflow serve`` and ``asnflow demo``: run the GraphQL service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+import uvicorn
+
+from server import migrate as migrations
+from server.db import Database
+from server.logs import configure as configure_logs
+from server.settings import Settings, get_settings
+
+
+def app_from_env() -> Any:
+    """The uvicorn factory (``schema.commands:app_from_env``): one app per worker process."""
+    from schema.app import create_app
+
+    configure_logs()
+    return create_app(get_settings())
+
+
+def _check_workers(settings: Settings, workers: int) -> None:
+    if workers > 1 and settings.is_sqlite:
+        raise SystemExit(
+            f"asnflow serve: --workers {workers} is refused on SQLite: an embedded SQLite file allows one "
+            "writer process at a time, so extra workers would only wait on each other's locks. "
+            "Use one worker, or set ASNFLOW_DATABASE_URL to a PostgreSQL database to run several."
+        )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.check_production()
+    _check_workers(settings, args.workers)
+    uvicorn.run(
+        "schema.commands:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+async def _prepare_demo(settings: Settings) -> list[dict[str, Any]]:
+    from server.seed import is_empty, personas, seed
+
+    await asyncio.to_thread(migrations.upgrade, settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        if await is_empty(db):
+            print("seeding the 'small' demo data set (about 2,000 employees) ...")
+            await seed(db, size="small", seed=1, progress=sys.stderr.isatty())
+        return await personas(db)
+    finally:
+        await db.dispose()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    people = asyncio.run(_prepare_demo(settings))
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"\nasnflow demo on {settings.database_url}\n  GraphQL (and GraphiQL in a browser): {url}\n")
+    print("Demo personas (user id: roles):")
+    for p in people:
+        roles = ", ".join(f"{r['role']}@{r['unitCode']}" if r["unitCode"] else r["role"] for r in p["roles"])
+        print(f"  {p['userId']:<20} {p['name']:<36} {roles}")
+    print("\nA token for one of them:  asnflow token USER_ID")
+    print(
+        f"Then:  curl -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' "
+        f'-d \'{{"query":"{{ viewer {{ userId roles {{ role unitCode }} }} }}"}}\' {url}\n'
+    )
+    uvicorn.run("schema.commands:app_from_env", factory=True, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve the GraphQL API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only when more than 1)")
+    p.set_defaults(func=_serve)
+    p = sub.add_parser("demo", help="migrate, seed the small data set if empty, and serve")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_demo)

@@ -1,0 +1,54 @@
+"""Relay connections backed by keyset pagination (server/paging.py), with a capped page size."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import strawberry
+
+from schema.errors import PublicError
+from server.paging import Page
+from server.settings import Settings
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+def page_size(first: int | None, settings: Settings) -> int:
+    """``first`` checked against the cap; a clear error rather than a silently shorter page."""
+    if first is None:
+        return settings.default_page_size
+    if first < 0 or first > settings.max_page_size:
+        raise PublicError(f"first: {first} is out of range; ask for 0 to {settings.max_page_size} items per page")
+    return first
+
+
+def connection(nodes: list[T], page: Page[object], *, total: int, after: str | None) -> Connection[T]:
+    edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+    info = PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=after is not None,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )
+    return Connection(edges=edges, page_info=info, total_count=total)

@@ -1,0 +1,38 @@
+"""What every resolver gets: the database, the settings, the viewer and their scopes, today's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from strawberry.types import Info as StrawberryInfo
+
+from policies.scope import Scope, registry_scope
+from policies.viewer import Viewer
+from server.db import Database
+from server.registry.queries import UnitCondition
+from server.settings import Settings
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    viewer: Viewer
+    request_id: str
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @cached_property
+    def people_scope(self) -> Scope:
+        """Computed once per request: the units whose people the viewer may see."""
+        return registry_scope(self.viewer)
+
+    @property
+    def people_visible(self) -> UnitCondition | None:
+        """The SQL condition on a unit id column limiting people to the scope (None: everything)."""
+        scope = self.people_scope
+        return None if scope.everything else scope.units_clause
+
+
+Info = StrawberryInfo[Context, None]

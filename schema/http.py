@@ -1,0 +1,163 @@
+"""Plain ASGI middleware (not BaseHTTPMiddleware, which breaks contextvars): request ids, body limits, tokens.
+
+Order, outermost first: ``RequestIdMiddleware`` (sets the correlation id every log line and audit
+event carries), ``BodyLimitMiddleware`` (413 before reading a huge body), ``TokenMiddleware`` (a bad or
+expired bearer token is answered 401 here and audited; a good one leaves its user id in the scope).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from server import request_context
+from server.audit.writer import AuditEntry, append
+from server.auth import TokenError, user_id_from_token
+from server.db import Database
+from server.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("asnflow.http")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    payload = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+            + (headers or []),
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        rid = given if given and _SAFE_ID.match(given) else uuid.uuid4().hex
+        token = request_context.correlation_id.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_context.correlation_id.reset(token)
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        too_big = {"errors": [{"message": f"request body exceeds the limit of {self.max_bytes} bytes"}]}
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await send_json(send, 413, too_big)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await send_json(send, 413, too_big)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class TokenMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings, db: Database) -> None:
+        self.app = app
+        self.settings = settings
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["user_id"] = None
+        header = _header(scope, b"authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise TokenError("the Authorization header must be 'Bearer <token>'")
+                state["user_id"] = user_id_from_token(self.settings, token.strip())
+            except TokenError as exc:
+                await self._audit_rejection(str(exc))
+                if scope["type"] == "http":
+                    await send_json(
+                        send,
+                        401,
+                        {"errors": [{"message": str(exc)}]},
+                        [(b"www-authenticate", b'Bearer error="invalid_token"')],
+                    )
+                else:
+                    await send({"type": "websocket.close", "code": 4401, "reason": str(exc)})
+                return
+        await self.app(scope, receive, send)
+
+    async def _audit_rejection(self, reason: str) -> None:
+        try:
+            async with self.db.write() as session:
+                await append(
+                    session,
+                    [
+                        AuditEntry(
+                            actor="anonymous",
+                            action="auth.token_rejected",
+                            entity_type="token",
+                            entity_id="-",
+                            comment=reason,
+                        )
+                    ],
+                )
+        except Exception:
+            log.exception("could not audit a rejected token")

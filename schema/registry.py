@@ -1,0 +1,184 @@
+"""Root fields of the registry: viewer, units, positions, employees (API.md). Resolvers only translate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.nodes import Selection
+
+from schema.connection import Connection, connection, page_size
+from schema.context import Info
+from schema.errors import PublicError
+from schema.prefetch import Prefetch, child, selected
+from schema.types.registry import Employee, Position, Unit
+from server import models
+from server.domain.nip import normalize
+from server.domain.positions import POSITION_TYPES
+from server.domain.ranks import is_rank
+from server.paging import CursorError, Page, count, keyset_page
+from server.registry import queries as q
+
+
+@strawberry.input
+class PositionFilter:
+    unit_code: str | None = None
+    include_subunits: bool | None = None
+    type: str | None = None
+    vacant_only: bool | None = None
+    search: str | None = None
+
+
+@strawberry.input
+class EmployeeFilter:
+    unit_code: str | None = None
+    include_subunits: bool | None = None
+    rank: str | None = None
+    search: str | None = None
+
+
+@strawberry.type
+class RoleGrant:
+    role: str
+    unit_code: str | None
+
+
+@strawberry.type
+class Viewer:
+    user_id: str | None
+    name: str | None
+    roles: list[RoleGrant]
+    employee_obj: strawberry.Private[Employee | None] = None
+
+    @strawberry.field
+    def employee(self) -> Employee | None:
+        return self.employee_obj
+
+
+def _root_selection(info: Info) -> list[Selection]:
+    return [s for f in info.selected_fields for s in f.selections]
+
+
+async def _unit_or_error(session: AsyncSession, code: str | None, field: str) -> models.Unit | None:
+    if code is None:
+        return None
+    unit = await q.unit_by_code(session, code)
+    if unit is None:
+        raise PublicError(f"{field}: no unit has code {code!r}")
+    return unit
+
+
+async def _page(
+    session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, info: Info
+) -> tuple[Page[Any], int]:
+    size = page_size(first, info.context.settings)
+    try:
+        page: Page[Any] = await keyset_page(session, query, key, first=size, after=after)
+    except CursorError as exc:
+        raise PublicError(str(exc)) from None
+    wants_total = "totalCount" in selected(_root_selection(info))
+    total = await count(session, query) if wants_total else -1
+    return page, total
+
+
+@strawberry.type
+class RegistryQuery:
+    @strawberry.field
+    async def viewer(self, info: Info) -> Viewer:
+        ctx = info.context
+        v = ctx.viewer
+        roles = [RoleGrant(role=g.role, unit_code=g.unit_code) for g in v.grants]
+        employee: Employee | None = None
+        if v.employee_id is not None:
+            async with ctx.db.read() as s:
+                rows = await q.employees_by_id(s, [v.employee_id])
+                employee = Employee.of(rows[v.employee_id])
+                await Prefetch(s, ctx).employees([employee], child(_root_selection(info), "employee"))
+        return Viewer(user_id=v.user_id, name=v.name, roles=roles, employee_obj=employee)
+
+    @strawberry.field
+    async def unit(self, info: Info, code: str) -> Unit | None:
+        async with info.context.db.read() as s:
+            row = await q.unit_by_code(s, code)
+            if row is None:
+                return None
+            unit = Unit.of(row)
+            await Prefetch(s, info.context).units([unit], _root_selection(info))
+            return unit
+
+    @strawberry.field
+    async def units(
+        self, info: Info, parent_code: str | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Unit]:
+        async with info.context.db.read() as s:
+            parent = await _unit_or_error(s, parent_code, "parentCode")
+            query = q.units_query(parent, top_level=parent_code is None)
+            page, total = await _page(s, query, models.Unit.code, first, after, info)
+            nodes = [Unit.of(r) for r in page.rows]
+            await Prefetch(s, info.context).units(nodes, child(child(_root_selection(info), "edges"), "node"))
+            return connection(nodes, page, total=total, after=after)
+
+    @strawberry.field
+    async def position(self, info: Info, code: str) -> Position | None:
+        async with info.context.db.read() as s:
+            row = await q.position_by_code(s, code)
+            if row is None:
+                return None
+            position = Position.of(row)
+            await Prefetch(s, info.context).positions([position], _root_selection(info))
+            return position
+
+    @strawberry.field
+    async def positions(
+        self, info: Info, filter: PositionFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Position]:
+        flt = filter or PositionFilter()
+        if flt.type is not None and flt.type not in POSITION_TYPES:
+            raise PublicError(
+                f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}"
+            )
+        async with info.context.db.read() as s:
+            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+            query = q.positions_query(
+                q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), flt.search),
+                day=info.context.today,
+            )
+            page, total = await _page(s, query, models.Position.code, first, after, info)
+            nodes = [Position.of(r) for r in page.rows]
+            await Prefetch(s, info.context).positions(nodes, child(child(_root_selection(info), "edges"), "node"))
+            return connection(nodes, page, total=total, after=after)
+
+    @strawberry.field
+    async def employee(self, info: Info, nip: str) -> Employee | None:
+        ctx = info.context
+        async with ctx.db.read() as s:
+            row = await q.employee_by_nip(s, normalize(nip))
+            if row is None or not await q.employee_visible(
+                s, row.id, day=ctx.today, visible=ctx.people_visible, self_id=ctx.viewer.employee_id
+            ):
+                return None
+            employee = Employee.of(row)
+            await Prefetch(s, ctx).employees([employee], _root_selection(info))
+            return employee
+
+    @strawberry.field
+    async def employees(
+        self, info: Info, filter: EmployeeFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Employee]:
+        ctx = info.context
+        flt = filter or EmployeeFilter()
+        if flt.rank is not None and not is_rank(flt.rank):
+            raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
+        async with ctx.db.read() as s:
+            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+            query = q.employees_query(
+                q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, flt.search),
+                day=ctx.today,
+                visible=ctx.people_visible,
+                self_id=ctx.viewer.employee_id,
+            )
+            page, total = await _page(s, query, models.Employee.nip, first, after, info)
+            nodes = [Employee.of(r) for r in page.rows]
+            await Prefetch(s, ctx).employees(nodes, child(child(_root_selection(info), "edges"), "node"))
+            return connection(nodes, page, total=total, after=after)

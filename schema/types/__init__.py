@@ -1,0 +1,1 @@
+"""GraphQL object types; built from ORM rows, nested data filled in by schema/prefetch.py."""

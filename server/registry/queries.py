@@ -1,0 +1,263 @@
+"""Reads of the registry, one function per question, each a fixed number of statements.
+
+Lists take a ``visible`` condition built by the caller's authorization layer (the viewer's scope),
+so filtering happens in SQL. Batch loaders take many ids and return a dict, so a page of any size
+costs the same number of statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import Assignment, Employee, EvaluationResult, Position, TrainingRecord, Unit
+
+UnitCondition = Callable[[ColumnElement[int]], ColumnElement[bool]]
+
+
+def held_on(day: dt.date) -> ColumnElement[bool]:
+    """An assignment in force on ``day`` (start and end dates inclusive)."""
+    return and_(Assignment.start_date <= day, or_(Assignment.end_date.is_(None), Assignment.end_date >= day))
+
+
+def definitive_holder_count(day: dt.date) -> ColumnElement[int]:
+    """Correlated count of a position's definitive holders on ``day``."""
+    return (
+        select(func.count())
+        .where(Assignment.position_id == Position.id, Assignment.kind == "definitive", held_on(day))
+        .correlate(Position)
+        .scalar_subquery()
+    )
+
+
+def subtree_ids(path: str) -> Select[tuple[int]]:
+    return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
+
+
+# --- units -------------------------------------------------------------------------------------------
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
+    return (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+
+
+async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Unit]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(Unit).where(Unit.id.in_(wanted)))).scalars()
+    return {u.id: u for u in rows}
+
+
+def units_query(parent: Unit | None, *, top_level: bool) -> Select[tuple[Unit]]:
+    query = select(Unit)
+    if parent is not None:
+        query = query.where(Unit.parent_id == parent.id)
+    elif top_level:
+        query = query.where(Unit.parent_id.is_(None))
+    return query
+
+
+# --- positions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PositionFilter:
+    unit: Unit | None = None
+    include_subunits: bool = False
+    type: str | None = None
+    vacant_only: bool = False
+    search: str | None = None
+
+
+def positions_query(flt: PositionFilter, *, day: dt.date) -> Select[tuple[Position]]:
+    query = select(Position)
+    if flt.unit is not None:
+        if flt.include_subunits:
+            query = query.where(Position.unit_id.in_(subtree_ids(flt.unit.path)))
+        else:
+            query = query.where(Position.unit_id == flt.unit.id)
+    if flt.type:
+        query = query.where(Position.type == flt.type)
+    if flt.vacant_only:
+        query = query.where(Position.quota > definitive_holder_count(day))
+    if flt.search:
+        needle = f"%{flt.search.lower()}%"
+        query = query.where(or_(func.lower(Position.title).like(needle), func.lower(Position.code).like(needle)))
+    return query
+
+
+async def position_by_code(session: AsyncSession, code: str) -> Position | None:
+    return (await session.execute(select(Position).where(Position.code == code))).scalar_one_or_none()
+
+
+async def positions_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Position]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(Position).where(Position.id.in_(wanted)))).scalars()
+    return {p.id: p for p in rows}
+
+
+async def holder_ids(
+    session: AsyncSession, position_ids: Sequence[int], day: dt.date, visible: UnitCondition | None = None
+) -> dict[int, list[int]]:
+    """Definitive holders' employee ids per position on ``day``, ordered by start date.
+
+    ``visible`` limits the people returned (the viewer's scope); counts for vacancies use all holders.
+    """
+    out: dict[int, list[int]] = defaultdict(list)
+    if not position_ids:
+        return out
+    query = (
+        select(Assignment.position_id, Assignment.employee_id)
+        .where(Assignment.position_id.in_(sorted(set(position_ids))), Assignment.kind == "definitive", held_on(day))
+        .order_by(Assignment.position_id, Assignment.start_date, Assignment.employee_id)
+    )
+    if visible is not None:
+        query = query.join(Position, Position.id == Assignment.position_id).where(visible(Position.unit_id))
+    for position_id, employee_id in (await session.execute(query)).all():
+        out[position_id].append(employee_id)
+    return out
+
+
+async def holder_counts(session: AsyncSession, position_ids: Sequence[int], day: dt.date) -> dict[int, int]:
+    if not position_ids:
+        return {}
+    query = (
+        select(Assignment.position_id, func.count())
+        .where(Assignment.position_id.in_(sorted(set(position_ids))), Assignment.kind == "definitive", held_on(day))
+        .group_by(Assignment.position_id)
+    )
+    return {pid: int(n) for pid, n in (await session.execute(query)).all()}
+
+
+# --- employees ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    unit: Unit | None = None
+    include_subunits: bool = False
+    rank: str | None = None
+    search: str | None = None
+
+
+def in_units(units: ColumnElement[bool] | None, day: dt.date) -> ColumnElement[bool]:
+    """Employees whose definitive post on ``day`` lies in a unit satisfying ``units``."""
+    inner = (
+        select(Assignment.id)
+        .join(Position, Position.id == Assignment.position_id)
+        .where(Assignment.employee_id == Employee.id, Assignment.kind == "definitive", held_on(day))
+    )
+    if units is not None:
+        inner = inner.where(units)
+    return exists(inner.correlate(Employee))
+
+
+def employees_query(
+    flt: EmployeeFilter, *, day: dt.date, visible: UnitCondition | None, self_id: int | None
+) -> Select[tuple[Employee]]:
+    query = select(Employee)
+    if visible is not None:
+        scoped = in_units(visible(Position.unit_id), day)
+        query = query.where(or_(scoped, Employee.id == self_id) if self_id is not None else scoped)
+    if flt.unit is not None:
+        unit_cond = (
+            Position.unit_id.in_(subtree_ids(flt.unit.path))
+            if flt.include_subunits
+            else Position.unit_id == flt.unit.id
+        )
+        query = query.where(in_units(unit_cond, day))
+    if flt.rank:
+        query = query.where(Employee.rank_code == flt.rank)
+    if flt.search:
+        text = flt.search.strip()
+        digits = "".join(text.split())
+        if digits.isdigit():
+            query = query.where(Employee.nip.startswith(digits))
+        else:
+            query = query.where(func.lower(Employee.name).like(f"%{text.lower()}%"))
+    return query
+
+
+async def employees_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Employee]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(Employee).where(Employee.id.in_(wanted)))).scalars()
+    return {e.id: e for e in rows}
+
+
+async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
+    return (await session.execute(select(Employee).where(Employee.nip == nip))).scalar_one_or_none()
+
+
+async def employee_visible(
+    session: AsyncSession, employee_id: int, *, day: dt.date, visible: UnitCondition | None, self_id: int | None
+) -> bool:
+    if visible is None or employee_id == self_id:
+        return True
+    query = select(Employee.id).where(Employee.id == employee_id, in_units(visible(Position.unit_id), day))
+    return (await session.execute(query)).first() is not None
+
+
+async def posts_on(session: AsyncSession, employee_ids: Sequence[int], day: dt.date) -> dict[int, int]:
+    """The definitive position id of each employee on ``day`` (employees without one are absent)."""
+    if not employee_ids:
+        return {}
+    query = (
+        select(Assignment.employee_id, Assignment.position_id)
+        .where(Assignment.employee_id.in_(sorted(set(employee_ids))), Assignment.kind == "definitive", held_on(day))
+        .order_by(Assignment.employee_id, Assignment.start_date)
+    )
+    return {eid: pid for eid, pid in (await session.execute(query)).all()}
+
+
+async def assignments_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[Assignment]]:
+    out: dict[int, list[Assignment]] = defaultdict(list)
+    if not employee_ids:
+        return out
+    query = (
+        select(Assignment)
+        .where(Assignment.employee_id.in_(sorted(set(employee_ids))))
+        .order_by(Assignment.employee_id, Assignment.start_date, Assignment.id)
+    )
+    for a in (await session.execute(query)).scalars():
+        out[a.employee_id].append(a)
+    return out
+
+
+async def evaluations_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[EvaluationResult]]:
+    out: dict[int, list[EvaluationResult]] = defaultdict(list)
+    if not employee_ids:
+        return out
+    query = (
+        select(EvaluationResult)
+        .where(EvaluationResult.employee_id.in_(sorted(set(employee_ids))))
+        .order_by(EvaluationResult.employee_id, EvaluationResult.year)
+    )
+    for e in (await session.execute(query)).scalars():
+        out[e.employee_id].append(e)
+    return out
+
+
+async def training_hours(session: AsyncSession, employee_ids: Sequence[int], year: int) -> dict[int, int]:
+    if not employee_ids:
+        return {}
+    query = (
+        select(TrainingRecord.employee_id, func.coalesce(func.sum(TrainingRecord.hours), 0))
+        .where(
+            TrainingRecord.employee_id.in_(sorted(set(employee_ids))),
+            TrainingRecord.verified.is_(True),
+            TrainingRecord.date >= dt.date(year, 1, 1),
+            TrainingRecord.date <= dt.date(year, 12, 31),
+        )
+        .group_by(TrainingRecord.employee_id)
+    )
+    return {eid: int(h) for eid, h in (await session.execute(query)).all()}

@@ -1,0 +1,73 @@
+"""An HTTP client on the real ASGI app over a fresh database, and a way to ask as a given user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from schema.app import create_app
+from server.auth import issue_token
+from server.db import Database
+from server.settings import Settings
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, db: Database) -> None:
+        self.client = client
+        self.settings = settings
+        self.db = db
+
+    def token(self, user_id: str) -> str:
+        return issue_token(self.settings, user_id)
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_user: str | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token(as_user)}"} if as_user else {}
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_user: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, as_user=as_user)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+
+def make_settings(db_url: str, **overrides: Any) -> Settings:
+    return replace(Settings(database_url=db_url, env="test"), **overrides)
+
+
+@pytest.fixture
+async def api(db: Database, db_url: str) -> AsyncIterator[Api]:
+    settings = make_settings(db_url)
+    app = create_app(settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield Api(client, settings, db)
+
+
+class StatementCounter:
+    def __init__(self, db: Database) -> None:
+        self.count = 0
+        self.engine = db.engine.sync_engine
+
+    def _on(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._on)
+
+
+TODAY = dt.date.today()
