@@ -15,8 +15,8 @@ class PublicError(Exception):
 
 def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
-    if original is None:
-        return False
+    if original is None or isinstance(original, GraphQLError):
+        return False  # graphql-core's own validation and input-coercion errors are meant for the client
     if isinstance(original, PublicError):
         error.extensions = {**(error.extensions or {}), "code": original.code}
         return False

@@ -20,9 +20,12 @@ from strawberry.tools import merge_types
 
 from schema.errors import should_mask
 from schema.registry import RegistryQuery
+from schema.registry_mutations import RegistryMutation
+from schema.scalars import SCALAR_OVERRIDES
 from server.settings import Settings
 
 Query = merge_types("Query", (RegistryQuery,))
+Mutation = merge_types("Mutation", (RegistryMutation,))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -38,7 +41,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
 

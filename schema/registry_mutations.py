@@ -1,0 +1,93 @@
+"""``registerEmployee`` and ``upsertPosition``: translate input, call the command, shape the payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from schema.context import Info
+from schema.prefetch import Prefetch
+from schema.types.errors import UserError, user_errors
+from schema.types.registry import Employee, Position
+from server.registry import queries as q
+from workflows import registry
+
+
+@strawberry.input
+class RegisterEmployeeInput:
+    nip: str
+    name: str
+    birth_date: dt.date
+    gender: str
+    employment_type: str
+    education: str
+    rank_code: str | None = None
+    rank_since: dt.date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class UpsertPositionInput:
+    code: str
+    title: str
+    type: str
+    unit_code: str
+    quota: int
+    job_class: int | None = None
+    min_education: str | None = None
+    min_rank: str | None = None
+    max_rank: str | None = None
+
+
+@strawberry.type
+class EmployeePayload:
+    employee: Employee | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class PositionPayload:
+    position: Position | None
+    errors: list[UserError]
+
+
+def _payload_selection(info: Info, name: str) -> list[strawberry.types.nodes.Selection]:
+    from schema.prefetch import child
+
+    return child([s for f in info.selected_fields for s in f.selections], name)
+
+
+@strawberry.type
+class RegistryMutation:
+    @strawberry.mutation
+    async def register_employee(self, info: Info, input: RegisterEmployeeInput) -> EmployeePayload:
+        ctx = info.context
+        data = registry.EmployeeInput(
+            nip=input.nip, name=input.name, birth_date=input.birth_date, gender=input.gender,
+            employment_type=input.employment_type, education=input.education, rank_code=input.rank_code,
+            rank_since=input.rank_since,
+        )
+        result = await registry.register_employee(ctx.db, ctx.viewer, data, today=ctx.today)
+        if result.entity_id is None:
+            return EmployeePayload(employee=None, errors=user_errors(result.errors))
+        async with ctx.db.read() as s:
+            employee = Employee.of((await q.employees_by_id(s, [result.entity_id]))[result.entity_id])
+            await Prefetch(s, ctx).employees([employee], _payload_selection(info, "employee"))
+        return EmployeePayload(employee=employee, errors=[])
+
+    @strawberry.mutation
+    async def upsert_position(self, info: Info, input: UpsertPositionInput) -> PositionPayload:
+        ctx = info.context
+        data = registry.PositionInput(
+            code=input.code, title=input.title, type=input.type, unit_code=input.unit_code, quota=input.quota,
+            job_class=input.job_class, min_education=input.min_education, min_rank=input.min_rank,
+            max_rank=input.max_rank,
+        )
+        result = await registry.upsert_position(ctx.db, ctx.viewer, data)
+        if result.entity_id is None:
+            return PositionPayload(position=None, errors=user_errors(result.errors))
+        async with ctx.db.read() as s:
+            position = Position.of((await q.positions_by_id(s, [result.entity_id]))[result.entity_id])
+            await Prefetch(s, ctx).positions([position], _payload_selection(info, "position"))
+        return PositionPayload(position=position, errors=[])

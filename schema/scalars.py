@@ -1,0 +1,26 @@
+"""``Date`` that refuses an impossible date with a sentence naming the value ("2024-02-30 is not a date")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+
+def _parse_date(value: object) -> dt.date:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-10-01")
+
+
+Date = strawberry.scalar(
+    name="Date",
+    description="A calendar date, YYYY-MM-DD.",
+    serialize=lambda d: d.isoformat(),
+    parse_value=_parse_date,
+)
+
+SCALAR_OVERRIDES: dict[object, object] = {dt.date: Date}

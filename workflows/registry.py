@@ -1,0 +1,205 @@
+"""Registry administration commands: registering employees and creating or updating positions.
+
+Each runs the write path in one transaction (authorize, validate, write, audit) and answers every
+bad input with a sentence naming the field and the value. Nothing is written when anything fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.decide import decide
+from policies.viewer import Viewer
+from server.audit.writer import AuditEntry, append, changes
+from server.db import Database
+from server.domain import nip as nips
+from server.domain.education import EDUCATION_LEVELS, EDUCATION_RANK_RANGE, is_education
+from server.domain.positions import POSITION_TYPES, is_managerial
+from server.domain.ranks import is_rank, rank_index
+from server.models import Employee, Position, RankHistory, Unit
+from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+
+
+@dataclass(frozen=True)
+class EmployeeInput:
+    nip: str
+    name: str
+    birth_date: dt.date
+    gender: str
+    employment_type: str
+    education: str
+    rank_code: str | None = None
+    rank_since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PositionInput:
+    code: str
+    title: str
+    type: str
+    unit_code: str
+    quota: int
+    job_class: int | None = None
+    min_education: str | None = None
+    min_rank: str | None = None
+    max_rank: str | None = None
+
+
+@dataclass(frozen=True)
+class RegistryResult:
+    entity_id: int | None
+    errors: tuple[UserError, ...] = ()
+
+
+def _authorize(viewer: Viewer, obj: str, action: str) -> None:
+    decision = decide(viewer, obj=obj, action=action, unit_path=None)
+    if not decision.allowed:
+        raise CommandRefused(UserError(ErrorCode.FORBIDDEN, decision.reason))
+
+
+def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
+    errors: list[UserError] = []
+    if not data.name.strip():
+        errors.append(validation("name", "name must not be empty"))
+    if data.gender not in ("M", "F"):
+        errors.append(validation("gender", f"gender {data.gender!r} must be M or F"))
+    if data.employment_type not in ("PNS", "PPPK"):
+        errors.append(validation("employmentType", f"employmentType {data.employment_type!r} must be PNS or PPPK"))
+    if not is_education(data.education):
+        errors.append(validation("education", f"education {data.education!r} is not one of {', '.join(EDUCATION_LEVELS)}"))
+    if data.birth_date > today:
+        errors.append(validation("birthDate", f"birthDate {data.birth_date.isoformat()} is in the future"))
+    try:
+        parsed = nips.parse(data.nip)
+        if data.gender in ("M", "F"):
+            nips.check_against(parsed, birth_date=data.birth_date, gender=data.gender)
+    except nips.NipError as exc:
+        errors.append(validation("nip", str(exc)))
+    errors += _rank_errors(data, today)
+    return errors
+
+
+def _rank_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
+    if data.rank_code is None:
+        if data.employment_type == "PNS":
+            return [validation("rankCode", "rankCode is required for a PNS (I/a .. IV/e)")]
+        return []
+    if data.employment_type == "PPPK":
+        return [validation("rankCode", f"rankCode {data.rank_code!r} given, but PPPK staff have no rank")]
+    if not is_rank(data.rank_code):
+        return [validation("rankCode", f"rankCode {data.rank_code!r} is not a rank; use I/a .. IV/e")]
+    errors: list[UserError] = []
+    if data.rank_since is None:
+        errors.append(validation("rankSince", "rankSince (the TMT of the current rank) is required with rankCode"))
+    elif data.rank_since > today or data.rank_since < data.birth_date:
+        errors.append(validation("rankSince", f"rankSince {data.rank_since.isoformat()} is not a plausible TMT"))
+    if is_education(data.education):
+        low, high = EDUCATION_RANK_RANGE[data.education]
+        if not rank_index(low) <= rank_index(data.rank_code) <= rank_index(high):
+            errors.append(validation(
+                "rankCode", f"rankCode {data.rank_code} is outside {low} .. {high}, the range for education {data.education}"
+            ))
+    return errors
+
+
+async def register_employee(db: Database, viewer: Viewer, data: EmployeeInput, *, today: dt.date | None = None) -> RegistryResult:
+    day = today or dt.date.today()
+    normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
+    try:
+        async with db.write() as s:
+            _authorize(viewer, "employee", "register")
+            errors = _employee_errors(normalized, day)
+            if errors:
+                raise CommandRefused(*errors)
+            if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
+                raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
+            row = await _insert_employee(s, normalized)
+            await append(s, [AuditEntry(actor=viewer.user_id or "anonymous", actor_roles=sorted(viewer.roles),
+                                        action="employee.registered", entity_type="employee", entity_id=row.nip,
+                                        after=_employee_fields(row))])
+            return RegistryResult(row.id)
+    except CommandRefused as refused:
+        return RegistryResult(None, refused.errors)
+
+
+async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
+    row = Employee(nip=data.nip, name=data.name, birth_date=data.birth_date, gender=data.gender,
+                   employment_type=data.employment_type, education=data.education, rank_code=data.rank_code,
+                   rank_since=data.rank_since, status="active")
+    s.add(row)
+    await s.flush()
+    if data.rank_code is not None and data.rank_since is not None:
+        s.add(RankHistory(employee_id=row.id, rank_code=data.rank_code, tmt=data.rank_since, decree_no=None))
+        await s.flush()
+    return row
+
+
+def _employee_fields(row: Employee) -> dict[str, object]:
+    return {"nip": row.nip, "name": row.name, "birthDate": row.birth_date, "gender": row.gender,
+            "employmentType": row.employment_type, "education": row.education, "rankCode": row.rank_code,
+            "rankSince": row.rank_since}
+
+
+def _position_errors(data: PositionInput) -> list[UserError]:
+    errors: list[UserError] = []
+    if not data.code.strip():
+        errors.append(validation("code", "code must not be empty"))
+    if not data.title.strip():
+        errors.append(validation("title", "title must not be empty"))
+    if data.type not in POSITION_TYPES:
+        errors.append(validation("type", f"type {data.type!r} is not one of {', '.join(POSITION_TYPES)}"))
+    if data.quota < 0:
+        errors.append(validation("quota", f"quota {data.quota} must not be negative"))
+    if data.job_class is not None and not 1 <= data.job_class <= 17:
+        errors.append(validation("jobClass", f"jobClass {data.job_class} must be between 1 and 17"))
+    if data.min_education is not None and not is_education(data.min_education):
+        errors.append(validation("minEducation", f"minEducation {data.min_education!r} is not one of {', '.join(EDUCATION_LEVELS)}"))
+    for name, value in (("minRank", data.min_rank), ("maxRank", data.max_rank)):
+        if value is not None and not is_rank(value):
+            errors.append(validation(name, f"{name} {value!r} is not a rank; use I/a .. IV/e"))
+    if data.min_rank and data.max_rank and is_rank(data.min_rank) and is_rank(data.max_rank) \
+            and rank_index(data.min_rank) > rank_index(data.max_rank):
+        errors.append(validation("maxRank", f"maxRank {data.max_rank} is below minRank {data.min_rank}"))
+    return errors
+
+
+async def upsert_position(db: Database, viewer: Viewer, data: PositionInput) -> RegistryResult:
+    try:
+        async with db.write() as s:
+            _authorize(viewer, "position", "upsert")
+            errors = _position_errors(data)
+            unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
+            if unit is None:
+                errors.append(validation("unitCode", f"unitCode {data.unit_code!r} is not a unit"))
+            if errors:
+                raise CommandRefused(*errors)
+            assert unit is not None
+            row = (await s.execute(select(Position).where(Position.code == data.code))).scalar_one_or_none()
+            before = _position_fields(row) if row is not None else {}
+            if row is None:
+                row = Position(code=data.code, competencies=[])
+                s.add(row)
+            row.title, row.type, row.unit_id, row.quota = data.title.strip(), data.type, unit.id, data.quota
+            row.managerial = is_managerial(data.type)
+            row.job_class, row.min_education = data.job_class, data.min_education
+            row.min_rank, row.max_rank = data.min_rank, data.max_rank
+            await s.flush()
+            old, new = changes(before, _position_fields(row))
+            if new:
+                await append(s, [AuditEntry(actor=viewer.user_id or "anonymous", actor_roles=sorted(viewer.roles),
+                                            action="position.created" if not before else "position.updated",
+                                            entity_type="position", entity_id=row.code,
+                                            before=old or None, after=new)])
+            return RegistryResult(row.id)
+    except CommandRefused as refused:
+        return RegistryResult(None, refused.errors)
+
+
+def _position_fields(row: Position) -> dict[str, object]:
+    return {"code": row.code, "title": row.title, "type": row.type, "unitId": row.unit_id, "quota": row.quota,
+            "jobClass": row.job_class, "minEducation": row.min_education, "minRank": row.min_rank,
+            "maxRank": row.max_rank}
