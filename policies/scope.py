@@ -1,7 +1,9 @@
-"""Read scopes: which units' people, positions and requests a viewer may see, as one SQL condition.
+"""Read scopes: which units' people, positions, requests and audit events a viewer may see, as SQL.
 
-Computed once per request from the viewer's grants, applied in SQL (never an enforcer call per row).
-A grant in a unit covers its subtree: the unit's materialised path is a prefix of its descendants'.
+Computed once per request from the viewer's grants and the policy's ``read`` lines (which roles may
+read which kind of object), applied in SQL (never an enforcer call per row). A grant in a unit covers
+its subtree: the unit's materialised path is a prefix of its descendants'. A read outside the scope
+answers as if the object did not exist.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
+from policies.enforcer import PUBLIC_ROLE, get_enforcer
 from policies.viewer import Viewer
 from server.models import Unit
 
-# Roles whose grant lets the holder read the registry (people, positions) of the granted subtree.
-REGISTRY_READERS = frozenset(
-    {"unit_head", "unit_hr", "bkd_verifier", "bkd_official", "board_member", "pyb", "ppk", "auditor", "admin"}
-)
+
+def readers(obj: str) -> frozenset[str]:
+    """Roles (and relations) the policy lets read ``obj``."""
+    return frozenset(get_enforcer().roles_for(obj, "read"))
+
+
+# Roles whose grant lets the holder read the registry (people, positions) of the granted subtree,
+# as the base policy says when the process starts; scopes themselves ask the live policy.
+REGISTRY_READERS = readers("employee") - {"self", "supervisor", "superior"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,12 @@ class Scope:
     def nothing(self) -> bool:
         return not self.everything and not self.unit_paths
 
+    def covers(self, unit_path: str | None) -> bool:
+        """Whether one object in the unit at ``unit_path`` (None: province-level) is in scope."""
+        if self.everything:
+            return True
+        return unit_path is not None and any(unit_path.startswith(p) for p in self.unit_paths)
+
     def units_clause(self, unit_id: InstrumentedAttribute[int] | ColumnElement[int]) -> ColumnElement[bool]:
         """SQL: ``unit_id`` lies in one of the scope's subtrees."""
         if self.everything:
@@ -40,10 +54,39 @@ class Scope:
         return unit_id.in_(subtree)
 
 
+def scope_for(viewer: Viewer, obj: str) -> Scope:
+    """The units where some grant of the viewer lets them read ``obj``; memoised per policy version.
+
+    ``employee_id`` is set when the policy lets an employee read their own ``obj`` ("self").
+    """
+    enforcer = get_enforcer()
+    key = ("scope", obj, viewer.grants, viewer.employee_id)
+    found = enforcer.memo.get(key)
+    if isinstance(found, Scope):
+        return found
+    allowed = readers(obj)
+    own = viewer.employee_id if "self" in allowed else None
+    grants = [g for g in viewer.grants if g.role in allowed]
+    if PUBLIC_ROLE in allowed or any(g.unit_path is None for g in grants):
+        scope = Scope(everything=True, employee_id=own)
+    else:
+        paths = sorted({g.unit_path for g in grants if g.unit_path is not None})
+        roots = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+        scope = Scope(unit_paths=roots, employee_id=own)
+    enforcer.memo[key] = scope
+    return scope
+
+
 def registry_scope(viewer: Viewer) -> Scope:
-    grants = [g for g in viewer.grants if g.role in REGISTRY_READERS]
-    if any(g.unit_path is None for g in grants):
-        return Scope(everything=True, employee_id=viewer.employee_id)
-    paths = sorted({g.unit_path for g in grants if g.unit_path is not None})
-    roots = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
-    return Scope(unit_paths=roots, employee_id=viewer.employee_id)
+    """People and positions (the policy's ``employee, read`` lines)."""
+    return scope_for(viewer, "employee")
+
+
+def request_scope(viewer: Viewer) -> Scope:
+    """Workflow requests by the request's unit; requests about the viewer are theirs to see too."""
+    return scope_for(viewer, "request")
+
+
+def audit_scope(viewer: Viewer) -> Scope:
+    """Audit events: auditors and administrators province-wide see everything, others nothing."""
+    return scope_for(viewer, "audit")

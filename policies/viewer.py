@@ -13,7 +13,7 @@ from server.models import Employee, RoleGrant, Unit, User
 
 @dataclass(frozen=True)
 class Grant:
-    """A role held in a unit's subtree (``unit_path`` None: province-wide)."""
+    """A role held in a unit's subtree (``unit_path`` None: province-wide); ``acting``: plt, plh or delegation."""
 
     role: str
     unit_id: int | None = None
@@ -21,6 +21,7 @@ class Grant:
     unit_path: str | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    acting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,22 @@ PUBLIC = Viewer(user_id=None)
 
 async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Viewer:
     """The viewer for ``user_id``; a civil servant's NIP without a user row is still the employee."""
-    user = (await session.execute(select(User).where(User.id == user_id))).scalar_one_or_none()
-    employee_id = user.employee_id if user else None
-    name = user.name if user else None
-    nip: str | None = None
+    found = (
+        await session.execute(
+            select(User.name, User.employee_id, Employee.nip)
+            .outerjoin(Employee, Employee.id == User.employee_id)
+            .where(User.id == user_id)
+        )
+    ).first()
+    employee_id = found.employee_id if found else None
+    name = found.name if found else None
+    nip: str | None = found.nip if found else None
     if employee_id is None:
         row = (
             await session.execute(select(Employee.id, Employee.name, Employee.nip).where(Employee.nip == user_id))
         ).first()
         if row is not None:
             employee_id, name, nip = row.id, name or row.name, row.nip
-    else:
-        nip = (await session.execute(select(Employee.nip).where(Employee.id == employee_id))).scalar_one()
     rows = (
         await session.execute(
             select(
@@ -66,6 +71,7 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
                 Unit.path,
                 RoleGrant.valid_from,
                 RoleGrant.valid_to,
+                RoleGrant.acting,
             )
             .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
             .where(
@@ -77,7 +83,7 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
             .order_by(RoleGrant.role, Unit.code)
         )
     ).all()
-    grants = [Grant(r.role, r.unit_id, r.code, r.path, r.valid_from, r.valid_to) for r in rows]
+    grants = [Grant(r.role, r.unit_id, r.code, r.path, r.valid_from, r.valid_to, r.acting) for r in rows]
     if employee_id is not None and not any(g.role == "employee" for g in grants):
         grants.insert(0, Grant("employee"))
     return Viewer(user_id=user_id, name=name, employee_id=employee_id, nip=nip, grants=tuple(grants))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Assignment, Employee, EvaluationResult, Position, TrainingRecord, Unit
@@ -149,15 +149,19 @@ class EmployeeFilter:
 
 
 def in_units(units: ColumnElement[bool] | None, day: dt.date) -> ColumnElement[bool]:
-    """Employees whose definitive post on ``day`` lies in a unit satisfying ``units``."""
+    """Employees whose definitive post on ``day`` lies in a unit satisfying ``units``.
+
+    Written as ``id IN (subquery)`` starting from the units, not a correlated EXISTS per employee:
+    PostgreSQL then hashes the (small) set of posts in scope instead of probing once per employee.
+    """
     inner = (
-        select(Assignment.id)
+        select(Assignment.employee_id)
         .join(Position, Position.id == Assignment.position_id)
-        .where(Assignment.employee_id == Employee.id, Assignment.kind == "definitive", held_on(day))
+        .where(Assignment.kind == "definitive", held_on(day))
     )
     if units is not None:
         inner = inner.where(units)
-    return exists(inner.correlate(Employee))
+    return Employee.id.in_(inner)
 
 
 def employees_query(

@@ -24,7 +24,7 @@ async def test_events_chain_from_genesis_and_each_hash_covers_the_previous(db: D
     assert events[0].prev_hash == GENESIS_HASH
     assert events[1].prev_hash == events[0].hash
     for e in events:
-        assert e.hash == event_hash({c: getattr(e, c) for c in AuditEvent.__table__.columns})
+        assert e.hash == event_hash({c.name: getattr(e, c.name) for c in AuditEvent.__table__.columns})
 
 
 async def test_a_rolled_back_transaction_leaves_no_event(db: Database) -> None:
