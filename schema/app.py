@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware
@@ -69,9 +70,13 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            await database.dispose()
+        stop_listener = await start_policy_listener(settings.database_url)
+        try:
+            yield
+        finally:
+            await stop_listener()
+            if db is None:
+                await database.dispose()
 
     graphql = AsnflowGraphQL(database, settings)
     app = Starlette(

@@ -64,8 +64,13 @@ class RegistryMutation:
     async def register_employee(self, info: Info, input: RegisterEmployeeInput) -> EmployeePayload:
         ctx = info.context
         data = registry.EmployeeInput(
-            nip=input.nip, name=input.name, birth_date=input.birth_date, gender=input.gender,
-            employment_type=input.employment_type, education=input.education, rank_code=input.rank_code,
+            nip=input.nip,
+            name=input.name,
+            birth_date=input.birth_date,
+            gender=input.gender,
+            employment_type=input.employment_type,
+            education=input.education,
+            rank_code=input.rank_code,
             rank_since=input.rank_since,
         )
         result = await registry.register_employee(ctx.db, ctx.viewer, data, today=ctx.today)
@@ -80,8 +85,14 @@ class RegistryMutation:
     async def upsert_position(self, info: Info, input: UpsertPositionInput) -> PositionPayload:
         ctx = info.context
         data = registry.PositionInput(
-            code=input.code, title=input.title, type=input.type, unit_code=input.unit_code, quota=input.quota,
-            job_class=input.job_class, min_education=input.min_education, min_rank=input.min_rank,
+            code=input.code,
+            title=input.title,
+            type=input.type,
+            unit_code=input.unit_code,
+            quota=input.quota,
+            job_class=input.job_class,
+            min_education=input.min_education,
+            min_rank=input.min_rank,
             max_rank=input.max_rank,
         )
         result = await registry.upsert_position(ctx.db, ctx.viewer, data)

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.admin import AdminMutation
 from schema.errors import should_mask
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -25,7 +26,7 @@ from schema.scalars import SCALAR_OVERRIDES
 from server.settings import Settings
 
 Query = merge_types("Query", (RegistryQuery,))
-Mutation = merge_types("Mutation", (RegistryMutation,))
+Mutation = merge_types("Mutation", (RegistryMutation, AdminMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -22,6 +22,7 @@ from server.domain.positions import POSITION_TYPES, is_managerial
 from server.domain.ranks import is_rank, rank_index
 from server.models import Employee, Position, RankHistory, Unit
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows.refusals import audit_refusal
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
     if data.employment_type not in ("PNS", "PPPK"):
         errors.append(validation("employmentType", f"employmentType {data.employment_type!r} must be PNS or PPPK"))
     if not is_education(data.education):
-        errors.append(validation("education", f"education {data.education!r} is not one of {', '.join(EDUCATION_LEVELS)}"))
+        errors.append(
+            validation("education", f"education {data.education!r} is not one of {', '.join(EDUCATION_LEVELS)}")
+        )
     if data.birth_date > today:
         errors.append(validation("birthDate", f"birthDate {data.birth_date.isoformat()} is in the future"))
     try:
@@ -100,13 +103,18 @@ def _rank_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
     if is_education(data.education):
         low, high = EDUCATION_RANK_RANGE[data.education]
         if not rank_index(low) <= rank_index(data.rank_code) <= rank_index(high):
-            errors.append(validation(
-                "rankCode", f"rankCode {data.rank_code} is outside {low} .. {high}, the range for education {data.education}"
-            ))
+            errors.append(
+                validation(
+                    "rankCode",
+                    f"rankCode {data.rank_code} is outside {low} .. {high}, the range for education {data.education}",
+                )
+            )
     return errors
 
 
-async def register_employee(db: Database, viewer: Viewer, data: EmployeeInput, *, today: dt.date | None = None) -> RegistryResult:
+async def register_employee(
+    db: Database, viewer: Viewer, data: EmployeeInput, *, today: dt.date | None = None
+) -> RegistryResult:
     day = today or dt.date.today()
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
     try:
@@ -118,18 +126,44 @@ async def register_employee(db: Database, viewer: Viewer, data: EmployeeInput, *
             if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
                 raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
             row = await _insert_employee(s, normalized)
-            await append(s, [AuditEntry(actor=viewer.user_id or "anonymous", actor_roles=sorted(viewer.roles),
-                                        action="employee.registered", entity_type="employee", entity_id=row.nip,
-                                        after=_employee_fields(row))])
+            await append(
+                s,
+                [
+                    AuditEntry(
+                        actor=viewer.user_id or "anonymous",
+                        actor_roles=sorted(viewer.roles),
+                        action="employee.registered",
+                        entity_type="employee",
+                        entity_id=row.nip,
+                        after=_employee_fields(row),
+                    )
+                ],
+            )
             return RegistryResult(row.id)
     except CommandRefused as refused:
+        await audit_refusal(
+            db,
+            viewer,
+            action="employee.register",
+            entity_type="employee",
+            entity_id=normalized.nip,
+            errors=refused.errors,
+        )
         return RegistryResult(None, refused.errors)
 
 
 async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
-    row = Employee(nip=data.nip, name=data.name, birth_date=data.birth_date, gender=data.gender,
-                   employment_type=data.employment_type, education=data.education, rank_code=data.rank_code,
-                   rank_since=data.rank_since, status="active")
+    row = Employee(
+        nip=data.nip,
+        name=data.name,
+        birth_date=data.birth_date,
+        gender=data.gender,
+        employment_type=data.employment_type,
+        education=data.education,
+        rank_code=data.rank_code,
+        rank_since=data.rank_since,
+        status="active",
+    )
     s.add(row)
     await s.flush()
     if data.rank_code is not None and data.rank_since is not None:
@@ -139,9 +173,16 @@ async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
 
 
 def _employee_fields(row: Employee) -> dict[str, object]:
-    return {"nip": row.nip, "name": row.name, "birthDate": row.birth_date, "gender": row.gender,
-            "employmentType": row.employment_type, "education": row.education, "rankCode": row.rank_code,
-            "rankSince": row.rank_since}
+    return {
+        "nip": row.nip,
+        "name": row.name,
+        "birthDate": row.birth_date,
+        "gender": row.gender,
+        "employmentType": row.employment_type,
+        "education": row.education,
+        "rankCode": row.rank_code,
+        "rankSince": row.rank_since,
+    }
 
 
 def _position_errors(data: PositionInput) -> list[UserError]:
@@ -157,12 +198,21 @@ def _position_errors(data: PositionInput) -> list[UserError]:
     if data.job_class is not None and not 1 <= data.job_class <= 17:
         errors.append(validation("jobClass", f"jobClass {data.job_class} must be between 1 and 17"))
     if data.min_education is not None and not is_education(data.min_education):
-        errors.append(validation("minEducation", f"minEducation {data.min_education!r} is not one of {', '.join(EDUCATION_LEVELS)}"))
+        errors.append(
+            validation(
+                "minEducation", f"minEducation {data.min_education!r} is not one of {', '.join(EDUCATION_LEVELS)}"
+            )
+        )
     for name, value in (("minRank", data.min_rank), ("maxRank", data.max_rank)):
         if value is not None and not is_rank(value):
             errors.append(validation(name, f"{name} {value!r} is not a rank; use I/a .. IV/e"))
-    if data.min_rank and data.max_rank and is_rank(data.min_rank) and is_rank(data.max_rank) \
-            and rank_index(data.min_rank) > rank_index(data.max_rank):
+    if (
+        data.min_rank
+        and data.max_rank
+        and is_rank(data.min_rank)
+        and is_rank(data.max_rank)
+        and rank_index(data.min_rank) > rank_index(data.max_rank)
+    ):
         errors.append(validation("maxRank", f"maxRank {data.max_rank} is below minRank {data.min_rank}"))
     return errors
 
@@ -190,16 +240,37 @@ async def upsert_position(db: Database, viewer: Viewer, data: PositionInput) -> 
             await s.flush()
             old, new = changes(before, _position_fields(row))
             if new:
-                await append(s, [AuditEntry(actor=viewer.user_id or "anonymous", actor_roles=sorted(viewer.roles),
-                                            action="position.created" if not before else "position.updated",
-                                            entity_type="position", entity_id=row.code,
-                                            before=old or None, after=new)])
+                await append(
+                    s,
+                    [
+                        AuditEntry(
+                            actor=viewer.user_id or "anonymous",
+                            actor_roles=sorted(viewer.roles),
+                            action="position.created" if not before else "position.updated",
+                            entity_type="position",
+                            entity_id=row.code,
+                            before=old or None,
+                            after=new,
+                        )
+                    ],
+                )
             return RegistryResult(row.id)
     except CommandRefused as refused:
+        await audit_refusal(
+            db, viewer, action="position.upsert", entity_type="position", entity_id=data.code, errors=refused.errors
+        )
         return RegistryResult(None, refused.errors)
 
 
 def _position_fields(row: Position) -> dict[str, object]:
-    return {"code": row.code, "title": row.title, "type": row.type, "unitId": row.unit_id, "quota": row.quota,
-            "jobClass": row.job_class, "minEducation": row.min_education, "minRank": row.min_rank,
-            "maxRank": row.max_rank}
+    return {
+        "code": row.code,
+        "title": row.title,
+        "type": row.type,
+        "unitId": row.unit_id,
+        "quota": row.quota,
+        "jobClass": row.job_class,
+        "minEducation": row.min_education,
+        "minRank": row.min_rank,
+        "maxRank": row.max_rank,
+    }

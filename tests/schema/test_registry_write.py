@@ -23,8 +23,17 @@ GOOD_NIP = nips.make(dt.date(1990, 5, 17), (2014, 3), "F", 7)
 
 
 def person(**overrides: Any) -> dict[str, Any]:
-    return {"nip": GOOD_NIP, "name": "Siti Rahma", "birthDate": "1990-05-17", "gender": "F", "employmentType": "PNS",
-            "education": "S1", "rankCode": "III/b", "rankSince": "2020-04-01", **overrides}
+    return {
+        "nip": GOOD_NIP,
+        "name": "Siti Rahma",
+        "birthDate": "1990-05-17",
+        "gender": "F",
+        "employmentType": "PNS",
+        "education": "S1",
+        "rankCode": "III/b",
+        "rankSince": "2020-04-01",
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -44,26 +53,32 @@ async def _count(db: Database, model: Any) -> int:
 async def test_a_valid_employee_is_registered_and_audited(api: Api, db: Database, bkd: str) -> None:
     data = await api.query(REGISTER, {"input": person(nip=nips.format_nip(GOOD_NIP))}, as_user=bkd)
     assert data["registerEmployee"]["errors"] == []
-    assert data["registerEmployee"]["employee"] == {"nip": GOOD_NIP, "name": "Siti Rahma",
-                                                    "rank": {"code": "III/b", "name": "Penata Muda Tingkat I"}}
+    assert data["registerEmployee"]["employee"] == {
+        "nip": GOOD_NIP,
+        "name": "Siti Rahma",
+        "rank": {"code": "III/b", "name": "Penata Muda Tingkat I"},
+    }
     async with db.read() as s:
         event = (await s.execute(select(AuditEvent).where(AuditEvent.action == "employee.registered"))).scalar_one()
     assert event.actor == bkd and event.entity_id == GOOD_NIP and event.after["rankCode"] == "III/b"
 
 
-@pytest.mark.parametrize(("overrides", "field", "words"), [
-    ({"nip": "12345"}, "nip", "must be 18 digits"),
-    ({"nip": "19900230" + GOOD_NIP[8:]}, "nip", "not a real birth date"),
-    ({"nip": GOOD_NIP[:14] + "3" + GOOD_NIP[15:]}, "nip", "gender digit 3"),
-    ({"birthDate": "1990-05-18"}, "nip", "the record says 1990-05-18"),
-    ({"gender": "M"}, "nip", "the record says M"),
-    ({"gender": "X"}, "gender", "'X' must be M or F"),
-    ({"rankCode": "V/a"}, "rankCode", "'V/a' is not a rank"),
-    ({"rankCode": "IV/c"}, "rankCode", "outside III/a .. III/d"),
-    ({"employmentType": "PPPK"}, "rankCode", "PPPK staff have no rank"),
-    ({"education": "PhD"}, "education", "'PhD' is not one of"),
-    ({"name": "  "}, "name", "must not be empty"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"nip": "12345"}, "nip", "must be 18 digits"),
+        ({"nip": "19900230" + GOOD_NIP[8:]}, "nip", "not a real birth date"),
+        ({"nip": GOOD_NIP[:14] + "3" + GOOD_NIP[15:]}, "nip", "gender digit 3"),
+        ({"birthDate": "1990-05-18"}, "nip", "the record says 1990-05-18"),
+        ({"gender": "M"}, "nip", "the record says M"),
+        ({"gender": "X"}, "gender", "'X' must be M or F"),
+        ({"rankCode": "V/a"}, "rankCode", "'V/a' is not a rank"),
+        ({"rankCode": "IV/c"}, "rankCode", "outside III/a .. III/d"),
+        ({"employmentType": "PPPK"}, "rankCode", "PPPK staff have no rank"),
+        ({"education": "PhD"}, "education", "'PhD' is not one of"),
+        ({"name": "  "}, "name", "must not be empty"),
+    ],
+)
 async def test_each_bad_input_is_refused_naming_the_field_and_value(
     api: Api, db: Database, bkd: str, overrides: dict[str, Any], field: str, words: str
 ) -> None:
@@ -93,17 +108,34 @@ async def test_registering_needs_a_bkd_or_admin_role(api: Api, db: Database) -> 
     data = await api.query(REGISTER, {"input": person()}, as_user="nobody")
     assert data["registerEmployee"]["errors"][0]["code"] == "FORBIDDEN"
     assert await _count(db, Employee) == 0
+    async with db.read() as s:
+        refusal = (await s.execute(select(AuditEvent))).scalar_one()
+    assert (refusal.actor, refusal.action, refusal.entity_id) == ("nobody", "employee.register.refused", GOOD_NIP)
 
 
 def post(**overrides: Any) -> dict[str, Any]:
-    return {"code": "BKD-ANALIS", "title": "Analis SDM Aparatur", "type": "FUNGSIONAL", "unitCode": "BKD", "quota": 4,
-            "jobClass": 9, "minEducation": "S1", "minRank": "III/a", "maxRank": "III/d", **overrides}
+    return {
+        "code": "BKD-ANALIS",
+        "title": "Analis SDM Aparatur",
+        "type": "FUNGSIONAL",
+        "unitCode": "BKD",
+        "quota": 4,
+        "jobClass": 9,
+        "minEducation": "S1",
+        "minRank": "III/a",
+        "maxRank": "III/d",
+        **overrides,
+    }
 
 
-async def test_a_position_is_created_then_updated_with_only_the_change_audited(api: Api, db: Database, bkd: str) -> None:
+async def test_a_position_is_created_then_updated_with_only_the_change_audited(
+    api: Api, db: Database, bkd: str
+) -> None:
     created = await api.query(UPSERT, {"input": post()}, as_user=bkd)
-    assert created["upsertPosition"] == {"position": {"code": "BKD-ANALIS", "vacancies": 4, "unit": {"code": "BKD"}},
-                                         "errors": []}
+    assert created["upsertPosition"] == {
+        "position": {"code": "BKD-ANALIS", "vacancies": 4, "unit": {"code": "BKD"}},
+        "errors": [],
+    }
     updated = await api.query(UPSERT, {"input": post(quota=6)}, as_user=bkd)
     assert updated["upsertPosition"]["position"]["vacancies"] == 6
     async with db.read() as s:
@@ -112,16 +144,20 @@ async def test_a_position_is_created_then_updated_with_only_the_change_audited(a
     assert events[1].before == {"quota": 4} and events[1].after == {"quota": 6}
 
 
-@pytest.mark.parametrize(("overrides", "field", "words"), [
-    ({"quota": -1}, "quota", "quota -1 must not be negative"),
-    ({"unitCode": "NOWHERE"}, "unitCode", "'NOWHERE' is not a unit"),
-    ({"type": "RAJA"}, "type", "'RAJA' is not one of"),
-    ({"minRank": "III/x"}, "minRank", "'III/x' is not a rank"),
-    ({"maxRank": "II/a"}, "maxRank", "below minRank III/a"),
-    ({"jobClass": 18}, "jobClass", "between 1 and 17"),
-])
-async def test_each_bad_position_input_is_refused(api: Api, db: Database, bkd: str, overrides: dict[str, Any],
-                                                  field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"quota": -1}, "quota", "quota -1 must not be negative"),
+        ({"unitCode": "NOWHERE"}, "unitCode", "'NOWHERE' is not a unit"),
+        ({"type": "RAJA"}, "type", "'RAJA' is not one of"),
+        ({"minRank": "III/x"}, "minRank", "'III/x' is not a rank"),
+        ({"maxRank": "II/a"}, "maxRank", "below minRank III/a"),
+        ({"jobClass": 18}, "jobClass", "between 1 and 17"),
+    ],
+)
+async def test_each_bad_position_input_is_refused(
+    api: Api, db: Database, bkd: str, overrides: dict[str, Any], field: str, words: str
+) -> None:
     data = await api.query(UPSERT, {"input": post(**overrides)}, as_user=bkd)
     errors = data["upsertPosition"]["errors"]
     assert any(e["field"] == field and words in e["message"] for e in errors), errors

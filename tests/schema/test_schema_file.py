@@ -16,7 +16,14 @@ def test_the_checked_in_schema_matches_the_code() -> None:
 
 def test_the_api_contract_names_are_present() -> None:
     sdl = schema.as_str()
-    for name in ("viewer: Viewer!", "unit(code: String!): Unit", "positions(filter: PositionFilter",
-                 "employees(filter: EmployeeFilter", "registerEmployee(input: RegisterEmployeeInput!): EmployeePayload!",
-                 "upsertPosition(input: UpsertPositionInput!): PositionPayload!", "holders(asOf: Date", "vacancies: Int!"):
+    for name in (
+        "viewer: Viewer!",
+        "unit(code: String!): Unit",
+        "positions(filter: PositionFilter",
+        "employees(filter: EmployeeFilter",
+        "registerEmployee(input: RegisterEmployeeInput!): EmployeePayload!",
+        "upsertPosition(input: UpsertPositionInput!): PositionPayload!",
+        "holders(asOf: Date",
+        "vacancies: Int!",
+    ):
         assert name in sdl

@@ -97,11 +97,14 @@ async def test_an_unexpected_exception_is_masked_and_logged_with_the_request_id(
         raise RuntimeError("secret internals: /etc/passwd")
 
     monkeypatch.setattr(queries, "unit_by_code", explode)
-    response = await api.client.post("/graphql", json={"query": '{ unit(code: "X") { code } }'},
-                                     headers={"x-request-id": "req-123"})
+    response = await api.client.post(
+        "/graphql", json={"query": '{ unit(code: "X") { code } }'}, headers={"x-request-id": "req-123"}
+    )
     body = response.json()
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "secret" not in response.text and "Traceback" not in response.text
     assert response.headers["x-request-id"] == "req-123"
-    assert any("secret internals" in r.getMessage() or (r.exc_info and "secret internals" in str(r.exc_info[1]))
-               for r in caplog.records)
+    assert any(
+        "secret internals" in r.getMessage() or (r.exc_info and "secret internals" in str(r.exc_info[1]))
+        for r in caplog.records
+    )
