@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies import admin
 from schema.context import Info
+from schema.types.access import RoleGrant
 from schema.types.errors import UserError, user_errors
 from server.models import RoleGrant as RoleGrantRow
 from workflows.errors import CommandRefused
@@ -43,19 +44,8 @@ class DelegateRoleInput:
 
 
 @strawberry.type
-class GrantedRole:
-    user_id: str
-    role: str
-    unit_code: str | None
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-    acting: str | None
-    revoked: bool
-
-
-@strawberry.type
 class GrantPayload:
-    grant: GrantedRole | None
+    grant: RoleGrant | None
     errors: list[UserError]
 
 
@@ -70,7 +60,7 @@ async def _run(
     try:
         async with ctx.db.write() as session:
             row = await command(session)
-            grant = GrantedRole(
+            grant = RoleGrant(
                 user_id=row.user_id,
                 role=row.role,
                 unit_code=unit_code,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware
 from schema.schema import build_schema
+from server.clock import service_today
 from server.db import Database
 from server.settings import Settings
 
@@ -42,7 +42,7 @@ class AsnflowGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.get("state", {})
         user_id = state.get("user_id")
-        today = dt.date.today()
+        today = service_today(self.settings)
         viewer = PUBLIC
         if user_id is not None:
             async with self.db.read() as session:

@@ -12,6 +12,7 @@ from schema.connection import Connection, connection, page_size
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, selected
+from schema.types.access import RoleGrant
 from schema.types.registry import Employee, Position, Unit
 from server import models
 from server.domain.nip import normalize
@@ -36,12 +37,6 @@ class EmployeeFilter:
     include_subunits: bool | None = None
     rank: str | None = None
     search: str | None = None
-
-
-@strawberry.type
-class RoleGrant:
-    role: str
-    unit_code: str | None
 
 
 @strawberry.type
@@ -88,7 +83,17 @@ class RegistryQuery:
     async def viewer(self, info: Info) -> Viewer:
         ctx = info.context
         v = ctx.viewer
-        roles = [RoleGrant(role=g.role, unit_code=g.unit_code) for g in v.grants]
+        roles = [
+            RoleGrant(
+                role=g.role,
+                unit_code=g.unit_code,
+                user_id=v.user_id,
+                valid_from=g.valid_from,
+                valid_to=g.valid_to,
+                acting=g.acting,
+            )
+            for g in v.grants
+        ]
         employee: Employee | None = None
         if v.employee_id is not None:
             async with ctx.db.read() as s:

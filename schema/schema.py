@@ -19,14 +19,16 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
+from schema.audit import AuditQuery
 from schema.errors import should_mask
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery,))
-Mutation = merge_types("Mutation", (RegistryMutation, AdminMutation))
+Query = merge_types("Query", (RegistryQuery, WorkflowQuery, AuditQuery))
+Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -6,6 +6,7 @@ development secret and GraphiQL on. Production mode (``ASNFLOW_ENV=prod``) refus
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +46,7 @@ class Settings:
     checkpoint_file: Path = field(default_factory=lambda: Path("asnflow-checkpoints.jsonl"))
     checkpoint_key_file: Path = field(default_factory=lambda: Path("asnflow-checkpoint.key"))
     policy_reload_seconds: float = 30.0
+    today: dt.date | None = None
 
     @property
     def production(self) -> bool:
@@ -69,7 +71,15 @@ def load_settings() -> Settings:
     env = os.environ.get("ASNFLOW_ENV", "dev").strip().lower()
     if env not in {"dev", "prod", "test"}:
         raise ConfigurationError(f"ASNFLOW_ENV={env!r} must be one of dev, prod, test")
+    today_raw = os.environ.get("ASNFLOW_TODAY") or None
+    try:
+        today = dt.date.fromisoformat(today_raw) if today_raw else None
+    except ValueError as exc:
+        raise ConfigurationError(f"ASNFLOW_TODAY={today_raw!r} is not a date (YYYY-MM-DD)") from exc
+    if today is not None and env == "prod":
+        raise ConfigurationError("ASNFLOW_TODAY pins the date for demos and tests; it is refused in production")
     return Settings(
+        today=today,
         database_url=os.environ.get("ASNFLOW_DATABASE_URL") or DEFAULT_DATABASE_URL,
         secret=os.environ.get("ASNFLOW_SECRET") or DEFAULT_SECRET,
         env=env,

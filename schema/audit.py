@@ -1,0 +1,109 @@
+"""``auditEvents`` and ``auditVerification``: the trail for auditors, and for everyone their own part of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from policies.scope import audit_scope
+from schema.connection import Connection, Edge, PageInfo, page_size
+from schema.context import Info
+from schema.errors import PublicError
+from schema.prefetch import selected
+from schema.types.audit import AuditEvent, AuditVerification
+from server.audit import queries
+from server.audit.checkpoint import CheckpointError, latest_checkpoint
+from server.audit.verify import verify
+
+
+@strawberry.input
+class AuditFilter:
+    request_id: strawberry.ID | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    from_: dt.datetime | None = strawberry.field(default=None, name="from")
+    to: dt.datetime | None = None
+
+
+def _forbidden_unless_auditor(info: Info) -> None:
+    if not audit_scope(info.context.viewer).everything:
+        raise PublicError(
+            "the audit log is for auditors and administrators; ask for a request's history instead", code="FORBIDDEN"
+        )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="Audit events matching the filter, newest first unless oldestFirst is true.")
+    async def audit_events(
+        self,
+        info: Info,
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        oldest_first: bool = False,
+    ) -> Connection[AuditEvent]:
+        _forbidden_unless_auditor(info)
+        f = filter or AuditFilter()
+        request_id = None
+        if f.request_id is not None:
+            if not str(f.request_id).isdigit():
+                raise PublicError(f"filter.requestId: {f.request_id!r} is not a request id")
+            request_id = int(str(f.request_id))
+        flt = queries.AuditQueryFilter(
+            request_id=request_id,
+            entity_type=f.entity_type,
+            entity_id=f.entity_id,
+            actor=f.actor,
+            action=f.action,
+            from_=f.from_,
+            to=f.to,
+        )
+        size = page_size(first, info.context.settings)
+        async with info.context.db.read() as s:
+            try:
+                rows, has_next = await queries.list_events(
+                    s, filter=flt, first=size, after=after, newest_first=not oldest_first
+                )
+            except queries.CursorError as exc:
+                raise PublicError(str(exc)) from None
+            wants_total = "totalCount" in selected(s2 for fld in info.selected_fields for s2 in fld.selections)
+            total = await queries.count_events(s, flt) if wants_total else -1
+        edges = [Edge(cursor=queries.encode_cursor(r.seq), node=AuditEvent.of(r)) for r in rows]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(description="Recompute the whole hash chain and check it against the newest signed checkpoint.")
+    async def audit_verification(self, info: Info) -> AuditVerification:
+        _forbidden_unless_auditor(info)
+        try:
+            checkpoint = latest_checkpoint(info.context.settings)
+        except CheckpointError as exc:
+            return AuditVerification(
+                ok=False,
+                checked_events=0,
+                first_broken_seq=None,
+                head_hash="",
+                problem="checkpoint",
+                explanation=str(exc),
+            )
+        report = await verify(info.context.db, checkpoint=checkpoint)
+        return AuditVerification(
+            ok=report.ok,
+            checked_events=report.checked_events,
+            first_broken_seq=report.first_broken_seq,
+            head_hash=report.head_hash,
+            problem=report.problem.value if report.problem else None,
+            explanation=report.explanation,
+        )

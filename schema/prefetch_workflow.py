@@ -1,0 +1,72 @@
+"""Look-ahead batching for requests and tasks (see schema/prefetch.py for the idea)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from strawberry.types.nodes import Selection
+
+from schema.prefetch import Prefetch, children, selected
+from schema.types.audit import AuditEvent
+from schema.types.registry import Employee, Position
+from schema.types.workflow import ActionKind, ActionOption, Task, WorkflowRequest
+from server import models
+from server.audit.queries import events_of_requests
+from server.registry import queries as registry
+from workflows import queries as wq
+
+
+class WorkflowPrefetch(Prefetch):
+    async def task_objects(self, rows: Sequence[models.Task]) -> list[Task]:
+        units = await registry.units_by_id(self.session, [t.unit_id for t in rows if t.unit_id is not None])
+        return [Task.of(t, units[t.unit_id].code if t.unit_id is not None else None) for t in rows]
+
+    async def requests(self, objs: Sequence[WorkflowRequest], selections: Iterable[Selection]) -> None:
+        fields = selected(selections)
+        if not objs:
+            return
+        rows = [o.row for o in objs]
+        if "subject" in fields:
+            people = await registry.employees_by_id(self.session, [r.subject_employee_id for r in rows])
+            subjects = {i: Employee.of(e) for i, e in people.items()}
+            for o in objs:
+                o.subject_obj = subjects[o.row.subject_employee_id]
+            await self.employees(list(subjects.values()), children(fields["subject"]))
+        for name, attr in (("position", "position_id"), ("originPosition", "origin_position_id")):
+            if name in fields:
+                ids = [getattr(r, attr) for r in rows if getattr(r, attr) is not None]
+                positions = {i: Position.of(p) for i, p in (await registry.positions_by_id(self.session, ids)).items()}
+                for o in objs:
+                    pid = getattr(o.row, attr)
+                    setattr(o, f"{attr.removesuffix('_id')}_obj", positions.get(pid) if pid is not None else None)
+                await self.positions(list(positions.values()), children(fields[name]))
+        if "openTasks" in fields:
+            by_request = await wq.open_tasks_of(self.session, [r.id for r in rows])
+            task_rows = [t for ts in by_request.values() for t in ts]
+            made = dict(zip([t.id for t in task_rows], await self.task_objects(task_rows), strict=True))
+            mine = {o.row.id: o for o in objs}
+            for o in objs:
+                o.task_list = [made[t.id] for t in by_request.get(o.row.id, [])]
+                for task in o.task_list:
+                    task.request_obj = mine[task.request_id]
+        if "availableActions" in fields:
+            standing = await wq.standings(self.session, self.ctx.viewer, rows, self.ctx.today)
+            for o in objs:
+                options = wq.available_actions(o.row, self.ctx.viewer, standing[o.row.id])
+                o.action_list = [
+                    ActionOption(action=a.action, kind=ActionKind(a.kind), allowed=a.allowed, reason=a.reason)
+                    for a in options
+                ]
+        if "history" in fields:
+            trails = await events_of_requests(self.session, [r.id for r in rows])
+            for o in objs:
+                o.history_list = [AuditEvent.of(e) for e in trails.get(o.row.id, [])]
+
+    async def tasks(self, objs: Sequence[Task], selections: Iterable[Selection]) -> None:
+        fields = selected(selections)
+        if objs and "request" in fields:
+            rows = await wq.requests_by_id(self.session, [t.request_id for t in objs])
+            requests = {i: WorkflowRequest.of(r) for i, r in rows.items()}
+            for t in objs:
+                t.request_obj = requests[t.request_id]
+            await self.requests(list(requests.values()), children(fields["request"]))

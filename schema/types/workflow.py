@@ -1,0 +1,171 @@
+"""Workflow requests, tasks, action options and definitions as GraphQL types (API.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import field as dc_field
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from schema.types.audit import AuditEvent
+from schema.types.errors import UserError
+from schema.types.registry import Employee, Position
+from server import models
+
+
+@strawberry.enum
+class RequestKind(Enum):
+    PLACEMENT = "PLACEMENT"
+    TRANSFER = "TRANSFER"
+    RANK_PROMOTION = "RANK_PROMOTION"
+    POSITION_PROMOTION = "POSITION_PROMOTION"
+    EVALUATION = "EVALUATION"
+    TRAINING = "TRAINING"
+
+
+@strawberry.enum
+class ActionKind(Enum):
+    FORWARD = "forward"
+    REJECT = "reject"
+    RETURN = "return"
+    WITHDRAW = "withdraw"
+
+
+@strawberry.type
+class ActionOption:
+    action: str
+    kind: ActionKind
+    allowed: bool
+    reason: str | None
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@strawberry.type
+class Task:
+    id: strawberry.ID
+    step: str
+    role: str
+    unit_code: str | None
+    assignee: str | None
+    due_at: dt.datetime | None
+    opened_at: dt.datetime
+    request_id: strawberry.Private[int]
+    request_obj: strawberry.Private[WorkflowRequest | None] = None
+
+    @strawberry.field
+    def request(self) -> WorkflowRequest:
+        assert self.request_obj is not None, "request was not prefetched"
+        return self.request_obj
+
+    @classmethod
+    def of(cls, row: models.Task, unit_code: str | None) -> Task:
+        opened = _utc(row.opened_at)
+        assert opened is not None
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            step=row.step,
+            role=row.role,
+            unit_code=unit_code,
+            assignee=row.assignee_user_id,
+            due_at=_utc(row.due_at),
+            opened_at=opened,
+            request_id=row.request_id,
+        )
+
+
+@strawberry.type
+class WorkflowRequest:
+    id: strawberry.ID
+    kind: RequestKind
+    state: str
+    version: int
+    terminal: bool
+    effective_date: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    proposed_by: str
+    definition_version: str
+    reason: str | None
+    rule_versions: JSON
+    row: strawberry.Private[models.WorkflowRequest]
+    subject_obj: strawberry.Private[Employee | None] = None
+    position_obj: strawberry.Private[Position | None] = None
+    origin_position_obj: strawberry.Private[Position | None] = None
+    task_list: strawberry.Private[list[Task]] = dc_field(default_factory=list)
+    action_list: strawberry.Private[list[ActionOption]] = dc_field(default_factory=list)
+    history_list: strawberry.Private[list[AuditEvent]] = dc_field(default_factory=list)
+
+    @strawberry.field
+    def subject(self) -> Employee:
+        assert self.subject_obj is not None, "subject was not prefetched"
+        return self.subject_obj
+
+    @strawberry.field(description="The position the request is about (target of a placement or transfer).")
+    def position(self) -> Position | None:
+        return self.position_obj
+
+    @strawberry.field(description="The position a transfer moves the employee out of.")
+    def origin_position(self) -> Position | None:
+        return self.origin_position_obj
+
+    @strawberry.field
+    def open_tasks(self) -> list[Task]:
+        return self.task_list
+
+    @strawberry.field(description="Every action of the current state, allowed or not for the viewer, with the reason.")
+    def available_actions(self) -> list[ActionOption]:
+        return self.action_list
+
+    @strawberry.field(description="This request's audit trail, oldest first.")
+    def history(self) -> list[AuditEvent]:
+        return self.history_list
+
+    @classmethod
+    def of(cls, row: models.WorkflowRequest) -> WorkflowRequest:
+        created, updated = _utc(row.created_at), _utc(row.updated_at)
+        assert created is not None and updated is not None
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=RequestKind(row.kind),
+            state=row.state,
+            version=row.version,
+            terminal=row.terminal,
+            effective_date=row.effective_date,
+            created_at=created,
+            updated_at=updated,
+            proposed_by=row.proposed_by,
+            definition_version=row.definition_version,
+            reason=row.reason,
+            rule_versions=dict(row.rule_versions or {}),
+            row=row,
+        )
+
+
+@strawberry.type
+class WorkflowDefinition:
+    kind: RequestKind
+    version: str
+    title: str
+    states: list[str]
+    terminal_states: list[str]
+    actions: list[str]
+    diagram: str = strawberry.field(description="A mermaid stateDiagram of the definition.")
+
+
+@strawberry.type
+class RequestPayload:
+    request: WorkflowRequest | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class Explanation:
+    allowed: bool
+    reasons: list[str]

@@ -1,0 +1,360 @@
+"""Root fields of the workflows: requests, the inbox, definitions, explanations, and the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.nodes import Selection
+
+from policies.scope import request_scope
+from schema.connection import Connection, connection, page_size
+from schema.context import Context, Info
+from schema.errors import PublicError
+from schema.prefetch import child, selected
+from schema.prefetch_workflow import WorkflowPrefetch
+from schema.types.errors import user_errors
+from schema.types.workflow import (
+    Explanation,
+    RequestKind,
+    RequestPayload,
+    Task,
+    WorkflowDefinition,
+    WorkflowRequest,
+)
+from server import models
+from server.paging import CursorError, Page, count, keyset_page
+from workflows import authorize, catalog, proposals, service
+from workflows import queries as wq
+from workflows.commands import CommandResult
+from workflows.diagram import mermaid
+
+
+@strawberry.input
+class RequestFilter:
+    kind: RequestKind | None = None
+    state: str | None = None
+    subject_nip: str | None = None
+    unit_code: str | None = None
+    terminal: bool | None = None
+
+
+def _selection(info: Info) -> list[Selection]:
+    return [s for f in info.selected_fields for s in f.selections]
+
+
+def _request_id(raw: strawberry.ID, field: str = "requestId") -> int | None:
+    text = str(raw).strip()
+    return int(text) if text.isdigit() else None
+
+
+async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
+    """The request if the viewer may see it; outside their scope it reads as not found."""
+    ctx = info.context
+    async with ctx.db.read() as s:
+        rows = await wq.requests_by_id(s, [request_id])
+        row = rows.get(request_id)
+        if row is None:
+            return None
+        standing = (await wq.standings(s, ctx.viewer, [row], ctx.today))[row.id]
+        if authorize.visible(ctx.viewer, standing) or await wq.assigned_to(s, ctx.viewer, row.id):
+            return row
+        if any(g.role in {"auditor", "admin"} and g.unit_path is None for g in ctx.viewer.grants):
+            return row
+        return None
+
+
+async def _page(info: Info, query: Any, key: Any, first: int | None, after: str | None) -> tuple[Page[Any], int]:
+    ctx = info.context
+    size = page_size(first, ctx.settings)
+    async with ctx.db.read() as s:
+        try:
+            page: Page[Any] = await keyset_page(s, query, key, first=size, after=after, descending=True)
+        except CursorError as exc:
+            raise PublicError(str(exc)) from None
+        total = await count(s, query) if "totalCount" in selected(_selection(info)) else -1
+    return page, total
+
+
+@strawberry.type
+class WorkflowQuery:
+    @strawberry.field
+    async def request(self, info: Info, id: strawberry.ID) -> WorkflowRequest | None:
+        request_id = _request_id(id)
+        row = await _visible_request(info, request_id) if request_id is not None else None
+        if row is None:
+            return None
+        obj = WorkflowRequest.of(row)
+        async with info.context.db.read() as s:
+            await WorkflowPrefetch(s, info.context).requests([obj], _selection(info))
+        return obj
+
+    @strawberry.field
+    async def requests(
+        self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[WorkflowRequest]:
+        ctx = info.context
+        flt = filter or RequestFilter()
+        query = wq.requests_query(
+            request_scope(ctx.viewer),
+            wq.RequestFilter(
+                flt.kind.value if flt.kind else None, flt.state, flt.subject_nip, flt.unit_code, flt.terminal
+            ),
+            proposer=ctx.viewer.user_id,
+        )
+        page, total = await _page(info, query, models.WorkflowRequest.id, first, after)
+        nodes = [WorkflowRequest.of(r) for r in page.rows]
+        async with ctx.db.read() as s:
+            await WorkflowPrefetch(s, ctx).requests(nodes, child(child(_selection(info), "edges"), "node"))
+        return connection(nodes, page, total=total, after=after)
+
+    @strawberry.field(description="Open tasks the viewer may act on, newest first.")
+    async def my_tasks(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Task]:
+        ctx = info.context
+        page, total = await _page(info, wq.tasks_query(ctx.viewer), models.Task.id, first, after)
+        async with ctx.db.read() as s:
+            prefetch = WorkflowPrefetch(s, ctx)
+            nodes = await prefetch.task_objects(page.rows)
+            await prefetch.tasks(nodes, child(child(_selection(info), "edges"), "node"))
+        return connection(nodes, page, total=total, after=after)
+
+    @strawberry.field
+    def workflow_definitions(self, all_versions: bool = False) -> list[WorkflowDefinition]:
+        definitions = catalog.all_definitions() if all_versions else catalog.current_definitions()
+        return [
+            WorkflowDefinition(
+                kind=RequestKind(d.kind),
+                version=d.version,
+                title=d.title,
+                states=list(d.states),
+                terminal_states=sorted(d.terminal_states),
+                actions=sorted(d.action_names()),
+                diagram=mermaid(d),
+            )
+            for d in definitions
+        ]
+
+    @strawberry.field(description="Whether the viewer may take the action on the request now, and why.")
+    async def explain(self, info: Info, action: str, request_id: strawberry.ID) -> Explanation:
+        ctx = info.context
+        rid = _request_id(request_id)
+        row = await _visible_request(info, rid) if rid is not None else None
+        if row is None:
+            return Explanation(allowed=False, reasons=[f"request {request_id} does not exist"])
+        async with ctx.db.read() as s:
+            standing = (await wq.standings(s, ctx.viewer, [row], ctx.today))[row.id]
+        allowed, reasons = wq.explain(row, ctx.viewer, standing, action)
+        return Explanation(allowed=allowed, reasons=reasons)
+
+
+@strawberry.input
+class ProposePlacementInput:
+    employee_nip: str
+    position_code: str
+    effective_date: dt.date
+    reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ProposeTransferInput:
+    employee_nip: str
+    target_position_code: str
+    effective_date: dt.date
+    reason: str | None = None
+    exception_reason: str | None = strawberry.field(
+        default=None, description="Why the transfer may go ahead before 2 years in post (recorded as a warning)."
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ProposeRankPromotionInput:
+    employee_nip: str
+    effective_date: dt.date
+    reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ProposePositionPromotionInput:
+    employee_nip: str
+    position_code: str
+    effective_date: dt.date
+    reason: str | None = None
+    talent_box: int | None = strawberry.field(default=None, description="Box 1-9 of the talent pool's 9-box grid.")
+    assessment_passed: bool = False
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class StartEvaluationInput:
+    employee_nip: str
+    year: int
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ProposeTrainingInput:
+    employee_nip: str
+    title: str
+    hours: int
+    date: dt.date
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ActInput:
+    request_id: strawberry.ID
+    action: str
+    comment: str | None = None
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+    data: JSON | None = None
+
+
+async def _payload(info: Info, result: CommandResult) -> RequestPayload:
+    ctx: Context = info.context
+    request: WorkflowRequest | None = None
+    if result.request_id is not None:
+        async with ctx.db.read() as s:
+            row = (await wq.requests_by_id(s, [result.request_id])).get(result.request_id)
+            if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
+                request = WorkflowRequest.of(row)
+                await WorkflowPrefetch(s, ctx).requests([request], child(_selection(info), "request"))
+    return RequestPayload(request=request, errors=user_errors(result.errors))
+
+
+Command = Callable[[], Awaitable[CommandResult]]
+
+
+@strawberry.type
+class WorkflowMutation:
+    @strawberry.mutation
+    async def propose_placement(self, info: Info, input: ProposePlacementInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.propose_placement(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                position_code=input.position_code,
+                effective_date=input.effective_date,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def propose_transfer(self, info: Info, input: ProposeTransferInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.propose_transfer(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                target_position_code=input.target_position_code,
+                effective_date=input.effective_date,
+                reason=input.reason,
+                exception_reason=input.exception_reason,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def propose_rank_promotion(self, info: Info, input: ProposeRankPromotionInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.propose_rank_promotion(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                effective_date=input.effective_date,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def propose_position_promotion(self, info: Info, input: ProposePositionPromotionInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.propose_position_promotion(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                position_code=input.position_code,
+                effective_date=input.effective_date,
+                reason=input.reason,
+                talent_box=input.talent_box,
+                assessment_passed=input.assessment_passed,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def start_evaluation(self, info: Info, input: StartEvaluationInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.start_evaluation(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                year=input.year,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def propose_training(self, info: Info, input: ProposeTrainingInput) -> RequestPayload:
+        c = info.context
+        return await _payload(
+            info,
+            await proposals.propose_training(
+                c.db,
+                c.viewer,
+                employee_nip=input.employee_nip,
+                title=input.title,
+                hours=input.hours,
+                date=input.date,
+                idempotency_key=input.idempotency_key,
+                today=c.today,
+            ),
+        )
+
+    @strawberry.mutation
+    async def act(self, info: Info, input: ActInput) -> RequestPayload:
+        c = info.context
+        rid = _request_id(input.request_id)
+        if rid is None:
+            raise PublicError(f"requestId: {input.request_id!r} is not a request id")
+        data = input.data if isinstance(input.data, dict) else None
+        if input.data is not None and data is None:
+            raise PublicError('data: must be a JSON object, e.g. {"answer": "MS"}')
+        return await _payload(
+            info,
+            await service.act(
+                c.db,
+                c.viewer,
+                request_id=rid,
+                action=input.action,
+                comment=input.comment,
+                expected_version=input.expected_version,
+                idempotency_key=input.idempotency_key,
+                data=data,
+                today=c.today,
+            ),
+        )

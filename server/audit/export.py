@@ -1,0 +1,86 @@
+"""Export the whole audit log as JSON lines or CSV, streaming in ``seq`` order in constant memory.
+
+A JSON line holds every hashed field with the values ``event_hash`` reads (``at`` as
+``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC, JSON columns as JSON) plus ``hash``, so an auditor can
+recompute the chain from the export alone: drop ``hash`` from a line, encode it canonically and
+compare. CSV has the same columns in the same order; JSON columns hold compact JSON text and an
+empty cell is null.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import IO, Any, Literal, cast
+
+import orjson
+
+from server.audit import queries
+from server.audit.chain import format_at
+from server.db import Database
+
+Format = Literal["jsonl", "csv"]
+_JSON_POSITIONS = frozenset(i for i, name in enumerate(queries.CHAIN_COLUMN_NAMES) if name in queries.JSON_COLUMNS)
+_AT = queries.CHAIN_COLUMN_NAMES.index("at")
+
+
+def _values(row: Any) -> list[Any]:
+    values = list(row)
+    for i in _JSON_POSITIONS:
+        if values[i] is not None:
+            values[i] = orjson.loads(values[i])
+    at = values[_AT]
+    values[_AT] = format_at(at) if isinstance(at, dt.datetime) else at
+    return values
+
+
+def _sink(out: IO[bytes] | IO[str]) -> Callable[[bytes], object]:
+    """Bytes go straight to a binary stream; a text stream (``StringIO``, ``sys.stdout``) gets them decoded."""
+    if isinstance(out, io.TextIOBase):
+        text_out = cast(IO[str], out)
+        return lambda chunk: text_out.write(chunk.decode())
+    return cast(IO[bytes], out).write
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return value
+
+
+async def export(
+    db: Database,
+    out: IO[bytes] | IO[str],
+    *,
+    fmt: Format = "jsonl",
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every event to ``out`` (a binary or text stream); returns the number written."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"export format {fmt!r} is not one of jsonl, csv")
+    write = _sink(out)
+    names = queries.CHAIN_COLUMN_NAMES
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if fmt == "csv":
+        writer.writerow(names)
+    written = 0
+    async with db.engine.connect() as conn:
+        async for batch in queries.stream_chain(conn):
+            if fmt == "jsonl":
+                chunk = b"".join(orjson.dumps(dict(zip(names, _values(row), strict=True))) + b"\n" for row in batch)
+            else:
+                writer.writerows([_csv_cell(v) for v in _values(row)] for row in batch)
+                chunk = buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+            write(chunk)
+            written += len(batch)
+            if on_progress is not None:
+                on_progress(written)
+    if fmt == "csv" and written == 0:
+        write(buffer.getvalue().encode())
+    out.flush()
+    return written

@@ -1,0 +1,24 @@
+"""What day it is for the service: Jakarta's calendar date, or ``ASNFLOW_TODAY`` outside production.
+
+Rules and effective dates are judged on Jakarta's date (UTC+7), not the server's. Pinning the date
+lets a demo or a test replay a scenario on a fixed day; production always uses the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from server.settings import Settings
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def today_in_jakarta() -> dt.date:
+    return dt.datetime.now(JAKARTA).date()
+
+
+def service_today(settings: Settings) -> dt.date:
+    if settings.today is not None and not settings.production:
+        return settings.today
+    return today_in_jakarta()

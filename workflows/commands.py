@@ -1,0 +1,112 @@
+"""How every command runs: one write transaction, idempotency, refusals answered as data and audited.
+
+The body does the work and returns the request id and the audit entries; they are appended last, just
+before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
+back; FORBIDDEN and GUARD_FAILED refusals are then written to the audit log in a short transaction of
+their own, so the trail shows who tried what even though nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.viewer import Viewer
+from server.audit.writer import AuditEntry, append
+from server.db import Database
+from workflows import repository
+from workflows.errors import CommandRefused, ErrorCode, UserError
+from workflows.steps import AuditedRefusal, now
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answers: the request it made or moved, or the errors that stopped it."""
+
+    request_id: int | None
+    errors: tuple[UserError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> CommandResult:
+        errors = tuple(UserError(ErrorCode(e["code"]), e["message"], e.get("field")) for e in raw.get("errors", []))
+        return cls(raw.get("request_id"), errors)
+
+
+Body = Callable[[AsyncSession], Awaitable[tuple[int, list[AuditEntry]]]]
+
+
+def input_hash(command: str, payload: Mapping[str, Any]) -> str:
+    canonical = orjson.dumps({"command": command, "input": payload}, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def refused(*errors: UserError, request_id: int | None = None) -> CommandResult:
+    return CommandResult(request_id, tuple(errors))
+
+
+async def run_command(
+    db: Database,
+    viewer: Viewer,
+    *,
+    command: str,
+    payload: Mapping[str, Any],
+    idempotency_key: str | None,
+    body: Body,
+    request_id: int | None = None,
+) -> CommandResult:
+    if viewer.user_id is None:
+        return refused(UserError(ErrorCode.FORBIDDEN, "sign in to act on requests"), request_id=request_id)
+    user = viewer.user_id
+    digest = input_hash(command, payload)
+    for attempt in (1, 2):
+        try:
+            return await _once(db, user, idempotency_key, digest, body)
+        except AuditedRefusal as refusal:
+            async with db.write() as session:
+                await append(session, [refusal.entry])
+            return refused(*refusal.errors, request_id=request_id)
+        except CommandRefused as refusal:
+            return refused(*refusal.errors, request_id=request_id)
+        except IntegrityError as exc:
+            if attempt == 2 or idempotency_key is None:
+                message = f"the database refused the change ({exc.orig}); reload and retry"
+                return refused(UserError(ErrorCode.CONFLICT, message), request_id=request_id)
+    raise AssertionError("unreachable")
+
+
+async def _once(db: Database, user: str, key: str | None, digest: str, body: Body) -> CommandResult:
+    async with db.write() as session:
+        if key is not None:
+            record = await repository.idempotency_record(session, user, key)
+            if record is not None:
+                if record.input_hash != digest:
+                    raise CommandRefused(
+                        UserError(
+                            ErrorCode.IDEMPOTENCY_MISMATCH,
+                            f"idempotency key {key!r} was used for a different input; use a new key for a new command",
+                            "idempotencyKey",
+                        )
+                    )
+                return CommandResult.from_json(record.result)
+        request_id, entries = await body(session)
+        result = CommandResult(request_id)
+        if key is not None:
+            await repository.store_idempotency(session, user, key, digest, result.to_json(), now())
+        await append(session, entries)
+        return result

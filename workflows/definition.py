@@ -1,0 +1,226 @@
+"""A workflow definition as data: states with the actors who owe the next step, and actions between them.
+
+Definitions live in ``workflows/definitions/*.yaml``, one file per version. Everything the engine, the
+task inbox and ``availableActions`` need is read from here; no workflow has code of its own beyond its
+named guards and effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+ActionKind = Literal["forward", "reject", "return", "withdraw"]
+ACTION_KINDS: tuple[str, ...] = ("forward", "reject", "return", "withdraw")
+RELATIONS: tuple[str, ...] = ("self", "supervisor", "superior", "proposer")
+UNITS: tuple[str, ...] = ("request", "origin")
+AUTO_CONDITIONS: tuple[str, ...] = ("effective_date_reached", "objection_window_closed")
+
+
+_RELATION_WORDS = {
+    "self": "the employee the request is about",
+    "proposer": "the proposer",
+    "supervisor": "the employee's direct supervisor",
+    "superior": "the direct supervisor's own superior",
+}
+
+
+class DefinitionError(ValueError):
+    """A definition file is malformed; the message names the file, the field and the value."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who may act: a role held over a unit of the request, a relation to its subject, or the scheduler."""
+
+    role: str | None = None
+    unit: str = "request"
+    relation: str | None = None
+    system: str | None = None
+
+    def describe(self) -> str:
+        if self.relation is not None:
+            return _RELATION_WORDS[self.relation]
+        if self.system is not None:
+            return f"the scheduler ({self.system.replace('_', ' ')})"
+        where = "the origin unit" if self.unit == "origin" else "the request's unit"
+        return f"{self.role} of {where} (or a unit above it)"
+
+    def label(self) -> str:
+        if self.relation is not None:
+            return self.relation
+        if self.system is not None:
+            return "system"
+        return f"{self.role}@origin" if self.unit == "origin" else str(self.role)
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    owners: tuple[Actor, ...] = ()
+    due_days: int | None = None
+    terminal: bool = False
+
+
+@dataclass(frozen=True)
+class ActionDef:
+    """One transition. Several entries may share a name (different sources, or outcomes told apart by ``when``)."""
+
+    name: str
+    kind: ActionKind
+    sources: tuple[str, ...]
+    dest: str
+    actors: tuple[Actor, ...] = ()
+    guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    needs_comment: bool = False
+    approval: bool = True
+    when: Mapping[str, str] = field(default_factory=dict)
+    data: tuple[str, ...] = ()
+    auto: str | None = None
+    implied_by_proposer: bool = False
+
+
+@dataclass(frozen=True)
+class Proposal:
+    action: str
+    actors: tuple[Actor, ...]
+    guards: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Definition:
+    kind: str
+    version: str
+    title: str
+    initial: str
+    states: Mapping[str, StateDef]
+    actions: tuple[ActionDef, ...]
+    proposal: Proposal
+    decided_from: frozenset[str] = frozenset()
+
+    @property
+    def obj(self) -> str:
+        """The object kind the policy speaks of (``placement``, ``rank_promotion``)."""
+        return self.kind.lower()
+
+    @property
+    def terminal_states(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.states.values() if s.terminal)
+
+    def actions_from(self, state: str) -> tuple[ActionDef, ...]:
+        return tuple(a for a in self.actions if state in a.sources)
+
+    def action_names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.actions)
+
+    def actors_of(self, action: ActionDef, state: str) -> tuple[Actor, ...]:
+        """The action's own actors, else whoever owns the state it leaves."""
+        return action.actors or self.states[state].owners
+
+    def guard_names(self) -> frozenset[str]:
+        names = set(self.proposal.guards)
+        for action in self.actions:
+            names.update(action.guards)
+        return frozenset(names)
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _actor(raw: Any, where: str) -> Actor:
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{where}: an actor must be a mapping like {{role: bkd_verifier}}, got {raw!r}")
+    unknown = set(raw) - {"role", "unit", "relation", "system"}
+    if unknown:
+        raise DefinitionError(f"{where}: unknown actor keys {sorted(unknown)}")
+    actor = Actor(
+        role=raw.get("role"), unit=raw.get("unit", "request"), relation=raw.get("relation"), system=raw.get("system")
+    )
+    if sum(x is not None for x in (actor.role, actor.relation, actor.system)) != 1:
+        raise DefinitionError(f"{where}: an actor names exactly one of role, relation or system, got {raw!r}")
+    if actor.relation is not None and actor.relation not in RELATIONS:
+        raise DefinitionError(f"{where}: relation {actor.relation!r} is not one of {', '.join(RELATIONS)}")
+    if actor.unit not in UNITS:
+        raise DefinitionError(f"{where}: unit {actor.unit!r} is not one of {', '.join(UNITS)}")
+    if actor.system is not None and actor.system not in AUTO_CONDITIONS:
+        raise DefinitionError(f"{where}: system condition {actor.system!r} is not one of {', '.join(AUTO_CONDITIONS)}")
+    return actor
+
+
+def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effects: frozenset[str]) -> Definition:
+    """Build a definition from parsed YAML, refusing unknown states, guards, effects and kinds."""
+    try:
+        states = {
+            name: StateDef(
+                name=name,
+                owners=tuple(_actor(a, f"{source}: state {name}") for a in _list((spec or {}).get("owners"))),
+                due_days=(spec or {}).get("due_days"),
+                terminal=bool((spec or {}).get("terminal", False)),
+            )
+            for name, spec in dict(raw["states"]).items()
+        }
+        actions = []
+        for i, spec in enumerate(raw["actions"]):
+            where = f"{source}: action #{i + 1} ({spec.get('name')})"
+            kind = spec["kind"]
+            if kind not in ACTION_KINDS:
+                raise DefinitionError(f"{where}: kind {kind!r} is not one of {', '.join(ACTION_KINDS)}")
+            action = ActionDef(
+                name=spec["name"],
+                kind=cast(ActionKind, kind),
+                sources=tuple(_list(spec["from"])),
+                dest=spec["to"],
+                actors=tuple(_actor(a, where) for a in _list(spec.get("actors"))),
+                guards=tuple(_list(spec.get("guards"))),
+                effects=tuple(_list(spec.get("effects"))),
+                needs_comment=bool(spec.get("needs_comment", kind in ("reject", "return"))),
+                approval=bool(spec.get("approval", kind == "forward")),
+                when={str(k): str(v) for k, v in dict(spec.get("when") or {}).items()},
+                data=tuple(_list(spec.get("data"))),
+                auto=spec.get("auto"),
+                implied_by_proposer=bool(spec.get("implied_by_proposer", False)),
+            )
+            for state in (*action.sources, action.dest):
+                if state not in states:
+                    raise DefinitionError(f"{where}: state {state!r} is not declared under states")
+            for name in action.guards:
+                if name not in guards:
+                    raise DefinitionError(f"{where}: guard {name!r} is not a known guard")
+            for name in action.effects:
+                if name not in effects:
+                    raise DefinitionError(f"{where}: effect {name!r} is not a known effect")
+            if action.auto is not None and action.auto not in AUTO_CONDITIONS:
+                raise DefinitionError(f"{where}: auto {action.auto!r} is not one of {', '.join(AUTO_CONDITIONS)}")
+            actions.append(action)
+        proposal_raw = raw["proposal"]
+        proposal = Proposal(
+            action=proposal_raw["action"],
+            actors=tuple(_actor(a, f"{source}: proposal") for a in _list(proposal_raw.get("actors"))),
+            guards=tuple(_list(proposal_raw.get("guards"))),
+        )
+        for name in proposal.guards:
+            if name not in guards:
+                raise DefinitionError(f"{source}: proposal guard {name!r} is not a known guard")
+        definition = Definition(
+            kind=str(raw["kind"]),
+            version=str(raw["version"]),
+            title=str(raw.get("title", raw["kind"])),
+            initial=str(raw["initial"]),
+            states=states,
+            actions=tuple(actions),
+            proposal=proposal,
+            decided_from=frozenset(_list(raw.get("decided_from"))),
+        )
+    except KeyError as exc:
+        raise DefinitionError(f"{source}: missing field {exc.args[0]!r}") from None
+    if definition.initial not in states:
+        raise DefinitionError(f"{source}: initial state {definition.initial!r} is not declared under states")
+    for spec in definition.states.values():
+        if not spec.terminal and not definition.actions_from(spec.name):
+            raise DefinitionError(f"{source}: state {spec.name!r} is not terminal but no action leaves it")
+    return definition

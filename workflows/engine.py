@@ -1,0 +1,94 @@
+"""One shared ``transitions`` machine per definition version, and firing a trigger on a request's state.
+
+The machine is the arbiter of which transition a trigger takes from a state (including outcomes told
+apart by the action's ``when`` data). Guards that read the database run before, in ``workflows.guards``,
+because they are async and must report every failed rule, not just stop at the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from transitions import Machine, MachineError
+
+from workflows.definition import ActionDef, Definition
+
+
+class TransitionRefused(Exception):
+    """The action does not lead anywhere from the state (or with that data); the message says why."""
+
+
+class _Token:
+    """The model the shared machine moves: only a state, added and removed around one trigger."""
+
+    state: str
+
+
+def _when(conditions: Mapping[str, str]) -> Any:
+    def check(*_args: Any, data: Mapping[str, Any] | None = None, **_kwargs: Any) -> bool:
+        return all(str((data or {}).get(key)) == value for key, value in conditions.items())
+
+    return check
+
+
+_machines: dict[str, Machine] = {}
+
+
+def machine_for(definition: Definition) -> Machine:
+    """The one machine of this definition version (built on first use, then shared)."""
+    machine = _machines.get(definition.version)
+    if machine is None:
+        transitions = [
+            {
+                "trigger": action.name,
+                "source": list(action.sources),
+                "dest": action.dest,
+                "conditions": [_when(action.when)] if action.when else [],
+            }
+            for action in definition.actions
+        ]
+        machine = Machine(
+            model=None,
+            states=list(definition.states),
+            transitions=transitions,
+            initial=definition.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+        _machines[definition.version] = machine
+    return machine
+
+
+def select_action(definition: Definition, state: str, name: str, data: Mapping[str, Any]) -> ActionDef | None:
+    """The definition entry ``name`` would take from ``state`` with ``data`` (None: none applies)."""
+    for action in definition.actions_from(state):
+        if action.name == name and all(str(data.get(k)) == v for k, v in action.when.items()):
+            return action
+    return None
+
+
+def fire(definition: Definition, state: str, name: str, data: Mapping[str, Any]) -> str:
+    """Fire ``name`` from ``state`` on the shared machine; the state it lands in."""
+    machine = machine_for(definition)
+    token = _Token()
+    machine.add_model(token, initial=state)
+    try:
+        trigger = getattr(token, name, None)
+        if trigger is None:
+            raise TransitionRefused(f"{definition.version} has no action {name!r}")
+        try:
+            moved = trigger(data=dict(data))
+        except MachineError:
+            raise TransitionRefused(f"{name} is not possible in state {state}") from None
+        if not moved:
+            raise TransitionRefused(f"{name} from state {state} needs {_outcomes(definition, state, name)}")
+        return token.state
+    finally:
+        machine.remove_model(token)
+
+
+def _outcomes(definition: Definition, state: str, name: str) -> str:
+    options = [a.when for a in definition.actions_from(state) if a.name == name and a.when]
+    keys = sorted({k for w in options for k in w})
+    return " or ".join(f"{k} one of {', '.join(sorted({w[k] for w in options if k in w}))}" for k in keys)

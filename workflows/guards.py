@@ -1,0 +1,332 @@
+"""Named eligibility rules. Each reads the rule version in force for the request and says why it failed.
+
+A guard answers a ``GuardResult``: the rule's name, whether it held, a sentence naming the values that
+decided it, and the rule version and legal basis it applied. ``blocking=False`` marks a warning: it is
+recorded in the audit event but does not stop the step (for example rank outside the position's range
+when configured as a warning, or a transfer before 2 years in post with an exception reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from server.domain.education import education_at_least
+from server.domain.ranks import group, next_rank, rank_index
+from workflows import facts
+from workflows.context import StepContext
+
+RATINGS: tuple[str, ...] = ("above", "as", "below")
+POSITION_LEVEL = {"PELAKSANA": 1, "PENGAWAS": 2, "ADMINISTRATOR": 3, "JPT_PRATAMA": 4, "JPT_MADYA": 5, "JPT_UTAMA": 6}
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    guard: str
+    passed: bool
+    message: str
+    rule_version: str | None = None
+    legal_basis: str | None = None
+    blocking: bool = True
+
+    @property
+    def refuses(self) -> bool:
+        return not self.passed and self.blocking
+
+    @property
+    def warns(self) -> bool:
+        return not self.passed and not self.blocking
+
+
+GuardFn = Callable[[StepContext], Awaitable[GuardResult]]
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    rules: tuple[str, ...]
+    check: GuardFn
+
+
+GUARDS: dict[str, Guard] = {}
+
+
+def guard(name: str, *rules: str) -> Callable[[GuardFn], GuardFn]:
+    """Register ``check`` as the guard ``name``, reading the rule versions ``rules``."""
+
+    def register(check: GuardFn) -> GuardFn:
+        GUARDS[name] = Guard(name, rules, check)
+        return check
+
+    return register
+
+
+def _result(
+    ctx: StepContext, name: str, rule: str | None, passed: bool, message: str, blocking: bool = True
+) -> GuardResult:
+    version = ctx.rule(rule) if rule else None
+    return GuardResult(
+        guard=name,
+        passed=passed,
+        message=message,
+        rule_version=version.version_id if version else None,
+        legal_basis=version.legal_basis if version else None,
+        blocking=blocking,
+    )
+
+
+async def evaluate(names: Sequence[str], ctx: StepContext) -> list[GuardResult]:
+    """Every named guard, in order: all of them run, so a refusal names every failed rule at once."""
+    return [await GUARDS[name].check(ctx) for name in names]
+
+
+@guard("slot_vacant")
+async def slot_vacant(ctx: StepContext) -> GuardResult:
+    position = ctx.position
+    if position is None:
+        return _result(ctx, "slot_vacant", None, False, "the request names no position")
+    holders = await facts.holders_on(ctx.session, position.id, ctx.on)
+    if ctx.subject.id in holders:
+        return _result(ctx, "slot_vacant", None, False, f"{ctx.subject.name} already holds {position.code} on {ctx.on}")
+    pending = await facts.decided_into(ctx.session, position.id, exclude_request_id=ctx.request.id)
+    taken = len(holders) + pending
+    message = (
+        f"{position.code} has an approved headcount of {position.quota}, {len(holders)} holder(s) on "
+        f"{ctx.on} and {pending} decided request(s) waiting to take effect"
+    )
+    return _result(ctx, "slot_vacant", None, taken < position.quota, message)
+
+
+@guard("min_years_in_rank", "rank_promotion.min_years_in_rank")
+async def min_years_in_rank(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("rank_promotion.min_years_in_rank")
+    years = rule.int("years")
+    since = ctx.subject.rank_since
+    if ctx.subject.rank_code is None or since is None:
+        return _result(ctx, "min_years_in_rank", rule.name, False, f"{ctx.subject.name} has no rank (PPPK have none)")
+    due = facts.add_years(since, years)
+    message = (
+        f"in rank {ctx.subject.rank_code} since {since}: {years} years are reached on {due}, the period is {ctx.on}"
+    )
+    return _result(ctx, "min_years_in_rank", rule.name, due <= ctx.on, message)
+
+
+@guard("min_years_in_post", "transfer.years_in_post")
+async def min_years_in_post(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("transfer.years_in_post")
+    stint = facts.stint_on(await ctx.history(), ctx.on - dt.timedelta(days=1))
+    if stint is None:
+        return _result(ctx, "min_years_in_post", rule.name, False, f"{ctx.subject.name} holds no post before {ctx.on}")
+    years = facts.full_years(stint.start, ctx.on)
+    minimum = rule.int("min_years")
+    if years >= minimum:
+        due = " (due for rotation)" if years >= rule.int("rotation_due_years") else ""
+        return _result(ctx, "min_years_in_post", rule.name, True, f"{years} years in post since {stint.start}{due}")
+    exception = str(ctx.request.data.get("exceptionReason") or "").strip()
+    if exception:
+        message = f"{years} years in post since {stint.start}, less than {minimum}; allowed by exception: {exception}"
+        return _result(ctx, "min_years_in_post", rule.name, False, message, blocking=False)
+    message = f"{years} years in post since {stint.start}, less than {minimum} on {ctx.on}; give an exception reason"
+    return _result(ctx, "min_years_in_post", rule.name, False, message)
+
+
+@guard("predicate_last_two_years", "performance.min_predicate")
+async def predicate_last_two_years(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("performance.min_predicate")
+    years = [ctx.on.year - i for i in range(1, rule.int("years") + 1)]
+    found = await facts.predicates(ctx.session, ctx.subject.id, years)
+    accepted = set(rule["accepted"])
+    short = [f"{y}: {found.get(y, 'no final evaluation')}" for y in years if found.get(y) not in accepted]
+    if short:
+        return _result(ctx, "predicate_last_two_years", rule.name, False, "needs at least Baik in " + "; ".join(short))
+    return _result(ctx, "predicate_last_two_years", rule.name, True, f"at least Baik in {', '.join(map(str, years))}")
+
+
+@guard("education_cap", "rank_promotion.education_cap")
+async def education_cap(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("rank_promotion.education_cap")
+    rank = ctx.subject.rank_code
+    target = next_rank(rank) if rank else None
+    if target is None:
+        return _result(ctx, "education_cap", rule.name, False, f"rank {rank} has no next rank")
+    cap = rule["caps"].get(ctx.subject.education)
+    if cap is None:
+        return _result(ctx, "education_cap", rule.name, False, f"education {ctx.subject.education} has no cap")
+    message = f"{target} against the cap {cap} for education {ctx.subject.education}"
+    return _result(ctx, "education_cap", rule.name, rank_index(target) <= rank_index(cap), message)
+
+
+@guard("service_exam", "rank_promotion.service_exam")
+async def service_exam(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("rank_promotion.service_exam")
+    rank = ctx.subject.rank_code
+    target = next_rank(rank) if rank else None
+    if rank is None or target is None or group(target) == group(rank) or group(target) not in rule["groups"]:
+        return _result(ctx, "service_exam", rule.name, True, "the promotion stays within its group")
+    message = f"{rank} to {target} enters group {group(target)}, which needs the service exam certificate"
+    return _result(ctx, "service_exam", rule.name, bool(ctx.subject.has_service_exam), message)
+
+
+@guard("managerial_requirements", "placement.managerial_requirements")
+async def managerial_requirements(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("placement.managerial_requirements")
+    position = ctx.position
+    needs = rule.values.get(position.type) if position else None
+    if position is None or needs is None:
+        return _result(ctx, "managerial_requirements", rule.name, True, "no education or experience requirement")
+    problems = []
+    if not education_at_least(ctx.subject.education, needs["min_education"]):
+        problems.append(f"education {ctx.subject.education} is below {needs['min_education']}")
+    years = facts.years_in(await ctx.history(), needs["experience_in"], ctx.on)
+    if years < needs["years"]:
+        problems.append(f"{years:.1f} years as {'/'.join(needs['experience_in']).lower()}, less than {needs['years']}")
+    message = f"{position.type.lower()} {position.code}: " + ("; ".join(problems) or "education and experience met")
+    return _result(ctx, "managerial_requirements", rule.name, not problems, message)
+
+
+@guard("rank_in_position_range", "placement.rank_range")
+async def rank_in_position_range(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("placement.rank_range")
+    position, rank = ctx.position, ctx.subject.rank_code
+    if position is None or (position.min_rank is None and position.max_rank is None):
+        return _result(ctx, "rank_in_position_range", rule.name, True, "the position sets no rank range")
+    low, high = position.min_rank or "I/a", position.max_rank or "IV/e"
+    inside = rank is not None and rank_index(low) <= rank_index(rank) <= rank_index(high)
+    message = f"rank {rank or 'none'} against {position.code}'s range {low}..{high}"
+    return _result(ctx, "rank_in_position_range", rule.name, inside, message, blocking=rule.flag("blocking"))
+
+
+@guard("no_active_sanction", "discipline.active_sanction")
+async def no_active_sanction(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("discipline.active_sanction")
+    start, end = min(ctx.today, ctx.on), max(ctx.today, ctx.on)
+    found = await facts.active_sanctions(
+        ctx.session, ctx.subject.id, start=start, end=end, severities=rule["blocking_severities"]
+    )
+    if found:
+        s = found[0]
+        until = s.end_date.isoformat() if s.end_date else "no end date"
+        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
+        return _result(ctx, "no_active_sanction", rule.name, False, message)
+    return _result(ctx, "no_active_sanction", rule.name, True, "no moderate or heavy sanction runs")
+
+
+def retirement_age(ctx: StepContext) -> int:
+    rule = ctx.rule("retirement")
+    position = ctx.position
+    if position is not None and position.type == "FUNGSIONAL" and position.max_rank:
+        return int(rule["functional_ages"].get(position.max_rank, rule["ages"]["default"]))
+    kind = position.type if position is not None else "default"
+    return int(rule["ages"].get(kind, rule["ages"]["default"]))
+
+
+def retirement_date(birth: dt.date, age: int) -> dt.date:
+    """Retirement takes effect on the 1st of the month after the birthday at ``age``."""
+    birthday = facts.add_years(birth, age)
+    return dt.date(birthday.year + (birthday.month == 12), birthday.month % 12 + 1, 1)
+
+
+@guard("not_near_retirement", "retirement")
+async def not_near_retirement(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("retirement")
+    age = retirement_age(ctx)
+    retires = retirement_date(ctx.subject.birth_date, age)
+    months = rule.int("months_before")
+    year, month = divmod(retires.year * 12 + retires.month - 1 - months, 12)
+    limit = dt.date(year, month + 1, 1)
+    message = f"retires on {retires} at {age}; no placement from {limit} ({months} months before), effective {ctx.on}"
+    return _result(ctx, "not_near_retirement", rule.name, ctx.on < limit, message)
+
+
+@guard("objection_window", "evaluation.objection_window")
+async def objection_window(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("evaluation.objection_window")
+    delivered = ctx.request.data.get("deliveredOn")
+    if not delivered:
+        return _result(ctx, "objection_window", rule.name, False, "the evaluation has not been delivered")
+    closes = dt.date.fromisoformat(delivered) + dt.timedelta(days=rule.int("days"))
+    message = f"delivered {delivered}; objections close after {closes}, today is {ctx.today}"
+    return _result(ctx, "objection_window", rule.name, ctx.today <= closes, message)
+
+
+@guard("ratings_in_matrix", "evaluation.predicate_matrix")
+async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("evaluation.predicate_matrix")
+    result = ctx.action_data.get("resultRating", ctx.request.data.get("resultRating"))
+    behaviour = ctx.action_data.get("behaviourRating", ctx.request.data.get("behaviourRating"))
+    predicate = rule["matrix"].get(f"{result}|{behaviour}")
+    if predicate is None:
+        message = f"result {result!r} and behaviour {behaviour!r} must each be one of {', '.join(RATINGS)}"
+        return _result(ctx, "ratings_in_matrix", rule.name, False, message)
+    return _result(ctx, "ratings_in_matrix", rule.name, True, f"result {result}, behaviour {behaviour}: {predicate}")
+
+
+@guard("promotion_period", "rank_promotion.periods")
+async def promotion_period(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("rank_promotion.periods")
+    months = rule["months"]
+    ok = ctx.on.day == 1 and ctx.on.month in months
+    names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in months)
+    message = f"{ctx.on} against the periods of {rule.version_id}: the 1st of {names}"
+    return _result(ctx, "promotion_period", rule.name, ok, message)
+
+
+@guard("talent_pool_or_assessment", "position_promotion.talent_pool")
+async def talent_pool_or_assessment(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("position_promotion.talent_pool")
+    box = ctx.request.data.get("talentBox")
+    assessed = bool(ctx.request.data.get("assessmentPassed"))
+    ok = box in rule["boxes"] or assessed
+    message = f"talent box {box if box is not None else 'none'} (needs {rule['boxes']}), assessment passed: {assessed}"
+    return _result(ctx, "talent_pool_or_assessment", rule.name, ok, message)
+
+
+def _level(position_type: str, job_class: int | None) -> tuple[int, int]:
+    return POSITION_LEVEL.get(position_type, 0), job_class or 0
+
+
+@guard("higher_position")
+async def higher_position(ctx: StepContext) -> GuardResult:
+    target = ctx.position
+    current = facts.stint_on(await ctx.history(), ctx.on - dt.timedelta(days=1))
+    if target is None or current is None:
+        return _result(ctx, "higher_position", None, False, "needs a current post and a target position")
+    if target.job_class is not None and current.job_class is not None:
+        ok = target.job_class > current.job_class
+        message = f"job class {target.job_class} of {target.code} against {current.job_class} now"
+    else:
+        ok = _level(target.type, target.job_class) > _level(current.position_type, current.job_class)
+        message = f"{target.type} against {current.position_type} now"
+    return _result(ctx, "higher_position", None, ok, message)
+
+
+@guard("senior_executive_requirements", "position_promotion.senior_executive")
+async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("position_promotion.senior_executive")
+    position = ctx.position
+    if position is None or position.type not in rule["types"]:
+        return _result(ctx, "senior_executive_requirements", rule.name, True, "not a senior executive post")
+    history = await ctx.history()
+    problems = []
+    if not education_at_least(ctx.subject.education, rule["min_education"]):
+        problems.append(f"education {ctx.subject.education} is below {rule['min_education']}")
+    total = sum(facts.years_between(s.start, min(s.end or ctx.on, ctx.on)) for s in history if s.start < ctx.on)
+    if total < rule.int("min_years_experience"):
+        problems.append(f"{total:.1f} years' experience, less than {rule.int('min_years_experience')}")
+    admin = facts.years_in(history, ["ADMINISTRATOR"], ctx.on)
+    if admin < rule.int("min_years_administrator"):
+        problems.append(f"{admin:.1f} years as administrator, less than {rule.int('min_years_administrator')}")
+    age = facts.full_years(ctx.subject.birth_date, ctx.on)
+    if age > rule.int("max_age"):
+        problems.append(f"aged {age} on {ctx.on}, above {rule.int('max_age')}")
+    message = "; ".join(problems) or "education, experience and age met"
+    return _result(ctx, "senior_executive_requirements", rule.name, not problems, message)
+
+
+@guard("claimed_hours")
+async def claimed_hours(ctx: StepContext) -> GuardResult:
+    hours = ctx.action_data.get("hours")
+    certificate = str(ctx.action_data.get("certificate") or "").strip()
+    ok = isinstance(hours, int) and not isinstance(hours, bool) and 0 < hours <= 1000 and bool(certificate)
+    return _result(ctx, "claimed_hours", None, ok, f"claimed {hours!r} hours with certificate {certificate!r}")

@@ -1,0 +1,447 @@
+"""Starting requests: validate the input, check who may propose, record the rule versions, open the first tasks.
+
+Each ``propose_*`` command fills a ``Proposal`` of its kind and hands it to ``_start``, which is the same for
+every workflow: the definition in force, the proposer's standing, the proposal's guards, the request row,
+its first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.relations import relations_to
+from policies.viewer import Viewer
+from server.audit.writer import AuditEntry
+from server.clock import today_in_jakarta
+from server.db import Database
+from server.domain.nip import normalize
+from server.models import Employee, Position, WorkflowRequest
+from server.rules import RuleNotFound, rules_for
+from workflows import authorize, catalog, guards, repository
+from workflows.authorize import Standing
+from workflows.commands import CommandResult, run_command
+from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows.loading import unit_map
+from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
+
+AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
+
+
+@dataclass
+class Proposal:
+    kind: str
+    subject: Employee
+    effective_date: dt.date
+    position: Position | None = None
+    origin_position: Position | None = None
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Prepare = Callable[[AsyncSession, Employee], Awaitable[Proposal]]
+
+
+def _not_found(field_name: str, message: str) -> CommandRefused:
+    return CommandRefused(UserError(ErrorCode.NOT_FOUND, message, field_name))
+
+
+async def _subject(session: AsyncSession, nip: str) -> Employee:
+    subject = await repository.employee_by_nip(session, nip)
+    if subject is None:
+        raise _not_found("employeeNip", f"no employee has NIP {normalize(nip)}")
+    return subject
+
+
+async def _position(session: AsyncSession, code: str, field_name: str) -> Position:
+    position = await repository.position_by_code(session, code)
+    if position is None:
+        raise _not_found(field_name, f"no position has code {code!r}")
+    return position
+
+
+def _rule_versions(proposal: Proposal) -> dict[str, str]:
+    definition = catalog.current(proposal.kind)
+    names = {rule for g in definition.guard_names() for rule in guards.GUARDS[g].rules}
+    names.update(AUTO_RULES[a.auto] for a in definition.actions if a.auto in AUTO_RULES)
+    try:
+        return {name: rules_for(name, proposal.effective_date).version_id for name in sorted(names)}
+    except RuleNotFound as exc:
+        raise CommandRefused(validation("effectiveDate", f"effectiveDate {proposal.effective_date}: {exc}")) from None
+
+
+async def _start(
+    session: AsyncSession, viewer: Viewer, proposal: Proposal, today: dt.date
+) -> tuple[int, list[AuditEntry]]:
+    definition = catalog.current(proposal.kind)
+    subject = proposal.subject
+    current = await repository.current_position(session, subject.id, today)
+    origin = proposal.origin_position or current
+    request_unit = proposal.position.unit_id if proposal.position else (current.unit_id if current else None)
+    origin_unit = origin.unit_id if origin else None
+    units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)
+    relations = await relations_to(session, viewer, subject.id, today)
+    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id))
+    who = Actor(str(viewer.user_id), sorted(viewer.roles))
+    stamp = now()
+    values: dict[str, Any] = {
+        "kind": proposal.kind,
+        "state": definition.initial,
+        "version": 1,
+        "terminal": False,
+        "definition_version": definition.version,
+        "subject_employee_id": subject.id,
+        "unit_id": request_unit,
+        "position_id": proposal.position.id if proposal.position else None,
+        "origin_position_id": origin.id if origin and proposal.kind == "TRANSFER" else None,
+        "effective_date": proposal.effective_date,
+        "proposed_by": str(viewer.user_id),
+        "reason": proposal.reason,
+        "data": {**proposal.data, **({"originUnitId": origin_unit} if origin_unit else {})},
+        "rule_versions": _rule_versions(proposal),
+        "effects_applied": False,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    request = WorkflowRequest(**values)
+    loaded = Loaded(request, definition, subject, proposal.position, origin, units)
+    capacity, refusal = authorize.check_proposal(definition, viewer, standing)
+    if refusal is not None:
+        error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")
+        raise AuditedRefusal(_refusal(who, proposal, definition.version, [error], [refusal.rule]), error)
+    results = await guards.evaluate(definition.proposal.guards, loaded.context(session, today, {}))
+    failed = [r for r in results if r.refuses]
+    if failed:
+        errors = [
+            UserError(
+                ErrorCode.GUARD_FAILED, f"{r.guard}: {r.message} ({r.rule_version or 'no rule version'})", r.guard
+            )
+            for r in failed
+        ]
+        raise AuditedRefusal(_refusal(who, proposal, definition.version, errors, [r.guard for r in failed]), *errors)
+    implied = [
+        a.name
+        for a in definition.actions
+        if a.implied_by_proposer and authorize.permitted(definition, a, viewer, standing)
+    ]
+    if implied:
+        request.data = {**request.data, "implied": sorted(set(implied))}
+        values["data"] = request.data
+    request.id = await repository.insert_request(session, values)
+    await repository.add_tasks(session, await task_rows(session, loaded, definition.initial, today, stamp))
+    entry = AuditEntry(
+        actor=who.user_id,
+        actor_roles=who.roles,
+        action=f"request.{definition.proposal.action}",
+        entity_type="request",
+        entity_id=str(request.id),
+        request_id=request.id,
+        to_state=definition.initial,
+        comment=proposal.reason,
+        after={
+            "kind": proposal.kind,
+            "subject": subject.nip,
+            "position": proposal.position.code if proposal.position else None,
+            "effective_date": proposal.effective_date,
+            "capacity": capacity.label() if capacity else None,
+            "data": request.data,
+            "warnings": [f"{r.guard}: {r.message}" for r in results if r.warns],
+        },
+        definition_version=definition.version,
+        rule_versions=request.rule_versions,
+    )
+    return request.id, [entry, *await advance(session, loaded, by=who, today=today)]
+
+
+def _refusal(who: Actor, proposal: Proposal, version: str, errors: list[UserError], rules: list[str]) -> AuditEntry:
+    return AuditEntry(
+        actor=who.user_id,
+        actor_roles=who.roles,
+        action="request.refused",
+        entity_type="employee",
+        entity_id=proposal.subject.nip,
+        comment="; ".join(e.message for e in errors),
+        after={"action": "propose", "kind": proposal.kind, "code": errors[0].code.value, "rules": rules},
+        definition_version=version,
+    )
+
+
+async def _propose(
+    db: Database,
+    viewer: Viewer,
+    *,
+    command: str,
+    payload: dict[str, Any],
+    employee_nip: str,
+    prepare: Prepare,
+    idempotency_key: str | None,
+    today: dt.date,
+) -> CommandResult:
+    async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        subject = await _subject(session, employee_nip)
+        proposal = await prepare(session, subject)
+        return await _start(session, viewer, proposal, today)
+
+    return await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
+
+
+def _future(effective_date: dt.date, today: dt.date) -> None:
+    if effective_date < today:
+        raise CommandRefused(
+            validation("effectiveDate", f"effectiveDate {effective_date} is in the past (today is {today})")
+        )
+
+
+async def _no_open(session: AsyncSession, kind: str, subject: Employee) -> None:
+    open_id = await repository.open_request_of(session, kind, subject.id)
+    if open_id is not None:
+        raise CommandRefused(
+            validation(
+                "employeeNip",
+                f"{subject.name} already has an unfinished {kind.lower().replace('_', ' ')} request ({open_id})",
+            )
+        )
+
+
+async def propose_placement(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    position_code: str,
+    effective_date: dt.date,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        position = await _position(session, position_code, "positionCode")
+        _future(effective_date, day)
+        await _no_open(session, "PLACEMENT", subject)
+        return Proposal("PLACEMENT", subject, effective_date, position=position, reason=reason)
+
+    payload = {
+        "employeeNip": normalize(employee_nip),
+        "positionCode": position_code,
+        "effectiveDate": effective_date,
+        "reason": reason,
+    }
+    return await _propose(
+        db,
+        viewer,
+        command="proposePlacement",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def propose_transfer(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    target_position_code: str,
+    effective_date: dt.date,
+    reason: str | None = None,
+    exception_reason: str | None = None,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Submit a transfer; ``exception_reason`` allows it before the minimum years in post (recorded as a warning)."""
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        target = await _position(session, target_position_code, "targetPositionCode")
+        _future(effective_date, day)
+        origin = await repository.current_position(session, subject.id, day)
+        if origin is None:
+            raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
+        if origin.id == target.id:
+            raise CommandRefused(validation("targetPositionCode", f"{subject.name} already holds {target.code}"))
+        await _no_open(session, "TRANSFER", subject)
+        data = {"exceptionReason": exception_reason} if exception_reason else {}
+        return Proposal(
+            "TRANSFER", subject, effective_date, position=target, origin_position=origin, reason=reason, data=data
+        )
+
+    payload = {
+        "employeeNip": normalize(employee_nip),
+        "targetPositionCode": target_position_code,
+        "effectiveDate": effective_date,
+        "reason": reason,
+        "exceptionReason": exception_reason,
+    }
+    return await _propose(
+        db,
+        viewer,
+        command="proposeTransfer",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def propose_rank_promotion(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    effective_date: dt.date,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Propose a regular rank promotion effective on a promotion period (the periods in force on that date)."""
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        _future(effective_date, day)
+        if subject.employment_type != "PNS" or subject.rank_code is None:
+            raise CommandRefused(
+                validation("employeeNip", f"{subject.name} is {subject.employment_type} without a rank")
+            )
+        await _no_open(session, "RANK_PROMOTION", subject)
+        return Proposal("RANK_PROMOTION", subject, effective_date, reason=reason, data={"fromRank": subject.rank_code})
+
+    payload = {"employeeNip": normalize(employee_nip), "effectiveDate": effective_date, "reason": reason}
+    return await _propose(
+        db,
+        viewer,
+        command="proposeRankPromotion",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def propose_position_promotion(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    position_code: str,
+    effective_date: dt.date,
+    reason: str | None = None,
+    talent_box: int | None = None,
+    assessment_passed: bool = False,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Propose a promotion to a higher position, from talent box ``talent_box`` (1-9) or a passed assessment."""
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        position = await _position(session, position_code, "positionCode")
+        _future(effective_date, day)
+        if talent_box is not None and not 1 <= talent_box <= 9:
+            raise CommandRefused(
+                validation("talentBox", f"talentBox {talent_box} is not a box of the nine-box grid (1-9)")
+            )
+        await _no_open(session, "POSITION_PROMOTION", subject)
+        data = {"talentBox": talent_box, "assessmentPassed": assessment_passed}
+        return Proposal("POSITION_PROMOTION", subject, effective_date, position=position, reason=reason, data=data)
+
+    payload = {
+        "employeeNip": normalize(employee_nip),
+        "positionCode": position_code,
+        "effectiveDate": effective_date,
+        "reason": reason,
+        "talentBox": talent_box,
+        "assessmentPassed": assessment_passed,
+    }
+    return await _propose(
+        db,
+        viewer,
+        command="proposePositionPromotion",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def start_evaluation(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    year: int,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Open the yearly evaluation (SKP) of ``year`` for the employee; judged by the rules of 31 December."""
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        if not 2000 <= year <= day.year + 1:
+            raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year + 1}"))
+        existing = await repository.evaluation_of_year(session, subject.id, year)
+        if existing is not None:
+            raise CommandRefused(
+                validation("year", f"{subject.name} already has the {year} evaluation (request {existing})")
+            )
+        return Proposal("EVALUATION", subject, dt.date(year, 12, 31), data={"year": year})
+
+    payload = {"employeeNip": normalize(employee_nip), "year": year}
+    return await _propose(
+        db,
+        viewer,
+        command="startEvaluation",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def propose_training(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    title: str,
+    hours: int,
+    date: dt.date,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Request a training (``hours`` planned; the claim later states the hours on the certificate)."""
+    day = today or today_in_jakarta()
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        errors = []
+        if not title.strip():
+            errors.append(validation("title", "title must not be empty"))
+        if not 0 < hours <= 1000:
+            errors.append(validation("hours", f"hours {hours} must be between 1 and 1000"))
+        if errors:
+            raise CommandRefused(*errors)
+        data = {"title": title.strip(), "hours": hours, "date": date.isoformat()}
+        return Proposal("TRAINING", subject, date, data=data)
+
+    payload = {"employeeNip": normalize(employee_nip), "title": title, "hours": hours, "date": date}
+    return await _propose(
+        db,
+        viewer,
+        command="proposeTraining",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )

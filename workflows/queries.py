@@ -1,0 +1,215 @@
+"""The read side of workflows: the viewer's inbox, request lists, and the actions a viewer may take.
+
+``my_tasks`` and ``list_requests`` put the viewer's scope into SQL once (grant unit paths as prefixes,
+province-wide grants, tasks assigned to the person), never an authorization call per row.
+``available_actions`` works from definition data and the viewer's standing alone: no machine, no query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.relations import relations_to
+from policies.scope import Scope
+from policies.viewer import Viewer
+from server.domain.nip import normalize
+from server.models import Employee, Task, Unit, WorkflowRequest
+from workflows import authorize, catalog
+from workflows.authorize import Standing, UnitRef
+from workflows.loading import unit_map
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """API.md ``ActionOption``; ``kind`` is forward, reject, return or withdraw."""
+
+    action: str
+    kind: str
+    allowed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    kind: str | None = None
+    state: str | None = None
+    subject_nip: str | None = None
+    unit_code: str | None = None
+    terminal: bool | None = None
+
+
+def _task_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL: open tasks the viewer may act on, by a role over the task's unit or as the named person."""
+    people = [p for p in (viewer.user_id, viewer.nip) if p]
+    clauses: list[ColumnElement[bool]] = [Task.assignee_user_id.in_(people)] if people else []
+    by_role: dict[str, list[str | None]] = {}
+    for g in viewer.grants:
+        by_role.setdefault(g.role, []).append(g.unit_path)
+    for role, paths in by_role.items():
+        if any(p is None for p in paths):
+            clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None)))
+            continue
+        under = select(Unit.id).where(or_(*(Unit.path.startswith(p, autoescape=True) for p in paths if p)))
+        clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None), Task.unit_id.in_(under)))
+    return or_(*clauses) if clauses else false()
+
+
+def tasks_query(viewer: Viewer) -> Select[tuple[Task]]:
+    """Open tasks the viewer may act on, in SQL; tasks on requests about the viewer only where they are the actor."""
+    if viewer.user_id is None:
+        return select(Task).where(false())
+    query = select(Task).where(Task.closed_at.is_(None), _task_scope(viewer))
+    if viewer.employee_id is not None:
+        own = select(WorkflowRequest.id).where(WorkflowRequest.subject_employee_id == viewer.employee_id)
+        query = query.where(or_(Task.request_id.not_in(own), Task.role == "self", Task.role == "proposer"))
+    return query
+
+
+async def my_tasks(
+    session: AsyncSession, viewer: Viewer, *, first: int, after: int | None = None
+) -> tuple[list[Task], bool]:
+    """Open tasks the viewer may act on, newest first; ``after`` is the id of the last task of the previous page."""
+    query = tasks_query(viewer)
+    if after is not None:
+        query = query.where(Task.id < after)
+    rows = list((await session.execute(query.order_by(Task.id.desc()).limit(first + 1))).scalars())
+    return rows[:first], len(rows) > first
+
+
+def requests_query(
+    viewer_scope: Scope, filter: RequestFilter | None = None, *, proposer: str | None = None
+) -> Select[tuple[WorkflowRequest]]:
+    """Requests in the scope (its units, the viewer's own, the ones they proposed), filtered."""
+    f = filter or RequestFilter()
+    visible = [
+        viewer_scope.units_clause(cast(ColumnElement[int], WorkflowRequest.unit_id)),
+    ]
+    if viewer_scope.employee_id is not None:
+        visible.append(WorkflowRequest.subject_employee_id == viewer_scope.employee_id)
+    if proposer is not None:
+        visible.append(WorkflowRequest.proposed_by == proposer)
+    query = select(WorkflowRequest).where(or_(*visible))
+    if f.kind is not None:
+        query = query.where(WorkflowRequest.kind == f.kind)
+    if f.state is not None:
+        query = query.where(WorkflowRequest.state == f.state)
+    if f.terminal is not None:
+        query = query.where(WorkflowRequest.terminal.is_(f.terminal))
+    if f.subject_nip is not None:
+        subject = select(Employee.id).where(Employee.nip == normalize(f.subject_nip))
+        query = query.where(WorkflowRequest.subject_employee_id.in_(subject))
+    if f.unit_code is not None:
+        query = query.where(WorkflowRequest.unit_id.in_(select(Unit.id).where(Unit.code == f.unit_code)))
+    return query
+
+
+async def list_requests(
+    session: AsyncSession,
+    viewer_scope: Scope,
+    filter: RequestFilter | None = None,
+    *,
+    first: int,
+    after: int | None = None,
+    proposer: str | None = None,
+) -> tuple[list[WorkflowRequest], bool]:
+    """A page of ``requests_query``, newest first, keyset on id."""
+    query = requests_query(viewer_scope, filter, proposer=proposer)
+    if after is not None:
+        query = query.where(WorkflowRequest.id < after)
+    rows = list((await session.execute(query.order_by(WorkflowRequest.id.desc()).limit(first + 1))).scalars())
+    return rows[:first], len(rows) > first
+
+
+def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standing) -> list[ActionOption]:
+    """Every action of the request's current state a person could take, allowed or not for this viewer, and why."""
+    if request.terminal:
+        return []
+    definition = catalog.by_version(request.definition_version)
+    options: list[ActionOption] = []
+    seen: set[str] = set()
+    for action in definition.actions_from(request.state):
+        actors = definition.actors_of(action, request.state)
+        if action.name in seen or (actors and all(a.system is not None for a in actors)):
+            continue
+        seen.add(action.name)
+        refusal = authorize.check(definition, action, request.state, viewer, standing)
+        options.append(ActionOption(action.name, action.kind, refusal is None, refusal.reason if refusal else None))
+    return options
+
+
+async def standings(
+    session: AsyncSession, viewer: Viewer, requests: Sequence[WorkflowRequest], on: dt.date
+) -> dict[int, Standing]:
+    """How the viewer stands to each request of a page: one query for the units, relations per distinct subject."""
+    unit_ids = {r.unit_id for r in requests} | {r.data.get("originUnitId") for r in requests}
+    rows = await session.execute(select(Unit.id, Unit.code, Unit.path).where(Unit.id.in_([u for u in unit_ids if u])))
+    refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
+    relations: dict[int, frozenset[str]] = {}
+    for subject in {r.subject_employee_id for r in requests}:
+        relations[subject] = await relations_to(session, viewer, subject, on)
+    return {
+        r.id: Standing(
+            relations=relations[r.subject_employee_id],
+            units=unit_map(refs, r.unit_id, r.data.get("originUnitId")),
+            proposed_by=r.proposed_by,
+            approvals=dict(r.data.get("approvals") or {}),
+        )
+        for r in requests
+    }
+
+
+def explain(request: WorkflowRequest, viewer: Viewer, standing: Standing, action: str) -> tuple[bool, list[str]]:
+    """Whether the viewer may take ``action`` now, and why, in words (the grant, relation or rule that decides)."""
+    state = request.state.replace("_", " ")
+    if request.terminal:
+        return False, [f"refused: request {request.id} has ended ({state}); nothing more can be done on it"]
+    definition = catalog.by_version(request.definition_version)
+    candidates = [a for a in definition.actions_from(request.state) if a.name == action]
+    if not candidates:
+        possible = sorted({a.name for a in definition.actions_from(request.state)})
+        return False, [
+            f"refused: {action} is not an action of state {state}; possible now: {', '.join(possible) or 'none'}"
+        ]
+    reasons: list[str] = []
+    for candidate in candidates:
+        refusal = authorize.check(definition, candidate, request.state, viewer, standing)
+        if refusal is None:
+            return True, authorize.allowing_reasons(definition, candidate, request.state, viewer, standing)
+        reasons.append(f"{refusal.reason} (rule {refusal.rule})")
+    return False, list(dict.fromkeys(reasons))
+
+
+async def requests_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, WorkflowRequest]:
+    if not ids:
+        return {}
+    rows = (await session.execute(select(WorkflowRequest).where(WorkflowRequest.id.in_(sorted(set(ids)))))).scalars()
+    return {r.id: r for r in rows}
+
+
+async def open_tasks_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, list[Task]]:
+    out: dict[int, list[Task]] = {}
+    if not request_ids:
+        return out
+    query = (
+        select(Task)
+        .where(Task.request_id.in_(sorted(set(request_ids))), Task.closed_at.is_(None))
+        .order_by(Task.request_id, Task.id)
+    )
+    for task in (await session.execute(query)).scalars():
+        out.setdefault(task.request_id, []).append(task)
+    return out
+
+
+async def assigned_to(session: AsyncSession, viewer: Viewer, request_id: int) -> bool:
+    """The viewer was ever named on a task of the request (a supervisor or superior step, say)."""
+    people = [p for p in (viewer.user_id, viewer.nip) if p]
+    if not people:
+        return False
+    query = select(Task.id).where(Task.request_id == request_id, Task.assignee_user_id.in_(people)).limit(1)
+    return (await session.execute(query)).first() is not None

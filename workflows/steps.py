@@ -1,0 +1,270 @@
+"""Taking one step of a request inside the caller's transaction: guards, the machine, effects, tasks, audit.
+
+``advance`` then takes the steps that follow by themselves: a step the proposer's own proposal already
+gave (a unit head who submits a transfer releases it), and the scheduler's step once its condition holds
+(a decree whose effective date has come takes effect at once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.relations import supervisors_of
+from server.audit.writer import AuditEntry
+from server.clock import JAKARTA, today_in_jakarta
+from server.models import Employee, Position, WorkflowRequest
+from server.rules import rule_by_id, rules_for
+from workflows import engine, guards, repository
+from workflows.authorize import Standing, UnitRef
+from workflows.context import StepContext
+from workflows.definition import ActionDef, Definition
+from workflows.effects import EFFECTS, EffectFailed
+from workflows.errors import CommandRefused, ErrorCode, UserError
+
+SYSTEM = "system"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class AuditedRefusal(CommandRefused):
+    """A refusal the audit log must show (FORBIDDEN, GUARD_FAILED): written after the rollback."""
+
+    def __init__(self, entry: AuditEntry, *errors: UserError) -> None:
+        super().__init__(*errors)
+        self.entry = entry
+
+
+@dataclass
+class Loaded:
+    """A request with everything its steps read: definition, subject, positions and units."""
+
+    request: WorkflowRequest
+    definition: Definition
+    subject: Employee
+    position: Position | None
+    origin_position: Position | None
+    units: dict[str, UnitRef] = field(default_factory=dict)
+
+    def standing(self, relations: frozenset[str]) -> Standing:
+        return Standing(
+            relations=relations,
+            units=self.units,
+            proposed_by=self.request.proposed_by,
+            approvals=dict(self.request.data.get("approvals") or {}),
+        )
+
+    def context(self, session: AsyncSession, today: dt.date, data: Mapping[str, Any]) -> StepContext:
+        return StepContext(session, self.request, self.subject, self.position, self.origin_position, today, data)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who takes a step, for the audit log."""
+
+    user_id: str
+    roles: Sequence[str] = ()
+    on_behalf_of: str | None = None
+
+
+def refusal_entry(
+    loaded: Loaded, actor: Actor, action: str, errors: Sequence[UserError], rules: Sequence[str]
+) -> AuditEntry:
+    request = loaded.request
+    return AuditEntry(
+        actor=actor.user_id,
+        actor_roles=actor.roles,
+        action="request.refused",
+        entity_type="request",
+        entity_id=str(request.id),
+        request_id=request.id,
+        from_state=request.state,
+        to_state=request.state,
+        comment="; ".join(e.message for e in errors),
+        after={"action": action, "code": errors[0].code.value, "rules": list(rules)},
+        definition_version=loaded.definition.version,
+        rule_versions=request.rule_versions,
+    )
+
+
+async def task_rows(
+    session: AsyncSession, loaded: Loaded, state: str, today: dt.date, opened: dt.datetime
+) -> list[dict[str, Any]]:
+    """The tasks of ``state``: one per owner (a role over a unit, or the person a relation names)."""
+    spec = loaded.definition.states[state]
+    request = loaded.request
+    due = (
+        dt.datetime.combine(today + dt.timedelta(days=spec.due_days), dt.time(23, 59), tzinfo=JAKARTA)
+        if spec.due_days is not None
+        else None
+    )
+    rows = []
+    supervisors: tuple[int | None, int | None] | None = None
+    for owner in spec.owners:
+        row: dict[str, Any] = {
+            "request_id": request.id,
+            "step": state,
+            "due_at": due,
+            "opened_at": opened,
+            "unit_id": (loaded.units.get(owner.unit) or UnitRef(None, None, None)).id,
+            "assignee_user_id": None,
+        }
+        if owner.system is not None:
+            continue
+        if owner.role is not None:
+            row["role"] = owner.role
+        elif owner.relation == "proposer":
+            row.update(role="proposer", assignee_user_id=request.proposed_by)
+        elif owner.relation == "self":
+            row.update(role="self", assignee_user_id=loaded.subject.nip)
+        else:
+            if supervisors is None:
+                supervisors = await supervisors_of(session, loaded.subject.id, today)
+            person = supervisors[0] if owner.relation == "supervisor" else supervisors[1]
+            row.update(role=str(owner.relation))
+            if person is not None:
+                row["assignee_user_id"] = await repository.employee_nip(session, person)
+        rows.append(row)
+    return rows
+
+
+async def take_step(
+    session: AsyncSession,
+    loaded: Loaded,
+    action: ActionDef,
+    *,
+    actor: Actor,
+    comment: str | None,
+    data: Mapping[str, Any],
+    today: dt.date,
+    note: str | None = None,
+) -> list[AuditEntry]:
+    """Guards, fire, effects, tasks and the versioned save of one step; the audit entries to append."""
+    request, definition = loaded.request, loaded.definition
+    from_state, version = request.state, request.version
+    ctx = loaded.context(session, today, data)
+    results = await guards.evaluate(action.guards, ctx)
+    failed = [r for r in results if r.refuses]
+    if failed:
+        errors = [
+            UserError(
+                ErrorCode.GUARD_FAILED, f"{r.guard}: {r.message} ({r.rule_version or 'no rule version'})", r.guard
+            )
+            for r in failed
+        ]
+        entry = refusal_entry(loaded, actor, action.name, errors, [r.guard for r in failed])
+        raise AuditedRefusal(entry, *errors)
+    to_state = engine.fire(definition, from_state, action.name, data)
+    stored = {key: data[key] for key in action.data if key in data}
+    if action.when:
+        stored.update({key: data[key] for key in action.when})
+    last = {"action": action.name, "from": from_state, "to": to_state, "by": actor.user_id, "version": version + 1}
+    request.data = {**request.data, **stored, "lastStep": last}
+    if action.approval:
+        request.data = {
+            **request.data,
+            "approvals": {**(request.data.get("approvals") or {}), action.name: actor.user_id},
+        }
+    try:
+        changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
+    except EffectFailed as failure:
+        error = UserError(ErrorCode.GUARD_FAILED, f"{failure.effect}: {failure}", failure.effect)
+        raise AuditedRefusal(refusal_entry(loaded, actor, action.name, [error], [failure.effect]), error) from None
+    request.state = to_state
+    request.terminal = definition.states[to_state].terminal
+    if action.effects and request.terminal:
+        request.effects_applied = True
+    stamp = now()
+    if not await repository.save_step(session, request, version, stamp):
+        raise CommandRefused(
+            UserError(ErrorCode.CONFLICT, f"request {request.id} changed while you acted on it; reload it and retry")
+        )
+    request.version = version + 1
+    await repository.close_tasks(session, request.id, by=actor.user_id, now=stamp)
+    if not request.terminal:
+        await repository.add_tasks(session, await task_rows(session, loaded, to_state, today, stamp))
+    warnings = [f"{r.guard}: {r.message}" for r in results if r.warns]
+    base = AuditEntry(
+        actor=actor.user_id,
+        actor_roles=actor.roles,
+        on_behalf_of=actor.on_behalf_of,
+        request_id=request.id,
+        definition_version=definition.version,
+        rule_versions=request.rule_versions,
+        action=f"request.{action.name}",
+        entity_type="request",
+        entity_id=str(request.id),
+        from_state=from_state,
+        to_state=to_state,
+    )
+    entries = [
+        replace(
+            base,
+            comment="\n".join(x for x in (comment, note) if x) or None,
+            before={"state": from_state, "version": version},
+            after={
+                "state": to_state,
+                "version": request.version,
+                "kind": action.kind,
+                "data": stored,
+                "guards": {r.guard: r.rule_version for r in results},
+                "warnings": warnings,
+            },
+        )
+    ]
+    entries.extend(
+        replace(base, action=c.action, entity_type=c.entity_type, entity_id=c.entity_id, before=c.before, after=c.after)
+        for c in changes
+    )
+    return entries
+
+
+def auto_ready(loaded: Loaded, action: ActionDef, today: dt.date) -> bool:
+    """Whether the scheduler's condition of ``action`` holds today."""
+    request = loaded.request
+    if action.auto == "effective_date_reached":
+        return request.effective_date is not None and request.effective_date <= today
+    if action.auto == "objection_window_closed":
+        delivered = request.data.get("deliveredOn")
+        if not delivered:
+            return False
+        days = _window_days(request)
+        return dt.date.fromisoformat(delivered) + dt.timedelta(days=days) < today
+    return False
+
+
+def _window_days(request: WorkflowRequest) -> int:
+    recorded = (request.rule_versions or {}).get("evaluation.objection_window")
+    if recorded:
+        return rule_by_id(recorded).int("days")
+    return rules_for("evaluation.objection_window", request.effective_date or today_in_jakarta()).int("days")
+
+
+async def advance(session: AsyncSession, loaded: Loaded, *, by: Actor, today: dt.date) -> list[AuditEntry]:
+    """Take the steps that follow by themselves from the request's state, until none does."""
+    entries: list[AuditEntry] = []
+    implied = set(loaded.request.data.get("implied") or [])
+    while not loaded.request.terminal:
+        follow = None
+        for action in loaded.definition.actions_from(loaded.request.state):
+            if action.implied_by_proposer and action.name in implied:
+                follow = (action, Actor(loaded.request.proposed_by, by.roles), "given with the proposal")
+                break
+            if action.auto is not None and auto_ready(loaded, action, today):
+                follow = (
+                    action,
+                    Actor(SYSTEM, (), by.user_id if by.user_id != SYSTEM else None),
+                    f"{action.auto.replace('_', ' ')}",
+                )
+                break
+        if follow is None:
+            return entries
+        action, actor, note = follow
+        entries += await take_step(session, loaded, action, actor=actor, comment=None, data={}, today=today, note=note)
+    return entries
