@@ -100,6 +100,53 @@ def db_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database holding the ``small`` demo data (seed 1), to copy per test."""
+    from server.seed import seed
+
+    async def fill(url: str) -> None:
+        database = Database(url)
+        try:
+            await seed(database, size="small", seed=1, progress=False)
+        finally:
+            await database.dispose()
+
+    if BACKEND == "postgres":
+        require_pg()
+        name = create_pg_database()
+        url = f"{_pg_base(PG_ADMIN_URL)}/{name}"
+        migrate.upgrade(url)
+        asyncio.run(fill(url))
+        yield name
+        drop_pg_database(name)
+    else:
+        path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+        migrate.upgrade(f"sqlite:///{path}")
+        asyncio.run(fill(f"sqlite:///{path}"))
+        yield str(path)
+
+
+@pytest.fixture
+def seeded_db_url(seeded_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the seeded demo database for this test alone."""
+    if BACKEND == "postgres":
+        name = create_pg_database(template=seeded_template)
+        yield f"{_pg_base(PG_ADMIN_URL)}/{name}"
+        drop_pg_database(name)
+    else:
+        path = tmp_path / "seeded.db"
+        shutil.copyfile(seeded_template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+async def seeded_db(seeded_db_url: str) -> AsyncIterator[Database]:
+    database = Database(seeded_db_url)
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database whatever the backend (for PostgreSQL-only tests)."""

@@ -71,3 +71,14 @@ class StatementCounter:
 
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture
+async def demo_api(seeded_db: Database, seeded_db_url: str) -> AsyncIterator[Api]:
+    """The API over a copy of the seeded demo data (personas included), judged on the seed's reference date."""
+    from server.seed import REFERENCE_DATE
+
+    settings = make_settings(seeded_db_url, today=REFERENCE_DATE)
+    app = create_app(settings, seeded_db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield Api(client, settings, seeded_db)
