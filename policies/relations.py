@@ -9,6 +9,7 @@ the employee's position, its ancestors (one recursive query), and their holders 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,62 +28,90 @@ def _in_force(on: dt.date) -> ColumnElement[bool]:
 
 async def supervisors_of(session: AsyncSession, employee_id: int, on: dt.date) -> tuple[int | None, int | None]:
     """Employee ids of the direct supervisor and of the supervisor's superior on ``on`` (None: nobody)."""
-    position_id = (
-        await session.execute(
-            select(Assignment.position_id)
-            .where(Assignment.employee_id == employee_id, _in_force(on))
-            .order_by(Assignment.start_date.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if position_id is None:
-        return None, None
+    return (await supervisors_of_many(session, [employee_id], on)).get(employee_id, (None, None))
+
+
+async def supervisors_of_many(
+    session: AsyncSession, employee_ids: Sequence[int], on: dt.date
+) -> dict[int, tuple[int | None, int | None]]:
+    """``supervisors_of`` for a page of employees in the same three statements."""
+    wanted = sorted(set(employee_ids))
+    if not wanted:
+        return {}
+    posts: dict[int, int] = {}
+    rows = await session.execute(
+        select(Assignment.employee_id, Assignment.position_id)
+        .where(Assignment.employee_id.in_(wanted), _in_force(on))
+        .order_by(Assignment.employee_id, Assignment.start_date)
+    )
+    for row in rows:
+        posts[row.employee_id] = row.position_id
+    if not posts:
+        return {}
     chain = (
-        select(Position.parent_position_id.label("id"), literal(1).label("level"))
-        .where(Position.id == position_id)
+        select(Position.id.label("origin"), Position.parent_position_id.label("id"), literal(1).label("level"))
+        .where(Position.id.in_(sorted(set(posts.values()))))
         .cte("chain", recursive=True)
     )
     chain = chain.union_all(
-        select(Position.parent_position_id, chain.c.level + 1).where(Position.id == chain.c.id, chain.c.level < 64)
+        select(chain.c.origin, Position.parent_position_id, chain.c.level + 1).where(
+            Position.id == chain.c.id, chain.c.level < 64
+        )
     )
     ancestors = (
         await session.execute(
-            select(chain.c.id, chain.c.level, Position.managerial)
+            select(chain.c.origin, chain.c.id, chain.c.level, Position.managerial)
             .join(Position, Position.id == chain.c.id)
-            .order_by(chain.c.level)
+            .order_by(chain.c.origin, chain.c.level)
         )
     ).all()
-    managerial = [row.id for row in ancestors if row.managerial]
-    if not managerial:
-        return None, None
+    managerial_above: dict[int, list[int]] = {}
+    for row in ancestors:
+        if row.managerial:
+            managerial_above.setdefault(row.origin, []).append(row.id)
     holders: dict[int, int] = {}
-    rows = await session.execute(
-        select(Assignment.position_id, Assignment.employee_id)
-        .where(Assignment.position_id.in_(managerial), _in_force(on))
-        .order_by(Assignment.start_date)
-    )
-    for row in rows:
-        holders[row.position_id] = row.employee_id
-    found: list[int] = []
-    for pid in managerial:
-        holder = holders.get(pid)
-        if holder is not None and holder != employee_id and holder not in found:
-            found.append(holder)
-            if len(found) == 2:
-                break
-    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+    every = sorted({pid for ids in managerial_above.values() for pid in ids})
+    if every:
+        held = await session.execute(
+            select(Assignment.position_id, Assignment.employee_id)
+            .where(Assignment.position_id.in_(every), _in_force(on))
+            .order_by(Assignment.start_date)
+        )
+        for row in held:
+            holders[row.position_id] = row.employee_id
+    out: dict[int, tuple[int | None, int | None]] = {}
+    for employee_id, position_id in posts.items():
+        found: list[int] = []
+        for pid in managerial_above.get(position_id, []):
+            holder = holders.get(pid)
+            if holder is not None and holder != employee_id and holder not in found:
+                found.append(holder)
+                if len(found) == 2:
+                    break
+        out[employee_id] = ((found[0] if found else None), (found[1] if len(found) > 1 else None))
+    return out
 
 
 async def relations_to(session: AsyncSession, viewer: Viewer, subject_employee_id: int, on: dt.date) -> frozenset[str]:
     """How ``viewer`` stands to the employee ``subject_employee_id`` on ``on``: self, supervisor, superior."""
+    return (await relations_to_many(session, viewer, [subject_employee_id], on))[subject_employee_id]
+
+
+async def relations_to_many(
+    session: AsyncSession, viewer: Viewer, subject_ids: Sequence[int], on: dt.date
+) -> dict[int, frozenset[str]]:
+    """``relations_to`` for many subjects at once (a page of requests), in at most three statements."""
+    out = {sid: frozenset[str]() for sid in subject_ids}
     if viewer.employee_id is None:
-        return frozenset()
-    if viewer.employee_id == subject_employee_id:
-        return frozenset({"self"})
-    supervisor, superior = await supervisors_of(session, subject_employee_id, on)
-    found: set[str] = set()
-    if supervisor == viewer.employee_id:
-        found.add("supervisor")
-    if superior == viewer.employee_id:
-        found.add("superior")
-    return frozenset(found)
+        return out
+    others = [sid for sid in out if sid != viewer.employee_id]
+    if viewer.employee_id in out:
+        out[viewer.employee_id] = frozenset({"self"})
+    for sid, (supervisor, superior) in (await supervisors_of_many(session, others, on)).items():
+        found: set[str] = set()
+        if supervisor == viewer.employee_id:
+            found.add("supervisor")
+        if superior == viewer.employee_id:
+            found.add("superior")
+        out[sid] = frozenset(found)
+    return out

@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.relations import relations_to
+from policies.relations import relations_to_many
 from policies.scope import Scope
 from policies.viewer import Viewer
 from server.domain.nip import normalize
@@ -146,13 +146,11 @@ def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standi
 async def standings(
     session: AsyncSession, viewer: Viewer, requests: Sequence[WorkflowRequest], on: dt.date
 ) -> dict[int, Standing]:
-    """How the viewer stands to each request of a page: one query for the units, relations per distinct subject."""
+    """How the viewer stands to each request of a page: one query for the units, three for the relations."""
     unit_ids = {r.unit_id for r in requests} | {r.data.get("originUnitId") for r in requests}
     rows = await session.execute(select(Unit.id, Unit.code, Unit.path).where(Unit.id.in_([u for u in unit_ids if u])))
     refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
-    relations: dict[int, frozenset[str]] = {}
-    for subject in {r.subject_employee_id for r in requests}:
-        relations[subject] = await relations_to(session, viewer, subject, on)
+    relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
     return {
         r.id: Standing(
             relations=relations[r.subject_employee_id],

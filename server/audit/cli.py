@@ -59,8 +59,7 @@ def _run(work: Callable[[Database], Awaitable[int]]) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     settings = get_settings()
-    err = Console(stderr=True)
-    out = Console()
+    err = Console(stderr=True, soft_wrap=True)
     try:
         checkpoint = None if args.no_checkpoint else latest_checkpoint(settings, args.public_key)
     except CheckpointError as exc:
@@ -78,11 +77,9 @@ def _verify(args: argparse.Namespace) -> int:
                 workers=args.workers or default_workers(total),
             )
         if report.ok:
-            out.print(report.explanation)
+            print(report.explanation)
             return 0
-        out.print(
-            f"[red]audit chain broken[/] at event {report.first_broken_seq} ({report.problem}): {report.explanation}"
-        )
+        print(f"audit chain broken at event {report.first_broken_seq} ({report.problem}): {report.explanation}")
         return 1
 
     if checkpoint is None and not args.no_checkpoint:
@@ -94,7 +91,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     target: IO[bytes] = sys.stdout.buffer if args.output is None else Path(args.output).open("wb")  # noqa: SIM115
 
     async def work(db: Database) -> int:
@@ -119,7 +116,7 @@ def _checkpoint(_args: argparse.Namespace) -> int:
         try:
             checkpoint = await create_checkpoint(db, settings)
         except CheckpointError as exc:
-            Console(stderr=True).print(f"[red]no checkpoint signed:[/] {exc}")
+            Console(stderr=True, soft_wrap=True).print(f"[red]no checkpoint signed:[/] {exc}")
             return 1
         print(
             f"signed checkpoint: event {checkpoint.seq}, hash {checkpoint.hash}, into {settings.checkpoint_file} "
