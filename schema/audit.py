@@ -30,14 +30,27 @@ class AuditFilter:
 
 def _forbidden_unless_auditor(info: Info) -> None:
     if not audit_scope(info.context.viewer).everything:
+        raise PublicError("verifying the audit log is for auditors and administrators", code="FORBIDDEN")
+
+
+def _own_trail_unless_auditor(info: Info) -> queries.OwnTrail | None:
+    """Auditors read everything; anyone else signed in reads their own trail; the public reads nothing."""
+    viewer = info.context.viewer
+    if audit_scope(viewer).everything:
+        return None
+    if viewer.user_id is None:
         raise PublicError(
-            "the audit log is for auditors and administrators; ask for a request's history instead", code="FORBIDDEN"
+            "sign in: the audit log is for auditors, and each person's own trail for them", code="FORBIDDEN"
         )
+    return queries.OwnTrail(user_id=viewer.user_id, nip=viewer.nip, employee_id=viewer.employee_id)
 
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="Audit events matching the filter, newest first unless oldestFirst is true.")
+    @strawberry.field(
+        description="Audit events matching the filter, newest first unless oldestFirst is true. Auditors and "
+        "administrators read the whole log; anyone else signed in reads their own trail."
+    )
     async def audit_events(
         self,
         info: Info,
@@ -46,7 +59,7 @@ class AuditQuery:
         after: str | None = None,
         oldest_first: bool = False,
     ) -> Connection[AuditEvent]:
-        _forbidden_unless_auditor(info)
+        own = _own_trail_unless_auditor(info)
         f = filter or AuditFilter()
         request_id = None
         if f.request_id is not None:
@@ -61,6 +74,7 @@ class AuditQuery:
             action=f.action,
             from_=f.from_,
             to=f.to,
+            only_about=own,
         )
         size = page_size(first, info.context.settings)
         async with info.context.db.read() as s:

@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Text, cast, func, select
+from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from server.models import AuditEvent, AuditHead
+from server.models import AuditEvent, AuditHead, WorkflowRequest
 
 _CURSOR_PREFIX = b"audit:"
 
@@ -62,10 +62,20 @@ class AuditQueryFilter:
     action: str | None = None
     from_: dt.datetime | None = None
     to: dt.datetime | None = None
+    only_about: OwnTrail | None = None
 
     @property
     def empty(self) -> bool:
         return all(getattr(self, name) is None for name in self.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class OwnTrail:
+    """Limits events to one person's own trail: about their record, their requests, or done by them."""
+
+    user_id: str
+    nip: str | None
+    employee_id: int | None
 
 
 class CursorError(ValueError):
@@ -86,6 +96,16 @@ def decode_cursor(cursor: str) -> int:
     raise CursorError(f"after={cursor!r} is not a cursor of auditEvents; pass the endCursor of the previous page")
 
 
+def _own_trail(own: OwnTrail) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = [AuditEvent.actor == own.user_id]
+    if own.nip is not None:
+        clauses.append(and_(AuditEvent.entity_type == "employee", AuditEvent.entity_id == own.nip))
+    if own.employee_id is not None:
+        about = select(WorkflowRequest.id).where(WorkflowRequest.subject_employee_id == own.employee_id)
+        clauses.append(AuditEvent.request_id.in_(about))
+    return or_(*clauses)
+
+
 def _conditions(flt: AuditQueryFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if flt.request_id is not None:
@@ -98,6 +118,8 @@ def _conditions(flt: AuditQueryFilter) -> list[ColumnElement[bool]]:
         conds.append(AuditEvent.actor == flt.actor)
     if flt.action is not None:
         conds.append(AuditEvent.action == flt.action)
+    if flt.only_about is not None:
+        conds.append(_own_trail(flt.only_about))
     if flt.from_ is not None:
         conds.append(AuditEvent.at >= flt.from_)
     if flt.to is not None:
