@@ -130,7 +130,7 @@ async def _locate(
         if row is None:
             raise UnknownObject(f"no position has code {key!r}")
         return "position", row.path, row.code, None
-    if kind == "request" and key.isdigit():
+    if kind == "request" and key.isascii() and key.isdigit():
         req = (
             await session.execute(
                 select(WorkflowRequest.kind, WorkflowRequest.subject_employee_id, Unit.path, Unit.code)

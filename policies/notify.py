@@ -112,7 +112,7 @@ async def _start_listening(database_url: str, interval: float) -> Callable[[], A
     state: dict[str, Any] = {"conn": None}
 
     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload.isdigit():
+        if payload.isascii() and payload.isdigit():
             apply_version(int(payload))
         else:
             get_enforcer().reload()

@@ -19,6 +19,7 @@ from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware
+from schema.metrics import metrics_endpoint
 from schema.schema import build_schema
 from server.clock import service_today
 from server.db import Database
@@ -83,6 +84,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(database)),  # type: ignore[arg-type]
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

@@ -63,7 +63,7 @@ class AuditQuery:
         f = filter or AuditFilter()
         request_id = None
         if f.request_id is not None:
-            if not str(f.request_id).isdigit():
+            if not (str(f.request_id).isascii() and str(f.request_id).isdigit()):
                 raise PublicError(f"filter.requestId: {f.request_id!r} is not a request id")
             request_id = int(str(f.request_id))
         flt = queries.AuditQueryFilter(

@@ -88,7 +88,7 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         too_big = {"errors": [{"message": f"request body exceeds the limit of {self.max_bytes} bytes"}]}
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             await send_json(send, 413, too_big)
             return
         seen = 0

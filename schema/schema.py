@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
 from schema.errors import should_mask
+from schema.metrics import MetricsExtension
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
@@ -39,6 +40,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ParserCache(maxsize=settings.cache_size),
         lambda: ValidationCache(maxsize=settings.cache_size),
         lambda: MaskErrors(should_mask_error=should_mask),
+        MetricsExtension,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

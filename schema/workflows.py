@@ -14,6 +14,7 @@ from policies.scope import request_scope
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
+from schema.metrics import record_command
 from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import user_errors
@@ -48,7 +49,7 @@ def _selection(info: Info) -> list[Selection]:
 
 def _request_id(raw: strawberry.ID, field: str = "requestId") -> int | None:
     text = str(raw).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
@@ -218,6 +219,7 @@ class ActInput:
 
 async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     ctx: Context = info.context
+    record_command(info.field_name, [e.code.value for e in result.errors])
     request: WorkflowRequest | None = None
     if result.request_id is not None:
         async with ctx.db.read() as s:

@@ -91,7 +91,7 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor.encode())
     except (binascii.Error, ValueError):
         raw = b""
-    if raw.startswith(_CURSOR_PREFIX) and raw[len(_CURSOR_PREFIX) :].isdigit():
+    if raw.startswith(_CURSOR_PREFIX) and raw[len(_CURSOR_PREFIX) :].isascii() and raw[len(_CURSOR_PREFIX) :].isdigit():
         return int(raw[len(_CURSOR_PREFIX) :])
     raise CursorError(f"after={cursor!r} is not a cursor of auditEvents; pass the endCursor of the previous page")
 

@@ -40,7 +40,7 @@ def format_nip(nip: str) -> str:
 
 def parse(raw: str, *, min_age: int = MIN_AGE_AT_APPOINTMENT) -> Nip:
     nip = normalize(raw)
-    if not nip.isdigit() or len(nip) != 18:
+    if not (nip.isascii() and nip.isdigit()) or len(nip) != 18:
         raise NipError(f"NIP {raw!r} must be 18 digits (YYYYMMDD YYYYMM G NNN), got {len(nip)} characters")
     try:
         birth = dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))

@@ -183,7 +183,7 @@ def employees_query(
     if flt.search:
         text = flt.search.strip()
         digits = "".join(text.split())
-        if digits.isdigit():
+        if digits.isascii() and digits.isdigit():
             query = query.where(Employee.nip.startswith(digits))
         else:
             query = query.where(func.lower(Employee.name).like(f"%{text.lower()}%"))
