@@ -33,9 +33,13 @@ Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMut
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limiters are built once and shared: each instance makes its own validation-rule classes,
+    # and ValidationCache keys on those classes, so one instance per request never hits the cache.
+    depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
+    aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: depth,
+        lambda: aliases,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=settings.cache_size),
         lambda: ValidationCache(maxsize=settings.cache_size),

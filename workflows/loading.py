@@ -10,7 +10,7 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.models import Employee
 from workflows import catalog, repository
-from workflows.authorize import Standing, UnitRef
+from workflows.authorize import Standing, UnitRef, visible
 from workflows.steps import Loaded
 
 
@@ -34,9 +34,33 @@ async def load(session: AsyncSession, request_id: int, *, lock: bool) -> Loaded 
     )
 
 
+SUPERVISORY = frozenset({"supervisor", "superior"})
+
+
+def _steps_need_supervisors(loaded: Loaded) -> bool:
+    definition, state = loaded.definition, loaded.request.state
+    return any(
+        actor.relation in SUPERVISORY
+        for action in definition.actions_from(state)
+        for actor in definition.actors_of(action, state)
+    )
+
+
 async def standing_of(session: AsyncSession, viewer: Viewer, loaded: Loaded, today: dt.date) -> Standing:
-    relations = await relations_to(session, viewer, loaded.subject.id, today)
-    return loaded.standing(relations)
+    """How the viewer stands to the request; the position tree is walked only when it can matter.
+
+    Being the subject is a comparison. Supervisor and superior relations cost a recursive query, so
+    they are computed when the current state has a supervisory step, or when nothing else makes the
+    request visible to the viewer (a supervisor may read requests about their staff).
+    """
+    if viewer.employee_id is not None and viewer.employee_id == loaded.subject.id:
+        return loaded.standing(frozenset({"self"}))
+    standing = loaded.standing(frozenset())
+    if viewer.employee_id is None:
+        return standing
+    if _steps_need_supervisors(loaded) or not visible(viewer, standing):
+        return loaded.standing(await relations_to(session, viewer, loaded.subject.id, today))
+    return standing
 
 
 def unit_map(refs: dict[int, UnitRef], request_unit: int | None, origin_unit: int | None) -> dict[str, UnitRef]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.writer import AuditEntry, append
@@ -69,7 +69,16 @@ async def seed(db: Database, *, size: str = "small", seed: int = 1, progress: bo
                 )
             ],
         )
+    await _analyze(db)
     return SeedReport(size=size, seed=seed, counts=counts, elapsed_seconds=round(time.perf_counter() - started, 2))
+
+
+async def _analyze(db: Database) -> None:
+    """Fresh statistics for the planner: without them PostgreSQL probed the assignments' GiST
+    exclusion index instead of the b-tree, and one workflow step went from ~30 ms to ~100 ms."""
+    async with db.engine.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+        await conn.commit()
 
 
 async def _count_registry(session: AsyncSession) -> tuple[int, int]:

@@ -1,0 +1,223 @@
+"""Races between real server processes: one step taken once, and one audit chain, whatever the interleaving.
+
+Each test seeds the ``small`` demo world into a fresh database, prepares requests through the service
+functions, starts real ``uvicorn`` processes of ``schema.commands:app_from_env`` on loopback ports
+(``tests.multiprocess.servers``) and fires concurrent GraphQL mutations at them over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from policies.viewer import load_viewer
+from server import migrate
+from server.audit.verify import verify
+from server.db import Database
+from server.models import AuditEvent, AuditHead, Employee, WorkflowRequest
+from server.seed import REFERENCE_DATE, TRANSFER_TARGET_POSITION, persona_user_ids, seed
+from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from tests.multiprocess.servers import ACT, PROPOSE_PLACEMENT, Server, graphql, running_servers
+from workflows.service import propose_placement
+
+RACERS = 20
+EFFECTIVE = dt.date(2026, 12, 1)
+HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+def _seed(url: str) -> None:
+    migrate.upgrade(url)
+
+    async def fill() -> None:
+        db = Database(url)
+        try:
+            await seed(db, size="small", seed=1, progress=False)
+        finally:
+            await db.dispose()
+
+    asyncio.run(fill())
+
+
+@pytest.fixture
+def pg_seeded_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, migrated and seeded with the ``small`` demo world; dropped afterwards."""
+    require_pg()
+    name = create_pg_database()
+    try:
+        url = f"{_pg_base(PG_ADMIN_URL)}/{name}"
+        _seed(url)
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture
+def sqlite_seeded_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    _seed(url)
+    return url
+
+
+async def _placement_waiting_for_verify(db: Database) -> tuple[int, int, dict[str, str]]:
+    """A placement of the employee persona proposed by the BKD official: it waits for a BKD verifier."""
+    ids = await persona_user_ids(db)
+    async with db.read() as s:
+        official = await load_viewer(s, ids["bkd_official"], REFERENCE_DATE)
+    result = await propose_placement(
+        db,
+        official,
+        employee_nip=ids["employee"],
+        position_code=TRANSFER_TARGET_POSITION,
+        effective_date=EFFECTIVE,
+        today=REFERENCE_DATE,
+    )
+    assert result.ok, result.errors
+    assert result.request_id is not None
+    async with db.read() as s:
+        row = await s.get(WorkflowRequest, result.request_id)
+        assert row is not None and row.state == "proposed"
+        return row.id, row.version, ids
+
+
+async def _race(servers: list[Server], request_id: int, user_id: str) -> list[dict[str, Any]]:
+    """``RACERS`` concurrent ``verify`` steps on one request, spread round-robin over ``servers``."""
+    variables = {"input": {"requestId": str(request_id), "action": "verify"}}
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, limits=httpx.Limits(max_connections=RACERS)) as client:
+        answers = await asyncio.gather(
+            *(graphql(client, servers[i % len(servers)], ACT, variables, user_id) for i in range(RACERS))
+        )
+    return [a["act"] for a in answers]
+
+
+async def _assert_chain_intact(db: Database) -> int:
+    """The chain verifies, and its seqs run 1..head without a gap; returns the head's seq."""
+    report = await verify(db)
+    assert report.ok, report.explanation
+    async with db.read() as s:
+        seqs = list((await s.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))).scalars())
+        head = (await s.execute(select(AuditHead.seq).where(AuditHead.id == 1))).scalar_one()
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert head == len(seqs) == report.checked_events
+    return int(head)
+
+
+async def _assert_one_winner(db: Database, answers: list[dict[str, Any]], request_id: int, version: int) -> None:
+    outcomes = Counter(a["errors"][0]["code"] if a["errors"] else "OK" for a in answers)
+    assert outcomes == {"OK": 1, "CONFLICT": RACERS - 1}, answers
+    winner = next(a for a in answers if not a["errors"])
+    assert winner["request"]["state"] == "verified"
+    async with db.read() as s:
+        row = await s.get(WorkflowRequest, request_id)
+        assert row is not None
+        assert (row.state, row.version) == ("verified", version + 1)
+        steps = (
+            await s.execute(
+                select(AuditEvent.action, func.count())
+                .where(AuditEvent.request_id == request_id)
+                .group_by(AuditEvent.action)
+            )
+        ).all()
+    assert dict(steps) == {"request.propose": 1, "request.verify": 1}
+    await _assert_chain_intact(db)
+
+
+@pytest.mark.postgres
+async def test_twenty_acts_across_two_server_processes_move_the_request_once(
+    pg_seeded_url: str, tmp_path: Path
+) -> None:
+    db = Database(pg_seeded_url)
+    try:
+        request_id, version, ids = await _placement_waiting_for_verify(db)
+        with running_servers(pg_seeded_url, 2, tmp_path) as servers:
+            answers = await _race(servers, request_id, ids["bkd_verifier"])
+        await _assert_one_winner(db, answers, request_id, version)
+    finally:
+        await db.dispose()
+
+
+async def test_twenty_concurrent_acts_on_one_sqlite_server_move_the_request_once(
+    sqlite_seeded_url: str, tmp_path: Path
+) -> None:
+    db = Database(sqlite_seeded_url)
+    try:
+        request_id, version, ids = await _placement_waiting_for_verify(db)
+        with running_servers(sqlite_seeded_url, 1, tmp_path) as servers:
+            answers = await _race(servers, request_id, ids["bkd_verifier"])
+        await _assert_one_winner(db, answers, request_id, version)
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_server_processes_writing_concurrently_keep_one_gap_free_chain(
+    pg_seeded_url: str, tmp_path: Path
+) -> None:
+    """Proposals and then verifies of 30 placements, all at once across two processes, chain without a gap."""
+    count = 30
+    db = Database(pg_seeded_url)
+    try:
+        ids = await persona_user_ids(db)
+        before = await _assert_chain_intact(db)
+        async with db.read() as s:
+            nips = list(
+                (await s.execute(select(Employee.nip).where(Employee.nip.not_in(ids.values())).order_by(Employee.id)))
+                .scalars()
+                .all()[:count]
+            )
+        assert len(nips) == count
+        with running_servers(pg_seeded_url, 2, tmp_path) as servers:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, limits=httpx.Limits(max_connections=count)) as client:
+                proposed = await asyncio.gather(
+                    *(
+                        graphql(
+                            client,
+                            servers[i % 2],
+                            PROPOSE_PLACEMENT,
+                            {
+                                "input": {
+                                    "employeeNip": nip,
+                                    "positionCode": TRANSFER_TARGET_POSITION,
+                                    "effectiveDate": EFFECTIVE.isoformat(),
+                                }
+                            },
+                            ids["bkd_official"],
+                        )
+                        for i, nip in enumerate(nips)
+                    )
+                )
+                assert [p["proposePlacement"]["errors"] for p in proposed] == [[]] * count
+                request_ids = [p["proposePlacement"]["request"]["id"] for p in proposed]
+                acted = await asyncio.gather(
+                    *(
+                        graphql(
+                            client,
+                            servers[(i + 1) % 2],
+                            ACT,
+                            {"input": {"requestId": rid, "action": "verify"}},
+                            ids["bkd_verifier"],
+                        )
+                        for i, rid in enumerate(request_ids)
+                    )
+                )
+        # a step either moves (request.verify) or is refused by a guard (request.refused): both are audited
+        codes = Counter(a["act"]["errors"][0]["code"] if a["act"]["errors"] else "OK" for a in acted)
+        assert set(codes) <= {"OK", "GUARD_FAILED"}, acted
+        after = await _assert_chain_intact(db)
+        assert after - before == 2 * count
+        async with db.read() as s:
+            actors = Counter(
+                (await s.execute(select(AuditEvent.action).where(AuditEvent.seq > before))).scalars().all()
+            )
+        assert actors == Counter(
+            {"request.propose": count, "request.verify": codes["OK"], "request.refused": codes["GUARD_FAILED"]}
+        )
+    finally:
+        await db.dispose()
