@@ -56,7 +56,7 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
     employee_id = found.employee_id if found else None
     name = found.name if found else None
     nip: str | None = found.nip if found else None
-    if employee_id is None:
+    if found is None and len(user_id) == 18 and user_id.isascii() and user_id.isdigit():
         row = (
             await session.execute(select(Employee.id, Employee.name, Employee.nip).where(Employee.nip == user_id))
         ).first()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,6 +40,10 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         )
         self.db = db
         self.settings = settings
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
+        return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.get("state", {})

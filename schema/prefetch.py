@@ -80,7 +80,7 @@ class Prefetch:
         if "vacancies" in fields:
             counts = await q.holder_counts(self.session, ids, self.ctx.today)
             for o in objs:
-                o.holder_count = counts.get(o.id_, 0)
+                o.vacancies = max(o.quota - counts.get(o.id_, 0), 0)
         if "holders" in fields:
             people: dict[int, Employee] = {}
             for as_of in {_day(f.arguments.get("asOf")) for f in fields["holders"]}:

@@ -51,7 +51,10 @@ def _not_found(field_name: str, message: str) -> CommandRefused:
 
 
 async def _subject(session: AsyncSession, nip: str) -> Employee:
-    subject = await repository.employee_by_nip(session, nip)
+    """The employee the proposal is about, locked so that two proposals about one person queue up:
+    the "one unfinished request of a kind" and "one evaluation a year" checks then see each other
+    (on SQLite the write transaction already serialises them)."""
+    subject = await repository.employee_by_nip(session, nip, lock=True)
     if subject is None:
         raise _not_found("employeeNip", f"no employee has NIP {normalize(nip)}")
     return subject

@@ -19,8 +19,11 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
-    return (await session.execute(select(Employee).where(Employee.nip == normalize(nip)))).scalar_one_or_none()
+async def employee_by_nip(session: AsyncSession, nip: str, *, lock: bool = False) -> Employee | None:
+    query = select(Employee).where(Employee.nip == normalize(nip))
+    if lock and is_postgres(session):
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def employee_nip(session: AsyncSession, employee_id: int) -> str:

@@ -58,7 +58,9 @@ class Position:
     unit_id: strawberry.Private[int]
     unit_obj: strawberry.Private[Unit | None] = None
     holders_by_day: strawberry.Private[dict[dt.date | None, list[Employee]]] = dc_field(default_factory=dict)
-    holder_count: strawberry.Private[int] = 0
+    vacancies: int = strawberry.field(
+        default=0, description="Approved headcount minus today's definitive holders (never negative)."
+    )
 
     @strawberry.field
     def unit(self) -> Unit:
@@ -68,10 +70,6 @@ class Position:
     @strawberry.field(description="Definitive holders on asOf (default today), visible to the viewer.")
     def holders(self, as_of: dt.date | None = None) -> list[Employee]:
         return self.holders_by_day[as_of]
-
-    @strawberry.field(description="Approved headcount minus today's definitive holders (never negative).")
-    def vacancies(self) -> int:
-        return max(self.quota - self.holder_count, 0)
 
     @classmethod
     def of(cls, row: models.Position) -> Position:
@@ -130,17 +128,13 @@ class Employee:
     education: str
     status: str
     rank_since: dt.date | None
-    rank_code: strawberry.Private[str | None]
+    rank: Rank | None
     id_: strawberry.Private[int]
     position_by_day: strawberry.Private[dict[dt.date | None, Position | None]] = dc_field(default_factory=dict)
     unit_obj: strawberry.Private[Unit | None] = None
     assignment_list: strawberry.Private[list[Assignment]] = dc_field(default_factory=list)
     evaluation_list: strawberry.Private[list[EvaluationResult]] = dc_field(default_factory=list)
     hours_by_year: strawberry.Private[dict[int, int]] = dc_field(default_factory=dict)
-
-    @strawberry.field
-    def rank(self) -> Rank | None:
-        return Rank.of(self.rank_code)
 
     @strawberry.field(description="The definitive position held on asOf (default today).")
     def position(self, as_of: dt.date | None = None) -> Position | None:
@@ -173,6 +167,6 @@ class Employee:
             education=row.education,
             status=row.status,
             rank_since=row.rank_since,
-            rank_code=row.rank_code,
+            rank=Rank.of(row.rank_code),
             id_=row.id,
         )

@@ -122,7 +122,8 @@ def make_person(
         rank_code=None if pppk else rank,
         start_rank=None if pppk else start,
         appointed=appointed,
-        has_service_exam=not pppk and (group(rank) != group(start) or (group(rank) != "I" and rng.random() < 0.3)),
+        has_service_exam=not pppk
+        and (clean or group(rank) != group(start) or (group(rank) != "I" and rng.random() < 0.3)),
         position_id=position_id,
         post_start=_post_start(rng, appointed, clean=clean),
         clean=clean,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from server.models import RankHistory
@@ -167,6 +166,7 @@ async def test_a_date_that_is_not_a_promotion_period_refuses_the_proposal(demo: 
 
 
 async def test_crossing_into_group_iii_without_the_service_exam_is_refused(demo: DemoApi) -> None:
+    await update_employee(demo.db, demo.uid("employee"), has_service_exam=False)
     assert await verification_refusal(demo) == ["service_exam"]
 
 
@@ -193,11 +193,6 @@ async def test_an_active_sanction_is_refused(demo: DemoApi) -> None:
     assert await verification_refusal(demo) == ["no_active_sanction"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seed bug: the 'employee' demo persona (II/d, SLTA) has no service exam, so its next rank (III/a) is "
-    "refused by service_exam although server/seed promises personas that can be promoted without tripping a guard",
-)
 async def test_the_employee_persona_as_seeded_can_be_promoted(demo: DemoApi) -> None:
     rid = await propose_promotion(demo)
     assert await run(demo, rid, TO_BKN) == "at_bkn"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.api.helpers import (
     EXPLAIN,
     MY_TASKS,
@@ -26,13 +24,6 @@ from tests.api.helpers import (
     request,
     run,
     state_of,
-)
-from tests.conftest import BACKEND
-
-PROPOSAL_RACE_BUG = (
-    "BUG workflows/proposals.py: the one-unfinished-request check (_no_open / repository.open_request_of, and "
-    "repository.evaluation_of_year for startEvaluation) is a read before the insert in _start, with no lock and no "
-    "unique constraint; under PostgreSQL READ COMMITTED concurrent proposals all pass it and each inserts a request"
 )
 
 TARGET = "KEL-GAMBIR-01-PLK2"
@@ -252,7 +243,6 @@ async def concurrent_proposals(api: DemoApi, mutation: str, **values: object) ->
     return sorted(",".join(codes(r)) or "ok" for r in results), listed["requests"]["totalCount"]
 
 
-@pytest.mark.xfail(BACKEND == "postgres", reason=PROPOSAL_RACE_BUG, strict=True)
 async def test_ten_concurrent_placement_proposals_for_one_employee_open_one_request(demo: DemoApi) -> None:
     outcomes, opened = await concurrent_proposals(
         demo, "proposePlacement", employeeNip=demo.uid("employee"), positionCode=TARGET, effectiveDate=TMT
@@ -260,7 +250,6 @@ async def test_ten_concurrent_placement_proposals_for_one_employee_open_one_requ
     assert (outcomes, opened) == (["VALIDATION"] * 9 + ["ok"], 1)
 
 
-@pytest.mark.xfail(BACKEND == "postgres", reason=PROPOSAL_RACE_BUG, strict=True)
 async def test_ten_concurrent_starts_of_one_years_evaluation_open_one_request(demo: DemoApi) -> None:
     outcomes, opened = await concurrent_proposals(demo, "startEvaluation", employeeNip=demo.uid("employee"), year=2026)
     assert (outcomes, opened) == (["VALIDATION"] * 9 + ["ok"], 1)

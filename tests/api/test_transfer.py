@@ -50,6 +50,7 @@ async def submit(api: DemoApi, persona: str = "employee", **kw: object) -> str:
 
 async def test_an_employees_own_transfer_runs_every_step_and_moves_them_on_its_tmt(demo: DemoApi) -> None:
     nip = demo.uid("employee")
+    started = next(a["startDate"] for a in (await employee(demo, nip))["assignments"] if a["endDate"] is None)
     before_target = await position(demo, TRANSFER_TARGET_POSITION)
     rid = await submit(demo, reason="closer to home")
     assert await state_of(demo, rid) == "submitted"
@@ -68,7 +69,7 @@ async def test_an_employees_own_transfer_runs_every_step_and_moves_them_on_its_t
     assert person["position"]["code"] == TRANSFER_TARGET_POSITION
     periods = {(a["position"]["code"], a["startDate"], a["endDate"]) for a in person["assignments"]}
     assert {
-        (EMPLOYEE_POSITION, "2023-07-01", DAY_BEFORE_TMT.isoformat()),
+        (EMPLOYEE_POSITION, started, DAY_BEFORE_TMT.isoformat()),
         (TRANSFER_TARGET_POSITION, TMT.isoformat(), None),
     } <= periods
     async with demo.on(TMT) as on_tmt:
