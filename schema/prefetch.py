@@ -86,8 +86,8 @@ class Prefetch:
             for as_of in {_day(f.arguments.get("asOf")) for f in fields["holders"]}:
                 by_position = await q.holder_ids(self.session, ids, as_of or self.ctx.today, self.ctx.people_visible)
                 missing = {e for es in by_position.values() for e in es} - people.keys()
-                rows = await q.employees_by_id(self.session, missing)
-                people.update({i: Employee.of(r) for i, r in rows.items()})
+                found = await q.employees_by_id(self.session, missing)
+                people.update({i: Employee.of(r) for i, r in found.items()})
                 for o in objs:
                     o.holders_by_day[as_of] = [people[e] for e in by_position.get(o.id_, [])]
             await self.employees(list(people.values()), children(fields["holders"]))

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -59,9 +58,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)
-
-
-def run(coro: object) -> int:
-    """Run a command's coroutine and return its exit code."""
-    result = asyncio.run(coro)  # type: ignore[arg-type]
-    return int(result or 0)

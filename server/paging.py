@@ -46,7 +46,7 @@ class Page(Generic[T]):
 
 async def keyset_page(
     session: AsyncSession,
-    query: Select[tuple[T]],
+    query: Select[T],
     key: InstrumentedAttribute[Any],
     *,
     first: int,

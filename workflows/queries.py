@@ -60,7 +60,7 @@ def _task_scope(viewer: Viewer) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def tasks_query(viewer: Viewer) -> Select[tuple[Task]]:
+def tasks_query(viewer: Viewer) -> Select[Task]:
     """Open tasks the viewer may act on, in SQL; tasks on requests about the viewer only where they are the actor."""
     if viewer.user_id is None:
         return select(Task).where(false())
@@ -84,7 +84,7 @@ async def my_tasks(
 
 def requests_query(
     viewer_scope: Scope, filter: RequestFilter | None = None, *, proposer: str | None = None
-) -> Select[tuple[WorkflowRequest]]:
+) -> Select[WorkflowRequest]:
     """Requests in the scope (its units, the viewer's own, the ones they proposed), filtered."""
     f = filter or RequestFilter()
     visible = [

@@ -8,7 +8,8 @@ import strawberry
 
 from workflows import errors as domain
 
-ErrorCode = strawberry.enum(domain.ErrorCode, name="ErrorCode")
+ErrorCode = domain.ErrorCode
+strawberry.enum(ErrorCode, name="ErrorCode")  # registers the domain enum as the GraphQL ErrorCode
 
 
 @strawberry.type

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import field as dc_field
 from enum import Enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -143,7 +144,7 @@ class WorkflowRequest:
             proposed_by=row.proposed_by,
             definition_version=row.definition_version,
             reason=row.reason,
-            rule_versions=dict(row.rule_versions or {}),
+            rule_versions=cast(JSON, dict(row.rule_versions or {})),
             row=row,
         )
 

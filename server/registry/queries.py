@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.models import Assignment, Employee, EvaluationResult, Position, TrainingRecord, Unit
 
-UnitCondition = Callable[[ColumnElement[int]], ColumnElement[bool]]
+UnitCondition = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
 
 
 def held_on(day: dt.date) -> ColumnElement[bool]:
@@ -35,7 +36,7 @@ def definitive_holder_count(day: dt.date) -> ColumnElement[int]:
     )
 
 
-def subtree_ids(path: str) -> Select[tuple[int]]:
+def subtree_ids(path: str) -> Select[int]:
     return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
 
 
@@ -54,7 +55,7 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {u.id: u for u in rows}
 
 
-def units_query(parent: Unit | None, *, top_level: bool) -> Select[tuple[Unit]]:
+def units_query(parent: Unit | None, *, top_level: bool) -> Select[Unit]:
     query = select(Unit)
     if parent is not None:
         query = query.where(Unit.parent_id == parent.id)
@@ -75,7 +76,7 @@ class PositionFilter:
     search: str | None = None
 
 
-def positions_query(flt: PositionFilter, *, day: dt.date) -> Select[tuple[Position]]:
+def positions_query(flt: PositionFilter, *, day: dt.date) -> Select[Position]:
     query = select(Position)
     if flt.unit is not None:
         if flt.include_subunits:
@@ -166,7 +167,7 @@ def in_units(units: ColumnElement[bool] | None, day: dt.date) -> ColumnElement[b
 
 def employees_query(
     flt: EmployeeFilter, *, day: dt.date, visible: UnitCondition | None, self_id: int | None
-) -> Select[tuple[Employee]]:
+) -> Select[Employee]:
     query = select(Employee)
     if visible is not None:
         scoped = in_units(visible(Position.unit_id), day)
