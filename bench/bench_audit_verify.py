@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from server import migrate  # noqa: E402
 from server.audit.chain import GENESIS_HASH, event_hash  # noqa: E402
+from server.db import json_text  # noqa: E402
 
 CHUNK = 20_000
 COLUMNS = [
@@ -81,7 +82,7 @@ def events(count: int) -> Iterator[list[dict[str, Any]]]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value)  # what SQLAlchemy's JSON type stores
+    return json_text(value)  # what the engine's JSON serializer stores (server.db.json_text)
 
 
 def fill_sqlite(path: Path, count: int) -> None:

@@ -11,11 +11,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE_OPTION = "asnflow_write"
+
+
+def json_text(value: Any) -> str:
+    """JSON columns are stored compact with sorted keys: the audit verifier embeds the stored text as is."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def async_url(url: str) -> str:
@@ -58,7 +64,7 @@ class Database:
         self.url = url
         aurl = async_url(url)
         self.is_sqlite = aurl.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": json_text}
         if not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(aurl, **kwargs)

@@ -152,7 +152,13 @@ class _Walk:
         self.hash_at_checkpoint: str | None = None
 
     def feed(self, batch: Sequence[Any]) -> None:
-        """The hot loop: locals only, one dict and one SHA-256 per row; the exact path only on a mismatch."""
+        """The hot loop: locals only, one dict and one SHA-256 per row; the exact path only on a mismatch.
+
+        The writer stores JSON columns as compact, key-sorted orjson text (``server.db``), and the dict
+        below lists its keys in sorted order, so embedding the stored JSON text as ``orjson.Fragment``
+        without re-parsing or sorting gives the canonical bytes. A row stored any other way (older
+        events, a different serializer) does not match on this path and is re-checked exactly.
+        """
         if not batch:
             return
         if self.first_row is None:
@@ -161,7 +167,7 @@ class _Walk:
         else:
             expected, last_hash = self.last_seq + 1, self.last_hash
         cp_seq = self.checkpoint_seq
-        sha256, dumps, loads, sort_keys = hashlib.sha256, orjson.dumps, orjson.loads, orjson.OPT_SORT_KEYS
+        sha256, dumps, fragment = hashlib.sha256, orjson.dumps, orjson.Fragment
         for row in batch:
             # queries.CHAIN_COLUMN_NAMES, in order; ``at`` is already canonical text
             (seq, at, actor, obo, roles, action, etype, eid, req, corr, fs, ts, bef, aft, comment, dv, rv, prev, h) = (
@@ -173,10 +179,10 @@ class _Walk:
                         {
                             "action": action,
                             "actor": actor,
-                            "actor_roles": None if roles is None else loads(roles),
-                            "after": None if aft is None else loads(aft),
+                            "actor_roles": None if roles is None else fragment(roles),
+                            "after": None if aft is None else fragment(aft),
                             "at": at,
-                            "before": None if bef is None else loads(bef),
+                            "before": None if bef is None else fragment(bef),
                             "comment": comment,
                             "correlation_id": corr,
                             "definition_version": dv,
@@ -186,11 +192,10 @@ class _Walk:
                             "on_behalf_of": obo,
                             "prev_hash": prev,
                             "request_id": req,
-                            "rule_versions": None if rv is None else loads(rv),
+                            "rule_versions": None if rv is None else fragment(rv),
                             "seq": seq,
                             "to_state": ts,
-                        },
-                        option=sort_keys,
+                        }
                     )
                 ).hexdigest()
             except (ValueError, TypeError):

@@ -20,7 +20,10 @@ class AuditEvent(Base):
         Index("ix_audit_at", "at"),
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # On SQLite an INTEGER primary key is the rowid, so reading the chain in seq order is a table scan.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(64))
     on_behalf_of: Mapped[str | None] = mapped_column(String(64))
