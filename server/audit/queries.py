@@ -22,32 +22,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from server.audit.chain import HASHED_FIELDS
 from server.models import AuditEvent, AuditHead, WorkflowRequest
 
 _CURSOR_PREFIX = b"audit:"
 
 # The stream's column order; verify.py and export.py unpack rows positionally in this order.
-CHAIN_COLUMN_NAMES: tuple[str, ...] = (
-    "seq",
-    "at",
-    "actor",
-    "on_behalf_of",
-    "actor_roles",
-    "action",
-    "entity_type",
-    "entity_id",
-    "request_id",
-    "correlation_id",
-    "from_state",
-    "to_state",
-    "before",
-    "after",
-    "comment",
-    "definition_version",
-    "rule_versions",
-    "prev_hash",
-    "hash",
-)
+CHAIN_COLUMN_NAMES: tuple[str, ...] = (*HASHED_FIELDS, "hash")
 JSON_COLUMNS = frozenset({"actor_roles", "before", "after", "rule_versions"})
 
 
