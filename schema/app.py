@@ -19,7 +19,8 @@ from strawberry.asgi import GraphQL
 from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context
-from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware
+from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
+from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, send_json
 from schema.metrics import metrics_endpoint
 from schema.schema import build_schema
 from server.clock import service_today
@@ -41,6 +42,16 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         self.db = db
         self.settings = settings
 
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: a too-deep or non-UTF-8 body is a JSONDecodeError (HTTP 400), not a RecursionError (500)."""
+        return orjson.loads(data)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except DatabaseUnavailable:
+            await send_json(send, 503, UNAVAILABLE_BODY, [(b"retry-after", b"5")])
+
     def encode_json(self, data: object) -> bytes:
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
         return orjson.dumps(data)
@@ -51,8 +62,13 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         today = service_today(self.settings)
         viewer = PUBLIC
         if user_id is not None:
-            async with self.db.read() as session:
-                viewer = await load_viewer(session, user_id, today)
+            try:
+                async with self.db.read() as session:
+                    viewer = await load_viewer(session, user_id, today)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise DatabaseUnavailable from exc
+                raise
         return Context(
             db=self.db, settings=self.settings, viewer=viewer, request_id=state.get("request_id", "-"), today=today
         )

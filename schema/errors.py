@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from strawberry.extensions import MaskErrors
+
+UNAVAILABLE_MESSAGE = "the database is unreachable right now; nothing was changed, retry in a few seconds"
+UNAVAILABLE_BODY = {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "UNAVAILABLE"}}]}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; answered 503 with Retry-After before any GraphQL work starts."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A lost or refused database connection (or a busy SQLite file): the client may simply retry."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError)
 
 
 class PublicError(Exception):
@@ -21,3 +39,20 @@ def should_mask(error: GraphQLError) -> bool:
         error.extensions = {**(error.extensions or {}), "code": original.code}
         return False
     return True
+
+
+class AsnflowMaskErrors(MaskErrors):
+    """Mask unexpected errors, but tell the client plainly when the database is unreachable (retryable)."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is not None and is_unavailable(original):
+            return GraphQLError(
+                UNAVAILABLE_MESSAGE,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "UNAVAILABLE"},
+            )
+        return super().anonymise_error(error)

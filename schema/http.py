@@ -7,6 +7,7 @@ expired bearer token is answered 401 here and audited; a good one leaves its use
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -92,18 +93,26 @@ class BodyLimitMiddleware:
             await send_json(send, 413, too_big)
             return
         seen = 0
+        exceeded = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                exceeded = True
                 raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
+        async def guarded(message: Message) -> None:
+            # Once the body is too large, whatever the app tries to answer (a 500 from its error
+            # handler) is dropped: the client gets the 413 below.
+            if not exceeded:
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited, guarded)
+        if exceeded:
             await send_json(send, 413, too_big)
 
 

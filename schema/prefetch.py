@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from schema.context import Context
+from schema.errors import PublicError
 from schema.types.registry import Assignment, Employee, EvaluationResult, Position, Unit
 from server.registry import queries as q
 
@@ -137,6 +138,8 @@ class Prefetch:
                 ]
         if "trainingHours" in fields:
             for year in {int(f.arguments["year"]) for f in fields["trainingHours"]}:
+                if not 1900 <= year <= 2200:
+                    raise PublicError(f"trainingHours(year: {year}): give a calendar year such as 2025")
                 hours = await q.training_hours(self.session, ids, year)
                 for o in objs:
                     o.hours_by_year[year] = hours.get(o.id_, 0)

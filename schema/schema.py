@@ -7,7 +7,6 @@ from collections.abc import Callable
 import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,7 +19,8 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
-from schema.errors import should_mask
+from schema.eligibility import EligibilityQuery
+from schema.errors import AsnflowMaskErrors, should_mask
 from schema.metrics import MetricsExtension
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -28,7 +28,7 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery, WorkflowQuery, AuditQuery))
+Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, AuditQuery))
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMutation))
 
 
@@ -43,7 +43,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=settings.cache_size),
         lambda: ValidationCache(maxsize=settings.cache_size),
-        lambda: MaskErrors(should_mask_error=should_mask),
+        lambda: AsnflowMaskErrors(should_mask_error=should_mask),
         MetricsExtension,
     ]
     if settings.production:

@@ -141,6 +141,7 @@ async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
                 "run asnflow audit verify before signing a checkpoint"
             )
     key = load_or_create_key(settings)
+    _refuse_a_second_key(settings, _raw(key.public_key()))
     at = dt.datetime.now(dt.UTC)
     signature = base64.b64encode(key.sign(signed_message(seq, hash_, at))).decode()
     checkpoint = Checkpoint(seq, hash_, at, _raw(key.public_key()), signature)
@@ -151,6 +152,24 @@ async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
         fh.flush()
         os.fsync(fh.fileno())
     return checkpoint
+
+
+def _refuse_a_second_key(settings: Settings, public_key: str) -> None:
+    """One checkpoint file, one key: appending a line signed by a rotated key would make verify refuse
+    the whole file. After rotating the key, start a new checkpoint file (docs/operations.md)."""
+    path = settings.checkpoint_file
+    if not path.exists():
+        return
+    last = b""
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.strip():
+                last = line
+    if last and _parse(last, f"{path}").public_key != public_key:
+        raise CheckpointError(
+            f"{path} was signed with another key than {settings.checkpoint_key_file}; after rotating the key, "
+            "archive the old checkpoint file with its .pub key and set ASNFLOW_CHECKPOINT_FILE to a new file"
+        )
 
 
 def _parse(line: bytes, where: str) -> Checkpoint:

@@ -44,6 +44,7 @@ ROOT_ARGS: dict[str, Any] = {
     "employee": lambda s: f'(nip: "{s["nip"]}")',
     "request": lambda s: f'(id: "{s["request"]}")',
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
+    "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
 }
 
 

@@ -1,0 +1,503 @@
+"""The automatic eligibility list of regular rank promotion for one period (DOMAIN.md, workflow 3).
+
+Who is listed: active PNS employees with a rank, in the caller's scope (and optionally a unit subtree,
+both by the definitive post held today), without an unfinished rank-promotion request, who pass on the
+period date every guard the rank-promotion definition names (``promotion_period``, ``min_years_in_rank``,
+``predicate_last_two_years``, ``education_cap``, ``service_exam``, ``no_active_sanction``, read from the
+definition in force, not listed here), judged by the rule versions in force on the period date.
+
+How: SQL narrows the rows as far as the rules allow it to be said in SQL (employment type, rank, years
+in rank from ``rank_since``, the education cap and the service exam as rank lists derived from the same
+rule versions, no open request, scope, unit), in NIP order. Each chunk of rows is then judged in Python by
+the guards themselves: the guards that read nothing but the employee row run as they are (the
+``GUARDS`` registry), the two that query per employee (predicates, sanctions) run as batched
+equivalents reading the same rule values, one statement per chunk each. The SQL pre-filters only save
+work: a row they let through is still judged by the guards, so the guards decide.
+
+Pagination is keyset by NIP: chunks are read until ``first + 1`` rows pass (that one extra says whether
+there is a next page) or the rows run out, so a page never repeats or skips a candidate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from policies.enforcer import get_enforcer
+from policies.scope import Scope
+from policies.viewer import Viewer
+from server.domain.ranks import RANK_CODES, group, next_rank, rank_index
+from server.models import DisciplinarySanction, Employee, EvaluationResult, Position, Unit, WorkflowRequest
+from server.registry.queries import UnitCondition, in_units, subtree_ids
+from server.rules import RuleNotFound, RuleVersion, rules_for
+from workflows import catalog, facts
+from workflows.context import StepContext
+from workflows.guards import GUARDS, GuardResult
+
+KIND = "RANK_PROMOTION"
+PERIOD_RULE = "rank_promotion.periods"
+CHUNK_MIN, CHUNK_MAX = 50, 500
+COUNT_CHUNK = 1000
+# How far to look for the nearest valid periods around a refused date.
+_SEARCH_MONTHS = 36
+
+
+class EligibilityError(ValueError):
+    """The list cannot be drawn for this date (no rule version in force); the message names the value."""
+
+
+class NotAPromotionPeriod(EligibilityError):
+    """``value`` is not a promotion period under the rule in force on it; ``nearest`` are the valid dates around it."""
+
+    def __init__(self, value: dt.date, message: str, nearest: tuple[dt.date, ...]) -> None:
+        super().__init__(message)
+        self.value = value
+        self.nearest = nearest
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One employee on the list: who, the promotion they are due, and the rule versions that judged them."""
+
+    employee: Employee
+    current_rank: str
+    next_rank: str
+    rank_since: dt.date
+    years_in_rank: float
+    rule_versions: dict[str, str]
+    results: tuple[GuardResult, ...]
+
+    @property
+    def employee_id(self) -> int:
+        return self.employee.id
+
+    @property
+    def nip(self) -> str:
+        return self.employee.nip
+
+
+# ---------------------------------------------------------------------------------------------- periods
+
+
+def _months_from(day: dt.date, step: int) -> Iterable[dt.date]:
+    """The 1st of each month from ``day``'s month, going forward (1) or back (-1)."""
+    index = day.year * 12 + day.month - 1
+    for _ in range(_SEARCH_MONTHS):
+        year, month = divmod(index, 12)
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
+            return
+        yield dt.date(year, month + 1, 1)
+        index += step
+
+
+def _period_rule(day: dt.date) -> RuleVersion | None:
+    try:
+        return rules_for(PERIOD_RULE, day)
+    except RuleNotFound:
+        return None
+
+
+def is_promotion_period(day: dt.date) -> bool:
+    """Whether ``day`` is a period under the version in force on it (as the ``promotion_period`` guard reads it)."""
+    rule = _period_rule(day)
+    return rule is not None and day.day == 1 and day.month in rule["months"]
+
+
+def nearest_periods(day: dt.date) -> tuple[dt.date, ...]:
+    """The last valid period before ``day`` and the first after it (each under its own rule version)."""
+    before = next((d for d in _months_from(day, -1) if d < day and is_promotion_period(d)), None)
+    after = next((d for d in _months_from(day, 1) if d > day and is_promotion_period(d)), None)
+    return tuple(d for d in (before, after) if d is not None)
+
+
+def check_period(period: dt.date) -> RuleVersion:
+    """The period rule version in force on ``period``; ``NotAPromotionPeriod`` naming the nearest dates if it is none."""
+    rule = _period_rule(period)
+    if rule is not None and is_promotion_period(period):
+        return rule
+    nearest = nearest_periods(period)
+    dates = " and ".join(d.isoformat() for d in nearest)
+    valid = {0: "there is none within three years", 1: f"the nearest is {dates}"}.get(
+        len(nearest), f"the nearest are {dates}"
+    )
+    if rule is None:
+        why = f"no version of {PERIOD_RULE} is in force on it"
+    else:
+        names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in rule["months"])
+        why = f"under {rule.version_id} periods are the 1st of {names}"
+    message = f"period {period.isoformat()} is not a rank-promotion period ({why}); {valid}"
+    raise NotAPromotionPeriod(period, message, nearest)
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+def guard_names() -> list[str]:
+    """The guards of the rank-promotion definition in force, proposal first then each action's, once each."""
+    definition = catalog.current(KIND)
+    names = list(definition.proposal.guards)
+    for action in definition.actions:
+        names += [g for g in action.guards if g not in names]
+    return names
+
+
+def rule_versions(period: dt.date, names: Sequence[str] | None = None) -> dict[str, str]:
+    """``{rule name: version id}`` of every rule the guards read, in force on ``period`` (as a proposal records)."""
+    rules = sorted({rule for g in (names or guard_names()) for rule in GUARDS[g].rules})
+    return {rule: rules_for(rule, period).version_id for rule in rules}
+
+
+def _education_cap_clause(rule: RuleVersion) -> ColumnElement[bool]:
+    """SQL pre-filter from ``rank_promotion.education_cap``: the next rank is within the cap of the education."""
+    clauses = []
+    for education, cap in rule["caps"].items():
+        below = [r for r in RANK_CODES if (n := next_rank(r)) is not None and rank_index(n) <= rank_index(cap)]
+        if below:
+            clauses.append(and_(Employee.education == education, Employee.rank_code.in_(below)))
+    return or_(*clauses) if clauses else false()
+
+
+def _service_exam_clause(rule: RuleVersion) -> ColumnElement[bool]:
+    """SQL pre-filter from ``rank_promotion.service_exam``: crossing into a listed group needs the certificate."""
+    crossing = [
+        r for r in RANK_CODES if (n := next_rank(r)) is not None and group(n) != group(r) and group(n) in rule["groups"]
+    ]
+    if not crossing:
+        return true()
+    return or_(Employee.rank_code.not_in(crossing), Employee.has_service_exam.is_(True))
+
+
+def _no_open_request() -> ColumnElement[bool]:
+    return ~exists().where(
+        WorkflowRequest.kind == KIND,
+        WorkflowRequest.subject_employee_id == Employee.id,
+        WorkflowRequest.terminal.is_(False),
+    )
+
+
+def candidates_query(
+    *,
+    period: dt.date,
+    today: dt.date,
+    visible: UnitCondition | None,
+    unit: Unit | None,
+    include_subunits: bool,
+    exclude_employee_id: int | None,
+    names: Sequence[str],
+) -> Select[Employee]:
+    """Every row that can be a candidate, as far as SQL can tell (unordered)."""
+    query = select(Employee).where(
+        Employee.employment_type == "PNS",
+        Employee.status == "active",
+        Employee.rank_code.is_not(None),
+        Employee.rank_since.is_not(None),
+        _no_open_request(),
+    )
+    if "min_years_in_rank" in names:
+        years = rules_for("rank_promotion.min_years_in_rank", period).int("years")
+        # add_years(since, years) <= period  <=>  since <= period - years (exact for a period on the 1st;
+        # in any case the guard itself judges every row that passes).
+        query = query.where(Employee.rank_since <= facts.add_years(period, -years))
+    if "education_cap" in names:
+        query = query.where(_education_cap_clause(rules_for("rank_promotion.education_cap", period)))
+    if "service_exam" in names:
+        query = query.where(_service_exam_clause(rules_for("rank_promotion.service_exam", period)))
+    if visible is not None:
+        query = query.where(in_units(visible(Position.unit_id), today))
+    if unit is not None:
+        unit_cond = Position.unit_id.in_(subtree_ids(unit.path)) if include_subunits else Position.unit_id == unit.id
+        query = query.where(in_units(unit_cond, today))
+    if exclude_employee_id is not None:
+        query = query.where(Employee.id != exclude_employee_id)
+    return query
+
+
+# ---------------------------------------------------------------------------------------------- judging
+
+
+def _context(
+    session: AsyncSession, subject: Employee, period: dt.date, today: dt.date, versions: dict[str, str]
+) -> StepContext:
+    """What a guard sees for a rank promotion of ``subject`` effective on ``period`` (a request not stored)."""
+    request = WorkflowRequest(
+        kind=KIND, effective_date=period, rule_versions=dict(versions), data={}, subject_employee_id=subject.id
+    )
+    return StepContext(session, request, subject, None, None, today)
+
+
+def _guard_result(name: str, rule: RuleVersion, passed: bool, message: str) -> GuardResult:
+    return GuardResult(name, passed, message, rule_version=rule.version_id, legal_basis=rule.legal_basis)
+
+
+async def _predicate_results(session: AsyncSession, ids: Sequence[int], period: dt.date) -> dict[int, GuardResult]:
+    """``predicate_last_two_years`` for many employees in one statement (same rule values and message)."""
+    rule = rules_for("performance.min_predicate", period)
+    years = [period.year - i for i in range(1, rule.int("years") + 1)]
+    accepted = set(rule["accepted"])
+    found: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = await session.execute(
+        select(EvaluationResult.employee_id, EvaluationResult.year, EvaluationResult.predicate).where(
+            EvaluationResult.employee_id.in_(list(ids)), EvaluationResult.year.in_(years)
+        )
+    )
+    for employee_id, year, predicate in rows:
+        found[employee_id][year] = predicate
+    out = {}
+    for employee_id in ids:
+        mine = found.get(employee_id, {})
+        short = [f"{y}: {mine.get(y, 'no final evaluation')}" for y in years if mine.get(y) not in accepted]
+        if short:
+            out[employee_id] = _guard_result(
+                "predicate_last_two_years", rule, False, "needs at least Baik in " + "; ".join(short)
+            )
+        else:
+            out[employee_id] = _guard_result(
+                "predicate_last_two_years", rule, True, f"at least Baik in {', '.join(map(str, years))}"
+            )
+    return out
+
+
+async def _sanction_results(
+    session: AsyncSession, ids: Sequence[int], period: dt.date, today: dt.date
+) -> dict[int, GuardResult]:
+    """``no_active_sanction`` for many employees in one statement (same rule values, window and message)."""
+    rule = rules_for("discipline.active_sanction", period)
+    start, end = min(today, period), max(today, period)
+    rows = await session.execute(
+        select(DisciplinarySanction)
+        .where(
+            DisciplinarySanction.employee_id.in_(list(ids)),
+            DisciplinarySanction.severity.in_(list(rule["blocking_severities"])),
+            DisciplinarySanction.start_date <= end,
+            or_(DisciplinarySanction.end_date.is_(None), DisciplinarySanction.end_date >= start),
+        )
+        .order_by(DisciplinarySanction.employee_id, DisciplinarySanction.start_date)
+    )
+    first: dict[int, DisciplinarySanction] = {}
+    for sanction in rows.scalars():
+        first.setdefault(sanction.employee_id, sanction)
+    out = {}
+    for employee_id in ids:
+        s = first.get(employee_id)
+        if s is None:
+            out[employee_id] = _guard_result("no_active_sanction", rule, True, "no moderate or heavy sanction runs")
+            continue
+        until = s.end_date.isoformat() if s.end_date else "no end date"
+        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
+        out[employee_id] = _guard_result("no_active_sanction", rule, False, message)
+    return out
+
+
+async def _batched(
+    session: AsyncSession, names: Sequence[str], ids: Sequence[int], period: dt.date, today: dt.date
+) -> dict[str, dict[int, GuardResult]]:
+    """The guards that query per employee, as batched equivalents: same rule values, one statement a chunk."""
+    out: dict[str, dict[int, GuardResult]] = {}
+    if "predicate_last_two_years" in names:
+        out["predicate_last_two_years"] = await _predicate_results(session, ids, period)
+    if "no_active_sanction" in names:
+        out["no_active_sanction"] = await _sanction_results(session, ids, period, today)
+    return out
+
+
+async def _judge(
+    session: AsyncSession,
+    rows: Sequence[Employee],
+    *,
+    period: dt.date,
+    today: dt.date,
+    names: Sequence[str],
+    versions: dict[str, str],
+) -> list[Candidate]:
+    """The rows that pass every guard, in the order given: two statements for the whole chunk."""
+    if not rows:
+        return []
+    batched = await _batched(session, names, [r.id for r in rows], period, today)
+    out = []
+    for row in rows:
+        ctx = _context(session, row, period, today, versions)
+        results = []
+        for name in names:
+            found = batched.get(name)
+            results.append(found[row.id] if found is not None else await GUARDS[name].check(ctx))
+        target = next_rank(row.rank_code) if row.rank_code else None
+        if any(r.refuses for r in results) or row.rank_code is None or row.rank_since is None or target is None:
+            continue
+        out.append(
+            Candidate(
+                employee=row,
+                current_rank=row.rank_code,
+                next_rank=target,
+                rank_since=row.rank_since,
+                years_in_rank=round(facts.years_between(row.rank_since, period), 2),
+                rule_versions=dict(versions),
+                results=tuple(results),
+            )
+        )
+    return out
+
+
+async def _chunks(
+    session: AsyncSession, query: Select[Employee], after_nip: str | None, size: int
+) -> AsyncIterator[list[Employee]]:
+    """The query's rows in NIP order, ``size`` at a time, strictly after ``after_nip``."""
+    last = after_nip
+    while True:
+        page = query.where(Employee.nip > last) if last is not None else query
+        rows = list((await session.execute(page.order_by(Employee.nip).limit(size))).scalars().all())
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1].nip
+
+
+def _prepare(period: dt.date) -> tuple[list[str], dict[str, str]]:
+    check_period(period)
+    names = guard_names()
+    try:
+        return names, rule_versions(period, names)
+    except RuleNotFound as exc:
+        raise EligibilityError(f"period {period.isoformat()}: {exc}") from None
+
+
+async def rank_promotion_candidates(
+    session: AsyncSession,
+    *,
+    period: dt.date,
+    today: dt.date,
+    visible: UnitCondition | None,
+    unit: Unit | None = None,
+    include_subunits: bool = True,
+    exclude_employee_id: int | None = None,
+    first: int,
+    after_nip: str | None = None,
+) -> tuple[list[Candidate], bool]:
+    """One page of candidates in NIP order after ``after_nip``, and whether more follow.
+
+    ``visible`` limits the people by the unit of their post today (None: everyone); ``unit`` narrows to
+    that unit (its subtree with ``include_subunits``). ``exclude_employee_id`` leaves out the viewer, who
+    may not propose their own promotion. Raises ``NotAPromotionPeriod`` (a ``ValueError``) when ``period``
+    is not a period under the rule in force on it, ``EligibilityError`` when a rule has no version then.
+    """
+    names, versions = _prepare(period)
+    query = candidates_query(
+        period=period,
+        today=today,
+        visible=visible,
+        unit=unit,
+        include_subunits=include_subunits,
+        exclude_employee_id=exclude_employee_id,
+        names=names,
+    )
+    size = min(max(2 * (first + 1), CHUNK_MIN), CHUNK_MAX)
+    found: list[Candidate] = []
+    async for rows in _chunks(session, query, after_nip, size):
+        found += await _judge(session, rows, period=period, today=today, names=names, versions=versions)
+        if len(found) > first:
+            return found[:first], True
+    return found, False
+
+
+async def count_rank_promotion_candidates(
+    session: AsyncSession,
+    *,
+    period: dt.date,
+    today: dt.date,
+    visible: UnitCondition | None,
+    unit: Unit | None = None,
+    include_subunits: bool = True,
+    exclude_employee_id: int | None = None,
+) -> int:
+    """How many candidates in all: every pre-filtered row is judged (three statements per 1,000 rows)."""
+    names, versions = _prepare(period)
+    query = candidates_query(
+        period=period,
+        today=today,
+        visible=visible,
+        unit=unit,
+        include_subunits=include_subunits,
+        exclude_employee_id=exclude_employee_id,
+        names=names,
+    )
+    total = 0
+    async for rows in _chunks(session, query, None, COUNT_CHUNK):
+        total += len(await _judge(session, rows, period=period, today=today, names=names, versions=versions))
+    return total
+
+
+async def eligibility_explained(
+    session: AsyncSession, employee_id: int, period: dt.date, *, today: dt.date
+) -> list[GuardResult]:
+    """Why one employee is or is not on the list: the list's own conditions, then every guard as it runs.
+
+    The guards here are the real ones (``GUARDS``), with their per-employee queries, on a request effective
+    on ``period`` that records the rule versions in force then; so a date that is not a period shows as a
+    failed ``promotion_period`` rather than an error.
+    """
+    subject = await session.get(Employee, employee_id)
+    if subject is None:
+        raise EligibilityError(f"no employee has id {employee_id}")
+    names = guard_names()
+    try:
+        versions = rule_versions(period, names)
+    except RuleNotFound as exc:
+        raise EligibilityError(f"period {period.isoformat()}: {exc}") from None
+    ranked = subject.employment_type == "PNS" and subject.rank_code is not None and subject.status == "active"
+    listed = [
+        GuardResult(
+            "pns_with_rank",
+            ranked,
+            f"{subject.name} is {subject.employment_type}, {subject.status}, rank {subject.rank_code or 'none'}",
+        )
+    ]
+    open_id = (
+        await session.execute(
+            select(WorkflowRequest.id).where(
+                WorkflowRequest.kind == KIND,
+                WorkflowRequest.subject_employee_id == employee_id,
+                WorkflowRequest.terminal.is_(False),
+            )
+        )
+    ).scalar()
+    listed.append(
+        GuardResult(
+            "no_open_request",
+            open_id is None,
+            f"unfinished rank promotion request {open_id}" if open_id else "no unfinished rank promotion request",
+        )
+    )
+    if subject.rank_code is None:
+        return listed
+    ctx = _context(session, subject, period, today, versions)
+    return listed + [await GUARDS[name].check(ctx) for name in names]
+
+
+# ---------------------------------------------------------------------------------------------- who sees it
+
+
+def proposer_scope(viewer: Viewer) -> Scope:
+    """The units where the viewer may propose rank promotions (the policy's ``rank_promotion, propose`` lines)."""
+    enforcer = get_enforcer()
+    grants = [g for g in viewer.grants if enforcer.permits(g.role, "rank_promotion", "propose") is not None]
+    if any(g.unit_path is None for g in grants):
+        return Scope(everything=True)
+    paths = sorted({g.unit_path for g in grants if g.unit_path is not None})
+    return Scope(unit_paths=tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+
+
+def candidate_visibility(proposer: Scope, people: Scope) -> UnitCondition | None:
+    """SQL on a unit id: in both the proposer scope and the registry scope (None: everywhere)."""
+    if proposer.everything and people.everything:
+        return None
+
+    def clause(column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        return and_(proposer.units_clause(column), people.units_clause(column))
+
+    return clause
