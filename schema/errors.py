@@ -41,11 +41,25 @@ def should_mask(error: GraphQLError) -> bool:
     return True
 
 
+def _is_nul_refusal(exc: BaseException) -> bool:
+    """PostgreSQL refuses text containing U+0000 ("invalid byte sequence for encoding UTF8: 0x00")."""
+    return isinstance(exc, DBAPIError) and "0x00" in str(exc.orig)
+
+
 class AsnflowMaskErrors(MaskErrors):
     """Mask unexpected errors, but tell the client plainly when the database is unreachable (retryable)."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
+        if original is not None and _is_nul_refusal(original):
+            return GraphQLError(
+                "text values must not contain NUL characters (\\u0000)",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "BAD_USER_INPUT"},
+            )
         if original is not None and is_unavailable(original):
             return GraphQLError(
                 UNAVAILABLE_MESSAGE,

@@ -1,27 +1,46 @@
-"""Small builders for registry data: each returns the ORM row, flushed, with sensible defaults."""
+"""Builders for registry rows shared by every test package: each adds its rows, flushes and returns them.
+
+Defaults describe an ordinary civil servant: born 1985-05-17, PNS, S1, rank III/b since 2020-04-01 with the
+service exam passed, appointed at 23. An assignment with no start date began long ago (2000-01-01). A grant does
+not create its user; call ``user`` first when the test needs the row.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import nip as nips
 from server.domain.positions import is_managerial
-from server.models import Assignment, Employee, EvaluationResult, Position, RoleGrant, Unit, User
+from server.models import (
+    Assignment,
+    DisciplinarySanction,
+    Employee,
+    EvaluationResult,
+    Position,
+    RoleGrant,
+    Unit,
+    User,
+)
 
-_seq = itertools.count(1)
+LONG_AGO = dt.date(2000, 1, 1)
+
+_sequence = itertools.count(1)
 
 
-async def unit(s: AsyncSession, code: str, parent: Unit | None = None, *, name: str | None = None) -> Unit:
+async def unit(
+    s: AsyncSession, code: str, parent: Unit | None = None, *, kind: str = "dinas", name: str | None = None
+) -> Unit:
     row = Unit(
         code=code,
         name=name or f"Unit {code}",
-        kind="dinas",
+        kind=kind,
         parent_id=parent.id if parent else None,
-        path="",
-        depth=(parent.depth + 1) if parent else 0,
+        path="/",
+        depth=parent.depth + 1 if parent else 0,
     )
     s.add(row)
     await s.flush()
@@ -38,16 +57,21 @@ async def position(
     type: str = "PELAKSANA",
     quota: int = 1,
     parent: Position | None = None,
-    title: str | None = None,
+    min_rank: str | None = None,
+    max_rank: str | None = None,
+    job_class: int | None = None,
 ) -> Position:
     row = Position(
         code=code,
-        title=title or f"Position {code}",
+        title=f"Position {code}",
         type=type,
         unit_id=in_unit.id,
-        quota=quota,
-        managerial=is_managerial(type),
         parent_position_id=parent.id if parent else None,
+        managerial=is_managerial(type),
+        quota=quota,
+        min_rank=min_rank,
+        max_rank=max_rank,
+        job_class=job_class,
         competencies=[],
     )
     s.add(row)
@@ -59,23 +83,28 @@ async def employee(
     s: AsyncSession,
     name: str | None = None,
     *,
-    birth: dt.date = dt.date(1985, 3, 14),
+    nip: str | None = None,
+    birth: dt.date = dt.date(1985, 5, 17),
+    appointed: tuple[int, int] | None = None,
     gender: str = "M",
-    rank: str | None = "III/a",
+    employment_type: str = "PNS",
     education: str = "S1",
-    rank_since: dt.date | None = dt.date(2018, 4, 1),
-    appointed: tuple[int, int] = (2010, 3),
+    rank: str | None = "III/b",
+    rank_since: dt.date | None = dt.date(2020, 4, 1),
+    service_exam: bool = True,
 ) -> Employee:
-    n = next(_seq)
+    """``nip`` defaults to a valid one from ``birth``, ``appointed`` (default: March of the 23rd year) and a counter."""
+    n = next(_sequence)
     row = Employee(
-        nip=nips.make(birth, appointed, gender, n % 999 + 1),
+        nip=nip or nips.make(birth, appointed or (birth.year + 23, 3), gender, n % 999 + 1),
         name=name or f"Pegawai {n}",
         birth_date=birth,
         gender=gender,
-        employment_type="PNS" if rank else "PPPK",
+        employment_type=employment_type,
         education=education,
         rank_code=rank,
-        rank_since=rank_since if rank else None,
+        rank_since=rank_since,
+        has_service_exam=service_exam,
     )
     s.add(row)
     await s.flush()
@@ -85,39 +114,52 @@ async def employee(
 async def assign(
     s: AsyncSession,
     who: Employee,
-    where: Position,
-    start: dt.date,
+    to: Position,
+    start: dt.date = LONG_AGO,
     end: dt.date | None = None,
     *,
     kind: str = "definitive",
 ) -> Assignment:
     row = Assignment(
-        employee_id=who.id, position_id=where.id, start_date=start, end_date=end, kind=kind, managerial=where.managerial
+        employee_id=who.id, position_id=to.id, start_date=start, end_date=end, kind=kind, managerial=to.managerial
     )
     s.add(row)
     await s.flush()
     return row
 
 
-async def grant(
-    s: AsyncSession,
-    user_id: str,
-    role: str,
-    in_unit: Unit | None = None,
-    *,
-    name: str | None = None,
-    employee_row: Employee | None = None,
-) -> RoleGrant:
-    if await s.get(User, user_id) is None:
-        s.add(User(id=user_id, name=name or user_id, employee_id=employee_row.id if employee_row else None))
+async def user(s: AsyncSession, user_id: str, who: Employee | None = None, *, name: str | None = None) -> User:
+    """A login; ``name`` defaults to the employee's name, else to ``user_id``."""
+    row = User(id=user_id, name=name or (who.name if who else user_id), employee_id=who.id if who else None)
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def grant(s: AsyncSession, user_id: str, role: str, in_unit: Unit | None = None) -> RoleGrant:
     row = RoleGrant(user_id=user_id, role=role, unit_id=in_unit.id if in_unit else None)
     s.add(row)
     await s.flush()
     return row
 
 
-async def evaluation(s: AsyncSession, who: Employee, year: int, predicate: str = "Baik") -> EvaluationResult:
-    row = EvaluationResult(employee_id=who.id, year=year, predicate=predicate)
+async def evaluations(s: AsyncSession, who: Employee, results: dict[int, str]) -> list[EvaluationResult]:
+    """One yearly evaluation per ``{year: predicate}`` entry."""
+    rows = [EvaluationResult(employee_id=who.id, year=y, predicate=p) for y, p in results.items()]
+    s.add_all(rows)
+    await s.flush()
+    return rows
+
+
+async def sanction(
+    s: AsyncSession, who: Employee, severity: str, start: dt.date, end: dt.date | None = None
+) -> DisciplinarySanction:
+    row = DisciplinarySanction(employee_id=who.id, severity=severity, start_date=start, end_date=end, decree_no="SK-1")
     s.add(row)
     await s.flush()
     return row
+
+
+async def set_rank(s: AsyncSession, who: Employee, rank: str, since: dt.date) -> None:
+    """A rank change: ``who`` holds ``rank`` from ``since``."""
+    await s.execute(update(Employee).where(Employee.id == who.id).values(rank_code=rank, rank_since=since))

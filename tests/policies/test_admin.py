@@ -13,7 +13,7 @@ from policies.notify import policy_version
 from policies.viewer import Viewer, load_viewer
 from server.db import Database
 from server.models import AuditEvent, RoleGrant
-from tests.policies import factories as f
+from tests import factories as f
 from workflows.errors import CommandRefused, ErrorCode
 
 TODAY = dt.date.today()

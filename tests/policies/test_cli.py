@@ -10,18 +10,19 @@ import pytest
 from policies import cli
 from server.db import Database
 from server.settings import get_settings
-from tests.policies import factories as f
+from tests import factories as f
 
 ON = dt.date(2024, 7, 1)
+WORKER_NIP = "198001012005011002"
 
 
 async def setup(db: Database) -> str:
     async with db.write() as s:
         dinkes = await f.unit(s, "DINKES")
         await f.unit(s, "DISDIK")
-        head = await f.position(s, "KASI", dinkes, managerial=True, type="PENGAWAS")
-        staff = await f.position(s, "STAF", dinkes, head)
-        boss, worker = await f.employee(s, 1), await f.employee(s, 2)
+        head = await f.position(s, "KASI", dinkes, type="PENGAWAS")
+        staff = await f.position(s, "STAF", dinkes, parent=head)
+        boss, worker = await f.employee(s), await f.employee(s, nip=WORKER_NIP)
         await f.assign(s, boss, head)
         await f.assign(s, worker, staff)
         await f.user(s, boss.nip, boss)
@@ -42,7 +43,7 @@ async def test_check_answers_for_units_and_stored_objects(db: Database) -> None:
         refused = await cli.check(s, boss, "propose", "placement@DISDIK", ON)
         assert not refused.allowed and "DISDIK" in refused.reason
         assert not (await cli.check(s, boss, "verify", "placement", ON)).allowed
-        supervised = await cli.check(s, boss, "read", "employee:198001012005011002", ON)
+        supervised = await cli.check(s, boss, "read", f"employee:{WORKER_NIP}", ON)
         assert supervised.allowed
         with pytest.raises(cli.UnknownObject):
             await cli.check(s, boss, "propose", "placement@NOWHERE", ON)

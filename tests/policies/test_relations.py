@@ -5,7 +5,7 @@ import datetime as dt
 from policies.relations import relations_to, supervisors_of
 from policies.viewer import Viewer
 from server.db import Database
-from tests.policies import factories as f
+from tests import factories as f
 
 JAN = dt.date(2024, 1, 15)
 JUL = dt.date(2024, 7, 15)
@@ -16,13 +16,11 @@ async def build(db: Database) -> dict[str, int]:
     async with db.write() as s:
         dinas = await f.unit(s, "DINKES")
         bidang = await f.unit(s, "DINKES-YANKES", dinas)
-        head = await f.position(s, "KADIS", dinas, managerial=True, type="JPT_PRATAMA")
-        kabid = await f.position(s, "KABID", bidang, head, managerial=True, type="ADMINISTRATOR")
-        kasi = await f.position(s, "KASI", bidang, kabid, managerial=True, type="PENGAWAS")
-        staff = await f.position(s, "STAF", bidang, kasi, quota=5)
-        people = {
-            name: (await f.employee(s, n)) for n, name in enumerate(["kadis", "kabid", "kasi1", "kasi2", "staf"], 1)
-        }
+        head = await f.position(s, "KADIS", dinas, type="JPT_PRATAMA")
+        kabid = await f.position(s, "KABID", bidang, type="ADMINISTRATOR", parent=head)
+        kasi = await f.position(s, "KASI", bidang, type="PENGAWAS", parent=kabid)
+        staff = await f.position(s, "STAF", bidang, quota=5, parent=kasi)
+        people = {name: await f.employee(s) for name in ["kadis", "kabid", "kasi1", "kasi2", "staf"]}
         await f.assign(s, people["kadis"], head)
         await f.assign(s, people["kabid"], kabid)
         await f.assign(s, people["kasi1"], kasi, end=dt.date(2024, 5, 31))

@@ -10,7 +10,8 @@ from policies.scope import Scope, audit_scope, registry_scope, request_scope
 from policies.viewer import PUBLIC, Grant, Viewer
 from server.db import Database
 from server.models import Assignment, Employee, Position, Unit
-from tests.policies import factories as f
+from tests import factories as f
+from tests.policies.factories import viewer
 
 TODAY = dt.date(2024, 7, 1)
 
@@ -21,12 +22,10 @@ async def build(db: Database) -> dict[str, Unit]:
         dinkes = await f.unit(s, "DINKES")
         sub = await f.unit(s, "DINKES-RSUD", dinkes, kind="rumah_sakit")
         disdik = await f.unit(s, "DISDIK")
-        n = 0
         for u in (dinkes, sub, disdik):
             post = await f.position(s, f"STAF-{u.code}", u, quota=2)
             for _ in range(2):
-                n += 1
-                await f.assign(s, await f.employee(s, n), post)
+                await f.assign(s, await f.employee(s), post)
         return {"dinkes": dinkes, "sub": sub, "disdik": disdik}
 
 
@@ -43,7 +42,7 @@ async def visible_nips(db: Database, scope: Scope) -> set[str]:
 
 async def test_a_unit_grant_sees_its_subtree_and_not_other_units(db: Database) -> None:
     units = await build(db)
-    head = f.viewer("unit_head", units["dinkes"])
+    head = viewer("unit_head", units["dinkes"])
     nips = await visible_nips(db, registry_scope(head))
     assert len(nips) == 4
     async with db.read() as s:
@@ -53,13 +52,13 @@ async def test_a_unit_grant_sees_its_subtree_and_not_other_units(db: Database) -
 
 async def test_a_sub_unit_grant_does_not_see_its_parent(db: Database) -> None:
     units = await build(db)
-    hr = f.viewer("unit_hr", units["sub"])
+    hr = viewer("unit_hr", units["sub"])
     assert len(await visible_nips(db, registry_scope(hr))) == 2
 
 
 async def test_auditors_see_everything_including_the_audit_log(db: Database) -> None:
     await build(db)
-    auditor = f.viewer("auditor")
+    auditor = viewer("auditor")
     assert registry_scope(auditor).everything and request_scope(auditor).everything
     assert audit_scope(auditor).everything
     assert len(await visible_nips(db, registry_scope(auditor))) == 6
@@ -77,9 +76,9 @@ async def test_the_public_and_a_plain_employee_see_no_one_elses_records(db: Data
 async def test_only_auditors_and_administrators_read_the_audit_log(db: Database) -> None:
     units = await build(db)
     for role in ("unit_head", "unit_hr", "bkd_verifier", "bkd_official", "board_member", "pyb", "ppk"):
-        assert audit_scope(f.viewer(role)).nothing, role
-    assert audit_scope(f.viewer("admin")).everything
-    assert not audit_scope(f.viewer("auditor", units["dinkes"])).everything
+        assert audit_scope(viewer(role)).nothing, role
+    assert audit_scope(viewer("admin")).everything
+    assert not audit_scope(viewer("auditor", units["dinkes"])).everything
 
 
 def test_covers_answers_for_one_object() -> None:

@@ -19,6 +19,7 @@ ROLES = "{ viewer { roles { role unitCode } } }"
 async def setup(db: Database) -> None:
     async with db.write() as s:
         await f.unit(s, "DINKES")
+        await f.user(s, "root")
         await f.grant(s, "root", "admin")
 
 

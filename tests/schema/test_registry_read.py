@@ -33,7 +33,9 @@ async def org(db: Database, *, positions: int = 0, staff_per_position: int = 1) 
         boss_b = await f.employee(s, "Kepala B")
         await f.assign(s, boss_a, head_a, dt.date(2020, 1, 1))
         await f.assign(s, boss_b, head_b, dt.date(2020, 1, 1))
-        await f.grant(s, boss_a.nip, "unit_head", a, employee_row=boss_a)
+        await f.user(s, boss_a.nip, boss_a)
+        await f.grant(s, boss_a.nip, "unit_head", a)
+        await f.user(s, "admin")
         await f.grant(s, "admin", "admin")
         for i in range(positions):
             p = await f.position(s, f"A-STAFF-{i:03d}", a, quota=staff_per_position + 1, parent=head_a)
@@ -102,6 +104,7 @@ async def test_holders_and_positions_answer_as_of_a_date_from_the_history(api: A
         await f.assign(s, ani, head, dt.date(2020, 1, 1))
         await f.assign(s, budi, head, dt.date(2012, 1, 1), dt.date(2019, 12, 31))
         await f.assign(s, budi, staff, dt.date(2020, 1, 1))
+        await f.user(s, "admin")
         await f.grant(s, "admin", "admin")
     query = """query($on: Date, $nip: String!) {
         position(code: "U-HEAD") { holders(asOf: $on) { name } now: holders { name } }

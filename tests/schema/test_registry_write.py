@@ -40,6 +40,7 @@ def person(**overrides: Any) -> dict[str, Any]:
 async def bkd(db: Database) -> str:
     async with db.write() as s:
         bkd = await f.unit(s, "BKD")
+        await f.user(s, "bkd-official")
         await f.grant(s, "bkd-official", "bkd_official")
         await f.position(s, "BKD-EXISTING", bkd)
     return "bkd-official"

@@ -108,3 +108,14 @@ async def test_an_unexpected_exception_is_masked_and_logged_with_the_request_id(
         "secret internals" in r.getMessage() or (r.exc_info and "secret internals" in str(r.exc_info[1]))
         for r in caplog.records
     )
+
+
+async def test_a_nul_character_in_a_text_argument_is_a_clear_error(api: Api) -> None:
+    body = (
+        await api.post("query($n: String!) { employee(nip: $n) { name } }", {"n": "19860926\u0000"}, as_user="admin")
+    ).json()
+    if "errors" in body:  # PostgreSQL refuses U+0000 in text; SQLite just finds nobody
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "NUL" in body["errors"][0]["message"]
+    else:
+        assert body["data"]["employee"] is None

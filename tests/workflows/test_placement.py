@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from server.models import Assignment, AuditEvent
+from tests.factories import sanction
 from tests.workflows.conftest import TODAY, audit_actions, codes, open_tasks, request_row, step
-from tests.workflows.factories import World, sanction
+from tests.workflows.factories import World
 from workflows.cli import tick
 from workflows.service import propose_placement
 

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from server.models import Employee, RankHistory
+from tests.factories import set_rank
 from tests.workflows.conftest import codes, request_row, step
-from tests.workflows.factories import World, set_rank
+from tests.workflows.factories import World
 from workflows.cli import tick
 from workflows.service import propose_rank_promotion
 

@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from server.models import AuditEvent
+from tests.factories import grant
 from tests.workflows.conftest import TODAY, audit_actions, codes, request_row, step
-from tests.workflows.factories import World, grant
+from tests.workflows.factories import World
 from workflows.service import act, propose_placement
 
 TMT = dt.date(2026, 3, 1)
