@@ -198,14 +198,9 @@ async def stream_chain(
     driver: Any = raw.driver_connection
     if conn.dialect.name == "postgresql":
         await conn.execute(select(1))  # make sure the snapshot transaction is open on this connection
-        batch: list[Any] = []
-        async for record in driver.cursor(sql, prefetch=batch_size):
-            batch.append(record)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        pg_cursor = await driver.cursor(sql)
+        while records := await pg_cursor.fetch(batch_size):
+            yield records
         return
     cursor = await driver.execute(sql)
     try:
