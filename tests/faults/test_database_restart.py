@@ -98,7 +98,12 @@ async def _stream(
             rid = queue.pop(0)
             try:
                 response, took = await _ask(
-                    server, ACT, {"input": {"requestId": str(rid), "action": "verify"}}, user=verifier
+                    # an idempotency key makes the retry safe: a step whose commit landed just as the
+                    # connection was cut answers its first result again instead of CONFLICT
+                    server,
+                    ACT,
+                    {"input": {"requestId": str(rid), "action": "verify", "idempotencyKey": f"verify-{rid}"}},
+                    user=verifier,
                 )
             except httpx.TransportError as exc:
                 outcomes[type(exc).__name__] += 1
