@@ -230,112 +230,37 @@ async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     return RequestPayload(request=request, errors=user_errors(result.errors))
 
 
-Command = Callable[[], Awaitable[CommandResult]]
+async def _propose(info: Info, command: Callable[..., Awaitable[CommandResult]], input: object) -> RequestPayload:
+    """Inputs are dataclasses whose fields are the command's keyword arguments, name for name."""
+    c = info.context
+    return await _payload(info, await command(c.db, c.viewer, **vars(input), today=c.today))
 
 
 @strawberry.type
 class WorkflowMutation:
     @strawberry.mutation
     async def propose_placement(self, info: Info, input: ProposePlacementInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.propose_placement(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                position_code=input.position_code,
-                effective_date=input.effective_date,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.propose_placement, input)
 
     @strawberry.mutation
     async def propose_transfer(self, info: Info, input: ProposeTransferInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.propose_transfer(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                target_position_code=input.target_position_code,
-                effective_date=input.effective_date,
-                reason=input.reason,
-                exception_reason=input.exception_reason,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.propose_transfer, input)
 
     @strawberry.mutation
     async def propose_rank_promotion(self, info: Info, input: ProposeRankPromotionInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.propose_rank_promotion(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                effective_date=input.effective_date,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.propose_rank_promotion, input)
 
     @strawberry.mutation
     async def propose_position_promotion(self, info: Info, input: ProposePositionPromotionInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.propose_position_promotion(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                position_code=input.position_code,
-                effective_date=input.effective_date,
-                reason=input.reason,
-                talent_box=input.talent_box,
-                assessment_passed=input.assessment_passed,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.propose_position_promotion, input)
 
     @strawberry.mutation
     async def start_evaluation(self, info: Info, input: StartEvaluationInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.start_evaluation(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                year=input.year,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.start_evaluation, input)
 
     @strawberry.mutation
     async def propose_training(self, info: Info, input: ProposeTrainingInput) -> RequestPayload:
-        c = info.context
-        return await _payload(
-            info,
-            await proposals.propose_training(
-                c.db,
-                c.viewer,
-                employee_nip=input.employee_nip,
-                title=input.title,
-                hours=input.hours,
-                date=input.date,
-                idempotency_key=input.idempotency_key,
-                today=c.today,
-            ),
-        )
+        return await _propose(info, proposals.propose_training, input)
 
     @strawberry.mutation
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
