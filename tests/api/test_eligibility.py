@@ -5,19 +5,13 @@ passes the guards. The list is also checked against the guards themselves (``eli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import strawberry
 from sqlalchemy import select
-from strawberry.tools import merge_types
-from strawberry.types.base import get_object_definition
 
-from schema.scalars import SCALAR_OVERRIDES
-from schema.schema import build_schema
 from server.models import Employee, EvaluationResult, Unit
-from server.settings import Settings
 from tests.api.helpers import (
     TMT,
     DemoApi,
@@ -42,30 +36,6 @@ CANDIDATES = """query($period: Date!, $unitCode: String, $includeSubunits: Boole
     } }
   }
 }"""
-
-
-@pytest.fixture(autouse=True)
-def eligibility_in_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until ``schema/schema.py`` merges ``EligibilityQuery`` into ``Query``, the app of these tests does."""
-    from schema import schema as built
-    from schema.eligibility import EligibilityQuery
-
-    names = {f.name for f in get_object_definition(built.Query, strict=True).fields}
-    if "rank_promotion_candidates" not in names:
-        query = merge_types("Query", (*built.Query.__bases__, EligibilityQuery))
-
-        def build(settings: Settings) -> strawberry.Schema:
-            base = build_schema(settings)
-            return strawberry.Schema(
-                query=query,
-                mutation=built.Mutation,
-                extensions=base.extensions,
-                scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
-                config=base.config,
-            )
-
-        monkeypatch.setattr("schema.app.build_schema", build)
-    yield
 
 
 async def page(api: DemoApi, persona: str, period: dt.date = TMT, **args: Any) -> dict[str, Any]:
