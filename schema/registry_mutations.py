@@ -73,7 +73,9 @@ class RegistryMutation:
             rank_code=input.rank_code,
             rank_since=input.rank_since,
         )
-        result = await registry.register_employee(ctx.db, ctx.viewer, data, today=ctx.today)
+        result = await registry.register_employee(
+            ctx.db, ctx.viewer, data, today=ctx.today, idempotency_key=input.idempotency_key
+        )
         if result.entity_id is None:
             return EmployeePayload(employee=None, errors=user_errors(result.errors))
         async with ctx.db.read() as s:

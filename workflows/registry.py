@@ -21,8 +21,10 @@ from server.domain.education import EDUCATION_LEVELS, EDUCATION_RANK_RANGE, is_e
 from server.domain.positions import POSITION_TYPES, is_managerial
 from server.domain.ranks import is_rank, rank_index
 from server.models import Employee, Position, RankHistory, Unit
+from workflows.commands import run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.refusals import audit_refusal
+from workflows.steps import AuditedRefusal
 
 
 @dataclass(frozen=True)
@@ -113,43 +115,54 @@ def _rank_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
 
 
 async def register_employee(
-    db: Database, viewer: Viewer, data: EmployeeInput, *, today: dt.date | None = None
+    db: Database,
+    viewer: Viewer,
+    data: EmployeeInput,
+    *,
+    today: dt.date | None = None,
+    idempotency_key: str | None = None,
 ) -> RegistryResult:
+    """Through the shared write path (workflows.commands): one transaction, idempotency, audited refusals."""
     day = today or dt.date.today()
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
-    try:
-        async with db.write() as s:
-            _authorize(viewer, "employee", "register")
-            errors = _employee_errors(normalized, day)
-            if errors:
-                raise CommandRefused(*errors)
-            if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
-                raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
-            row = await _insert_employee(s, normalized)
-            await append(
-                s,
-                [
-                    AuditEntry(
-                        actor=viewer.user_id or "anonymous",
-                        actor_roles=sorted(viewer.roles),
-                        action="employee.registered",
-                        entity_type="employee",
-                        entity_id=row.nip,
-                        after=_employee_fields(row),
-                    )
-                ],
-            )
-            return RegistryResult(row.id)
-    except CommandRefused as refused:
-        await audit_refusal(
-            db,
-            viewer,
-            action="employee.register",
+
+    async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        decision = decide(viewer, obj="employee", action="register", unit_path=None)
+        if not decision.allowed:
+            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
+            raise AuditedRefusal(_refusal_entry(viewer, normalized.nip, error), error)
+        errors = _employee_errors(normalized, day)
+        if errors:
+            raise CommandRefused(*errors)
+        if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
+            raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
+        row = await _insert_employee(s, normalized)
+        entry = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action="employee.registered",
             entity_type="employee",
-            entity_id=normalized.nip,
-            errors=refused.errors,
+            entity_id=row.nip,
+            after=_employee_fields(row),
         )
-        return RegistryResult(None, refused.errors)
+        return row.id, [entry]
+
+    result = await run_command(
+        db, viewer, command="registerEmployee", payload=normalized.__dict__, idempotency_key=idempotency_key, body=body
+    )
+    return RegistryResult(result.request_id, result.errors)
+
+
+def _refusal_entry(viewer: Viewer, nip: str, error: UserError) -> AuditEntry:
+    return AuditEntry(
+        actor=str(viewer.user_id),
+        actor_roles=sorted(viewer.roles),
+        action="employee.register.refused",
+        entity_type="employee",
+        entity_id=nip,
+        after={"errors": [{"code": error.code.value, "message": error.message, "field": error.field}]},
+        comment=error.message,
+    )
 
 
 async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:

@@ -163,3 +163,18 @@ async def test_each_bad_position_input_is_refused(
     errors = data["upsertPosition"]["errors"]
     assert any(e["field"] == field and words in e["message"] for e in errors), errors
     assert await _count(db, Position) == 1
+
+
+async def test_an_idempotency_key_replays_the_registration_and_refuses_another_input(
+    api: Api, db: Database, bkd: str
+) -> None:
+    first = await api.query(REGISTER, {"input": person(idempotencyKey="reg-1")}, as_user=bkd)
+    again = await api.query(REGISTER, {"input": person(idempotencyKey="reg-1")}, as_user=bkd)
+    assert first["registerEmployee"] == again["registerEmployee"]
+    assert again["registerEmployee"]["errors"] == []
+    other = await api.query(REGISTER, {"input": person(name="Someone Else", idempotencyKey="reg-1")}, as_user=bkd)
+    assert [e["code"] for e in other["registerEmployee"]["errors"]] == ["IDEMPOTENCY_MISMATCH"]
+    assert await _count(db, Employee) == 1
+    async with db.read() as s:
+        actions = (await s.execute(select(AuditEvent.action))).scalars().all()
+    assert actions == ["employee.registered"]
