@@ -19,6 +19,7 @@ from policies.decide import Decision, decide
 from policies.notify import bump_policy_version
 from policies.relations import relations_to
 from policies.viewer import load_viewer
+from server.ids import parse_row_id
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 
 
@@ -130,7 +131,7 @@ async def _locate(
         if row is None:
             raise UnknownObject(f"no position has code {key!r}")
         return "position", row.path, row.code, None
-    if kind == "request" and key.isascii() and key.isdigit():
+    if kind == "request" and parse_row_id(key) is not None:
         req = (
             await session.execute(
                 select(WorkflowRequest.kind, WorkflowRequest.subject_employee_id, Unit.path, Unit.code)

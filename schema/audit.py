@@ -15,6 +15,7 @@ from schema.types.audit import AuditEvent, AuditVerification
 from server.audit import queries
 from server.audit.checkpoint import CheckpointError, latest_checkpoint
 from server.audit.verify import verify
+from server.ids import parse_row_id
 
 
 @strawberry.input
@@ -63,9 +64,9 @@ class AuditQuery:
         f = filter or AuditFilter()
         request_id = None
         if f.request_id is not None:
-            if not (str(f.request_id).isascii() and str(f.request_id).isdigit()):
+            request_id = parse_row_id(f.request_id)
+            if request_id is None:
                 raise PublicError(f"filter.requestId: {f.request_id!r} is not a request id")
-            request_id = int(str(f.request_id))
         flt = queries.AuditQueryFilter(
             request_id=request_id,
             entity_type=f.entity_type,

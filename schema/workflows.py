@@ -27,6 +27,7 @@ from schema.types.workflow import (
     WorkflowRequest,
 )
 from server import models
+from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
 from workflows import authorize, catalog, proposals, service
 from workflows import queries as wq
@@ -45,11 +46,6 @@ class RequestFilter:
 
 def _selection(info: Info) -> list[Selection]:
     return [s for f in info.selected_fields for s in f.selections]
-
-
-def _request_id(raw: strawberry.ID, field: str = "requestId") -> int | None:
-    text = str(raw).strip()
-    return int(text) if text.isascii() and text.isdigit() else None
 
 
 async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
@@ -84,7 +80,7 @@ async def _page(info: Info, query: Any, key: Any, first: int | None, after: str 
 class WorkflowQuery:
     @strawberry.field
     async def request(self, info: Info, id: strawberry.ID) -> WorkflowRequest | None:
-        request_id = _request_id(id)
+        request_id = parse_row_id(id)
         row = await _visible_request(info, request_id) if request_id is not None else None
         if row is None:
             return None
@@ -141,7 +137,7 @@ class WorkflowQuery:
     @strawberry.field(description="Whether the viewer may take the action on the request now, and why.")
     async def explain(self, info: Info, action: str, request_id: strawberry.ID) -> Explanation:
         ctx = info.context
-        rid = _request_id(request_id)
+        rid = parse_row_id(request_id)
         row = await _visible_request(info, rid) if rid is not None else None
         if row is None:
             return Explanation(allowed=False, reasons=[f"request {request_id} does not exist"])
@@ -265,7 +261,7 @@ class WorkflowMutation:
     @strawberry.mutation
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
         c = info.context
-        rid = _request_id(input.request_id)
+        rid = parse_row_id(input.request_id)
         if rid is None:
             raise PublicError(f"requestId: {input.request_id!r} is not a request id")
         data = input.data if isinstance(input.data, dict) else None

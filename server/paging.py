@@ -15,6 +15,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from server.ids import fits_column
+
 T = TypeVar("T")
 
 
@@ -56,6 +58,8 @@ async def keyset_page(
     """One page of ``query`` ordered by the unique ``key`` column, starting after ``after``."""
     if after is not None:
         last = decode_cursor(after)
+        if not fits_column(last, key.type):
+            raise CursorError(f"after: {after!r} is not a cursor returned by this list")
         query = query.where(key < last if descending else key > last)
     query = query.order_by(key.desc() if descending else key.asc()).limit(first + 1)
     rows = list((await session.execute(query)).scalars().all())

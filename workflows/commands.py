@@ -71,7 +71,9 @@ async def run_command(
     request_id: int | None = None,
 ) -> CommandResult:
     if viewer.user_id is None:
-        return refused(UserError(ErrorCode.FORBIDDEN, "sign in first: commands need a bearer token"), request_id=request_id)
+        return refused(
+            UserError(ErrorCode.FORBIDDEN, "sign in first: commands need a bearer token"), request_id=request_id
+        )
     user = viewer.user_id
     digest = input_hash(command, payload)
     for attempt in (1, 2):

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.audit.chain import HASHED_FIELDS
+from server.ids import BIGINT_MAX, parse_row_id
 from server.models import AuditEvent, AuditHead, WorkflowRequest
 
 _CURSOR_PREFIX = b"audit:"
@@ -72,8 +73,9 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor.encode())
     except (binascii.Error, ValueError):
         raw = b""
-    if raw.startswith(_CURSOR_PREFIX) and raw[len(_CURSOR_PREFIX) :].isascii() and raw[len(_CURSOR_PREFIX) :].isdigit():
-        return int(raw[len(_CURSOR_PREFIX) :])
+    seq = parse_row_id(raw[len(_CURSOR_PREFIX) :].decode("ascii", "replace"), BIGINT_MAX)
+    if raw.startswith(_CURSOR_PREFIX) and seq is not None:
+        return seq
     raise CursorError(f"after={cursor!r} is not a cursor of auditEvents; pass the endCursor of the previous page")
 
 
