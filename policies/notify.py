@@ -15,11 +15,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.enforcer import get_enforcer
+from policies.viewer import forget_viewers
 from server.db import Database, async_url
 from server.models import PolicyState
 
@@ -43,6 +44,7 @@ async def bump_policy_version(session: AsyncSession) -> int:
         .returning(PolicyState.version)
     )
     version = int((await session.execute(stmt)).scalar_one())
+    event.listen(session.sync_session, "after_commit", lambda _session: forget_viewers(), once=True)
     if dialect == "postgresql":
         await session.execute(
             text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(version)}
@@ -56,6 +58,7 @@ def apply_version(version: int) -> bool:
     if enforcer.db_version == version:
         return False
     enforcer.reload(version)
+    forget_viewers()
     return True
 
 
@@ -116,6 +119,7 @@ async def _start_listening(database_url: str, interval: float) -> Callable[[], A
             apply_version(int(payload))
         else:
             get_enforcer().reload()
+            forget_viewers()
 
     async def connect() -> Any:
         conn = await asyncpg.connect(dsn)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -87,3 +89,44 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
     if employee_id is not None and not any(g.role == "employee" for g in grants):
         grants.insert(0, Grant("employee"))
     return Viewer(user_id=user_id, name=name, employee_id=employee_id, nip=nip, grants=tuple(grants))
+
+
+_generation = 0
+
+
+def forget_viewers() -> None:
+    """Drop every cached viewer in this process: a policy or grant change was committed or announced."""
+    global _generation
+    _generation += 1
+
+
+class ViewerCache:
+    """Viewers kept per (user, day) for ``ttl`` seconds, and never across a policy change this process sees.
+
+    Loading a viewer costs a transaction and two queries (2-5 ms), paid by every HTTP request before
+    this cache. A grant change made in this process forgets the cache when it commits; one made in
+    another process reaches this one by the policy notification (PostgreSQL, within a second) or its
+    periodic check; ``ttl`` bounds the rest (a user or employee row changed elsewhere). ``ttl`` 0
+    disables the cache.
+    """
+
+    def __init__(self, ttl: float = 2.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, dt.date], tuple[float, int, Viewer]] = {}
+
+    async def viewer(self, load: Callable[[], Awaitable[Viewer]], user_id: str, today: dt.date) -> Viewer:
+        """The cached viewer for ``user_id`` on ``today``, or the one ``load`` returns (then cached)."""
+        if self.ttl <= 0:
+            return await load()
+        key = (user_id, today)
+        now = time.monotonic()
+        found = self._entries.get(key)
+        if found is not None and found[1] == _generation and now - found[0] < self.ttl:
+            return found[2]
+        generation = _generation  # a change committed while loading must not be cached as current
+        viewer = await load()
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (now, generation, viewer)
+        return viewer

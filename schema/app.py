@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,11 +18,11 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from policies.notify import start_policy_listener
-from policies.viewer import PUBLIC, load_viewer
+from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, send_json
-from schema.metrics import metrics_endpoint
+from schema.metrics import forget_process, metrics, watch_pool
 from schema.schema import build_schema
 from server.clock import service_today
 from server.db import Database
@@ -41,6 +42,11 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         )
         self.db = db
         self.settings = settings
+        self.viewers = ViewerCache(settings.viewer_cache_seconds)
+
+    async def _load_viewer(self, user_id: str, today: dt.date) -> Viewer:
+        async with self.db.read() as session:
+            return await load_viewer(session, user_id, today)
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson: a too-deep or non-UTF-8 body is a JSONDecodeError (HTTP 400), not a RecursionError (500)."""
@@ -63,8 +69,7 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         viewer = PUBLIC
         if user_id is not None:
             try:
-                async with self.db.read() as session:
-                    viewer = await load_viewer(session, user_id, today)
+                viewer = await self.viewers.viewer(lambda: self._load_viewer(user_id, today), user_id, today)
             except Exception as exc:
                 if is_unavailable(exc):
                     raise DatabaseUnavailable from exc
@@ -97,15 +102,17 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
             yield
         finally:
             await stop_listener()
+            forget_process()
             if db is None:
                 await database.dispose()
 
     graphql = AsnflowGraphQL(database, settings)
+    watch_pool(database)
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint(database)),  # type: ignore[arg-type]
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from schema.metrics import MULTIPROCESS_ENV
 from server import migrate as migrations
 from server.db import Database
 from server.logs import configure as configure_logs
@@ -32,19 +39,46 @@ def _check_workers(settings: Settings, workers: int) -> None:
         )
 
 
+@contextlib.contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """Several workers write their metrics to one directory so that ``/metrics`` sums them.
+
+    An operator's ``PROMETHEUS_MULTIPROC_DIR`` is used (and emptied first, as prometheus_client asks);
+    otherwise a temporary one lives as long as the server.
+    """
+    if workers <= 1:
+        yield
+        return
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="asnflow-metrics-")
+    os.environ[MULTIPROCESS_ENV] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.check_production()
     _check_workers(settings, args.workers)
-    uvicorn.run(
-        "schema.commands:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    with _shared_metrics(args.workers):
+        uvicorn.run(
+            "schema.commands:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+        )
     return 0
 
 

@@ -30,6 +30,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name}={raw!r} is not a whole number") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not a number of seconds") from exc
+    if not value >= 0:
+        raise ConfigurationError(f"{name}={raw!r} must be 0 or more seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -46,6 +59,7 @@ class Settings:
     checkpoint_file: Path = field(default_factory=lambda: Path("asnflow-checkpoints.jsonl"))
     checkpoint_key_file: Path = field(default_factory=lambda: Path("asnflow-checkpoint.key"))
     policy_reload_seconds: float = 30.0
+    viewer_cache_seconds: float = 2.0
     today: dt.date | None = None
 
     @property
@@ -89,6 +103,7 @@ def load_settings() -> Settings:
         max_tokens=_int("ASNFLOW_MAX_TOKENS", 3000),
         max_body_bytes=_int("ASNFLOW_MAX_BODY_BYTES", 1_000_000),
         cache_size=_int("ASNFLOW_CACHE_SIZE", 512),
+        viewer_cache_seconds=_float("ASNFLOW_VIEWER_CACHE_SECONDS", 2.0),
         checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
         checkpoint_key_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_KEY") or "asnflow-checkpoint.key"),
     )
