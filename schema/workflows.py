@@ -168,6 +168,18 @@ class ProposeTransferInput:
     idempotency_key: str | None = None
 
 
+@strawberry.input(description="A transfer to another province: Jakarta releases, then records the outside answers.")
+class ProposeTransferOutInput:
+    employee_nip: str
+    destination: str = strawberry.field(description="The receiving province or agency, e.g. 'Pemprov Jawa Barat'.")
+    effective_date: dt.date
+    reason: str | None = None
+    exception_reason: str | None = strawberry.field(
+        default=None, description="Why the transfer may go ahead before 2 years in post (recorded as a warning)."
+    )
+    idempotency_key: str | None = None
+
+
 @strawberry.input
 class ProposeRankPromotionInput:
     employee_nip: str
@@ -241,6 +253,10 @@ class WorkflowMutation:
     @strawberry.mutation
     async def propose_transfer(self, info: Info, input: ProposeTransferInput) -> RequestPayload:
         return await _propose(info, proposals.propose_transfer, input)
+
+    @strawberry.mutation
+    async def propose_transfer_out(self, info: Info, input: ProposeTransferOutInput) -> RequestPayload:
+        return await _propose(info, proposals.propose_transfer_out, input)
 
     @strawberry.mutation
     async def propose_rank_promotion(self, info: Info, input: ProposeRankPromotionInput) -> RequestPayload:

@@ -14,7 +14,15 @@ import yaml
 from workflows.definition import Definition, DefinitionError, parse
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
-KINDS: tuple[str, ...] = ("PLACEMENT", "TRANSFER", "RANK_PROMOTION", "POSITION_PROMOTION", "EVALUATION", "TRAINING")
+KINDS: tuple[str, ...] = (
+    "PLACEMENT",
+    "TRANSFER",
+    "TRANSFER_OUT",
+    "RANK_PROMOTION",
+    "POSITION_PROMOTION",
+    "EVALUATION",
+    "TRAINING",
+)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ named guards and effects.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -60,6 +61,7 @@ class StateDef:
     name: str
     owners: tuple[Actor, ...] = ()
     due_days: int | None = None
+    due_by: tuple[int, int] | None = None  # (month, day): a fixed deadline in the request's year
     terminal: bool = False
 
 
@@ -152,6 +154,18 @@ def _actor(raw: Any, where: str) -> Actor:
     return actor
 
 
+def _month_day(raw: Any, where: str) -> tuple[int, int] | None:
+    """``due_by: "01-31"`` -> (1, 31); a day that no year has is refused when the definition loads."""
+    if raw is None:
+        return None
+    try:
+        month, day = (int(part) for part in str(raw).split("-"))
+        dt.date(2024, month, day)  # a leap year, so "02-29" is accepted and falls back to 28 February
+    except ValueError:
+        raise DefinitionError(f"{where}: due_by {raw!r} is not a month and day like '01-31'") from None
+    return month, day
+
+
 def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effects: frozenset[str]) -> Definition:
     """Build a definition from parsed YAML, refusing unknown states, guards, effects and kinds."""
     try:
@@ -160,6 +174,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
                 name=name,
                 owners=tuple(_actor(a, f"{source}: state {name}") for a in _list((spec or {}).get("owners"))),
                 due_days=(spec or {}).get("due_days"),
+                due_by=_month_day((spec or {}).get("due_by"), f"{source}: state {name}"),
                 terminal=bool((spec or {}).get("terminal", False)),
             )
             for name, spec in dict(raw["states"]).items()

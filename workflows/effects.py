@@ -196,3 +196,20 @@ async def record_training(ctx: StepContext) -> list[Change]:
     await ctx.session.flush()
     after = {"employee_id": ctx.subject.id, "title": record.title, "hours": record.hours, "date": record.date}
     return [Change("training.recorded", "training_record", str(record.id), None, after)]
+
+
+MOVED_OUT = "moved_out"
+
+
+@effect("leave_jakarta_service")
+async def leave_jakarta_service(ctx: StepContext) -> list[Change]:
+    """A transfer to another province took effect: the employee leaves Jakarta's active staff."""
+    tmt = _effective(ctx, "leave_jakarta_service")
+    employee = ctx.subject
+    if employee.status != "active":
+        raise EffectFailed("leave_jakarta_service", f"{employee.name} is {employee.status}, not active")
+    before = {"status": employee.status}
+    employee.status = MOVED_OUT
+    await ctx.session.flush()
+    after = {"status": MOVED_OUT, "destination": ctx.request.data.get("destination"), "effective_date": tmt}
+    return [Change("employee.moved_out", "employee", employee.nip, before, after)]

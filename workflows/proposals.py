@@ -100,7 +100,7 @@ async def _start(
         "subject_employee_id": subject.id,
         "unit_id": request_unit,
         "position_id": proposal.position.id if proposal.position else None,
-        "origin_position_id": origin.id if origin and proposal.kind == "TRANSFER" else None,
+        "origin_position_id": origin.id if origin and proposal.kind in ("TRANSFER", "TRANSFER_OUT") else None,
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
         "reason": proposal.reason,
@@ -271,6 +271,7 @@ async def propose_transfer(
         if origin.id == target.id:
             raise CommandRefused(validation("targetPositionCode", f"{subject.name} already holds {target.code}"))
         await _no_open(session, "TRANSFER", subject)
+        await _no_open(session, "TRANSFER_OUT", subject)
         data = {"exceptionReason": exception_reason} if exception_reason else {}
         return Proposal(
             "TRANSFER", subject, effective_date, position=target, origin_position=origin, reason=reason, data=data
@@ -287,6 +288,55 @@ async def propose_transfer(
         db,
         viewer,
         command="proposeTransfer",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
+
+
+async def propose_transfer_out(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    destination: str,
+    effective_date: dt.date,
+    reason: str | None = None,
+    exception_reason: str | None = None,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Submit a transfer out of Jakarta to ``destination`` (the receiving province or agency, outside the registry)."""
+    day = today or today_in_jakarta()
+    where = " ".join(destination.split())
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        if not 3 <= len(where) <= 200:
+            raise CommandRefused(
+                validation("destination", f"destination {destination!r} must name the receiving province or agency")
+            )
+        _future(effective_date, day)
+        origin = await repository.current_position(session, subject.id, day)
+        if origin is None:
+            raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
+        await _no_open(session, "TRANSFER", subject)
+        await _no_open(session, "TRANSFER_OUT", subject)
+        data = {"destination": where, **({"exceptionReason": exception_reason} if exception_reason else {})}
+        return Proposal("TRANSFER_OUT", subject, effective_date, origin_position=origin, reason=reason, data=data)
+
+    payload = {
+        "employeeNip": normalize(employee_nip),
+        "destination": where,
+        "effectiveDate": effective_date,
+        "reason": reason,
+        "exceptionReason": exception_reason,
+    }
+    return await _propose(
+        db,
+        viewer,
+        command="proposeTransferOut",
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,

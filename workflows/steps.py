@@ -7,6 +7,7 @@ gave (a unit head who submits a transfer releases it), and the scheduler's step 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from server.rules import rule_by_id, rules_for
 from workflows import engine, guards, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.context import StepContext
-from workflows.definition import ActionDef, Definition
+from workflows.definition import ActionDef, Definition, StateDef
 from workflows.effects import EFFECTS, EffectFailed
 from workflows.errors import CommandRefused, ErrorCode, UserError
 
@@ -93,17 +94,27 @@ def refusal_entry(
     )
 
 
+def due_date(spec: StateDef, request: WorkflowRequest, today: dt.date) -> dt.date | None:
+    """When a step's task falls due: its fixed deadline in the request's year while that is still ahead
+    (the evaluation plan: set by 31 January of the evaluated year), else ``due_days`` from today (a late
+    start, e.g. someone who joined in March, gets the usual period), else never."""
+    if spec.due_by is not None:
+        year = int((request.data or {}).get("year") or (request.effective_date or today).year)
+        month, day = spec.due_by
+        deadline = dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        if deadline >= today:
+            return deadline
+    return today + dt.timedelta(days=spec.due_days) if spec.due_days is not None else None
+
+
 async def task_rows(
     session: AsyncSession, loaded: Loaded, state: str, today: dt.date, opened: dt.datetime
 ) -> list[dict[str, Any]]:
     """The tasks of ``state``: one per owner (a role over a unit, or the person a relation names)."""
     spec = loaded.definition.states[state]
     request = loaded.request
-    due = (
-        dt.datetime.combine(today + dt.timedelta(days=spec.due_days), dt.time(23, 59), tzinfo=JAKARTA)
-        if spec.due_days is not None
-        else None
-    )
+    due_day = due_date(spec, request, today)
+    due = dt.datetime.combine(due_day, dt.time(23, 59), tzinfo=JAKARTA) if due_day is not None else None
     rows = []
     supervisors: tuple[int | None, int | None] | None = None
     for owner in spec.owners:

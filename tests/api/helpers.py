@@ -50,6 +50,7 @@ PROPOSE = {
     for name, input_type in [
         ("proposePlacement", "ProposePlacementInput"),
         ("proposeTransfer", "ProposeTransferInput"),
+        ("proposeTransferOut", "ProposeTransferOutInput"),
         ("proposeRankPromotion", "ProposeRankPromotionInput"),
         ("proposePositionPromotion", "ProposePositionPromotionInput"),
         ("startEvaluation", "StartEvaluationInput"),

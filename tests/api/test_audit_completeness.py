@@ -39,6 +39,7 @@ EFFECT_EVENTS = {
     "record_delivery": "evaluation.delivered",
     "finalise_evaluation": "evaluation.finalised",
     "record_training": "training.recorded",
+    "leave_jakarta_service": "employee.moved_out",
 }
 
 

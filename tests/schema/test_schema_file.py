@@ -10,7 +10,7 @@ SCHEMA_FILE = Path(__file__).parents[2] / "schema" / "schema.graphql"
 def test_the_checked_in_schema_matches_the_code() -> None:
     current = schema.as_str() + "\n"
     assert SCHEMA_FILE.read_text() == current, (
-        "schema/schema.graphql is stale: run `strawberry export-schema schema.schema:schema --output schema/schema.graphql`"
+        "schema/schema.graphql is stale: run `.venv/bin/python -m schema.export`"
     )
 
 

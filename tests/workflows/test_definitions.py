@@ -22,9 +22,10 @@ def test_every_kind_has_a_current_definition_and_old_versions_stay_loadable() ->
     assert [d.version for d in catalog.current_definitions()] == [
         "placement/2025.1",
         "transfer/2025.1",
+        "transfer_out/2026.1",
         "rank_promotion/2025.1",
         "position_promotion/2025.1",
-        "evaluation/2025.1",
+        "evaluation/2026.1",
         "training/2025.1",
     ]
     assert catalog.by_version("placement/2024.1").states["decided"].owners[0].system == "effective_date_reached"

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from server.models import EvaluationResult
+from server.models import EvaluationResult, Task
 from tests.workflows.conftest import codes, request_row, step
 from tests.workflows.factories import World
+from workflows import catalog
 from workflows.cli import tick
 from workflows.service import start_evaluation
 
@@ -87,3 +88,31 @@ async def test_a_final_predicate_is_what_later_guards_read(world: World) -> None
     rid = await delivered(world, {"resultRating": "below", "behaviourRating": "as"})
     assert (await step(world, "budi", rid, "accept", today=DELIVERED)).ok
     assert await predicate(world, 2026) == "Butuh Perbaikan"
+
+
+async def _plan_due(w: World, year: int, today: dt.date) -> list[dt.date]:
+    result = await start_evaluation(
+        w.db, await w.viewer("kabid_a", today), employee_nip=w.nip("budi"), year=year, today=today
+    )
+    assert result.ok, result.errors
+    async with w.db.read() as s:
+        due = (await s.execute(select(Task.due_at).where(Task.request_id == result.request_id))).scalars().all()
+    return [d.date() for d in due]
+
+
+async def test_the_plan_is_due_by_31_january_of_the_evaluated_year(world: World) -> None:
+    assert await _plan_due(world, 2026, dt.date(2026, 1, 5)) == [dt.date(2026, 1, 31)]
+
+
+async def test_a_plan_opened_ahead_of_its_year_is_still_due_by_31_january(world: World) -> None:
+    assert await _plan_due(world, 2027, dt.date(2026, 11, 28)) == [dt.date(2027, 1, 31)]
+
+
+async def test_a_plan_started_after_31_january_gets_the_usual_fourteen_days(world: World) -> None:
+    assert await _plan_due(world, 2026, dt.date(2026, 3, 2)) == [dt.date(2026, 3, 16)]
+
+
+async def test_requests_started_under_the_2025_definition_keep_its_fourteen_day_plan() -> None:
+    old = catalog.by_version("evaluation/2025.1")
+    assert old.states["plan_drafted"].due_by is None and old.states["plan_drafted"].due_days == 14
+    assert catalog.current("EVALUATION").states["plan_drafted"].due_by == (1, 31)
