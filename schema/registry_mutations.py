@@ -12,6 +12,7 @@ from schema.types.errors import UserError, user_errors
 from schema.types.registry import Employee, Position
 from server.registry import queries as q
 from workflows import registry
+from workflows.unit_performance import set_unit_performance
 
 
 @strawberry.input
@@ -38,6 +39,22 @@ class UpsertPositionInput:
     min_education: str | None = None
     min_rank: str | None = None
     max_rank: str | None = None
+
+
+@strawberry.input(description="A unit's own performance predicate for a year; it caps its staff's predicates.")
+class SetUnitPerformanceInput:
+    unit_code: str
+    year: int
+    predicate: str = strawberry.field(description="Istimewa, Baik, Butuh Perbaikan, Kurang or Sangat Kurang.")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class UnitPerformancePayload:
+    unit_code: str | None
+    year: int | None
+    predicate: str | None
+    errors: list[UserError]
 
 
 @strawberry.type
@@ -104,3 +121,21 @@ class RegistryMutation:
             position = Position.of((await q.positions_by_id(s, [result.entity_id]))[result.entity_id])
             await Prefetch(s, ctx).positions([position], _payload_selection(info, "position"))
         return PositionPayload(position=position, errors=[])
+
+    @strawberry.mutation(description="BKD records a unit's own predicate for a year (PermenPANRB 6/2022).")
+    async def set_unit_performance(self, info: Info, input: SetUnitPerformanceInput) -> UnitPerformancePayload:
+        ctx = info.context
+        result = await set_unit_performance(
+            ctx.db,
+            ctx.viewer,
+            unit_code=input.unit_code,
+            year=input.year,
+            predicate=input.predicate,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        if not result.ok:
+            return UnitPerformancePayload(unit_code=None, year=None, predicate=None, errors=user_errors(result.errors))
+        return UnitPerformancePayload(
+            unit_code=input.unit_code.strip(), year=input.year, predicate=input.predicate, errors=[]
+        )

@@ -23,6 +23,7 @@ from server.models import (
     Position,
     RoleGrant,
     Unit,
+    UnitPerformance,
     User,
 )
 
@@ -149,6 +150,14 @@ async def evaluations(s: AsyncSession, who: Employee, results: dict[int, str]) -
     s.add_all(rows)
     await s.flush()
     return rows
+
+
+async def unit_performance(s: AsyncSession, of: Unit, year: int, predicate: str) -> UnitPerformance:
+    """The unit's own predicate for ``year`` (Istimewa, Baik, ...): it caps its staff's predicates."""
+    row = UnitPerformance(unit_id=of.id, year=year, predicate=predicate)
+    s.add(row)
+    await s.flush()
+    return row
 
 
 async def sanction(

@@ -27,6 +27,7 @@ KINDS: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
+    from workflows import distribution  # noqa: F401  (registers the predicate_distribution guard)
     from workflows.effects import EFFECTS
     from workflows.guards import GUARDS
 

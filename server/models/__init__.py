@@ -3,7 +3,7 @@
 from server.models.access import PolicyState, RoleGrant, User
 from server.models.audit import AuditEvent, AuditHead
 from server.models.base import Base
-from server.models.org import Position, Unit
+from server.models.org import Position, Unit, UnitPerformance
 from server.models.people import (
     Assignment,
     DisciplinarySanction,
@@ -30,6 +30,7 @@ __all__ = [
     "Task",
     "TrainingRecord",
     "Unit",
+    "UnitPerformance",
     "User",
     "WorkflowRequest",
 ]

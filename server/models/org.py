@@ -45,3 +45,23 @@ class Position(Base):
     min_rank: Mapped[str | None] = mapped_column(String(6))
     max_rank: Mapped[str | None] = mapped_column(String(6))
     competencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+ORGANISATION_PREDICATES = ("Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
+
+
+class UnitPerformance(Base):
+    """A unit's own performance predicate for a year: it sets the distribution its staff's predicates follow."""
+
+    __tablename__ = "unit_performance"
+    __table_args__ = (
+        CheckConstraint(
+            "predicate IN ('Istimewa', 'Baik', 'Butuh Perbaikan', 'Kurang', 'Sangat Kurang')",
+            name="predicate_code",
+        ),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    predicate: Mapped[str] = mapped_column(String(20))

@@ -89,6 +89,33 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         values={"days": 14},
     ),
     RuleVersion(
+        name="evaluation.predicate_distribution",
+        version_id="evaluation.predicate_distribution/none",
+        valid_from=D(2000, 1, 1),
+        valid_to=D(2021, 12, 31),
+        legal_basis="before PermenPANRB 6/2022 no distribution of predicates followed the unit's own predicate",
+        values={"max_share": {}},
+    ),
+    RuleVersion(
+        name="evaluation.predicate_distribution",
+        version_id="evaluation.predicate_distribution/2022",
+        valid_from=D(2022, 1, 1),
+        valid_to=None,
+        legal_basis="PermenPANRB 6/2022, annex: the unit's own predicate sets the distribution of its staff's "
+        "predicates (Istimewa: at most 70 % Sangat Baik; Baik: at most 70 % Baik; Butuh Perbaikan and Kurang: "
+        "at most 10 % Sangat Baik; Sangat Kurang: no Sangat Baik). Only these caps can be checked as ratings "
+        "come in; the annex's minimums (e.g. at least 60 % Butuh Perbaikan) hold for a completed year",
+        values={
+            "max_share": {
+                "Istimewa": {"Sangat Baik": 0.7},
+                "Baik": {"Baik": 0.7},
+                "Butuh Perbaikan": {"Sangat Baik": 0.1},
+                "Kurang": {"Sangat Baik": 0.1},
+                "Sangat Kurang": {"Sangat Baik": 0.0},
+            }
+        },
+    ),
+    RuleVersion(
         name="evaluation.predicate_matrix",
         version_id="evaluation.predicate_matrix/2022",
         valid_from=D(2022, 1, 1),

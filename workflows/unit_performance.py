@@ -1,0 +1,93 @@
+"""Setting a unit's own performance predicate for a year (PermenPANRB 6/2022), through the write path.
+
+The predicate is decided for the unit by the leadership above it; BKD officials (or administrators)
+record it. It caps the predicates the unit's appraisers may give (``workflows.distribution``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.decide import decide
+from policies.viewer import Viewer
+from server.audit.writer import AuditEntry
+from server.clock import today_in_jakarta
+from server.db import Database
+from server.models import Unit, UnitPerformance
+from server.models.org import ORGANISATION_PREDICATES
+from workflows.commands import CommandResult, run_command
+from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows.steps import AuditedRefusal
+
+
+def _check(predicate: str, year: int, today: dt.date) -> None:
+    errors = []
+    if predicate not in ORGANISATION_PREDICATES:
+        choices = ", ".join(ORGANISATION_PREDICATES)
+        errors.append(validation("predicate", f"predicate {predicate!r} is not one of {choices}"))
+    if not 2000 <= year <= today.year:
+        errors.append(validation("year", f"year {year} must be between 2000 and {today.year}"))
+    if errors:
+        raise CommandRefused(*errors)
+
+
+def _refusal(viewer: Viewer, unit_code: str, error: UserError) -> AuditEntry:
+    return AuditEntry(
+        actor=str(viewer.user_id),
+        actor_roles=sorted(viewer.roles),
+        action="unit.performance.refused",
+        entity_type="unit",
+        entity_id=unit_code,
+        after={"code": error.code.value},
+        comment=error.message,
+    )
+
+
+async def set_unit_performance(
+    db: Database,
+    viewer: Viewer,
+    *,
+    unit_code: str,
+    year: int,
+    predicate: str,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Record ``unit_code``'s own predicate for ``year``; the answer's ``request_id`` is the unit's id."""
+    day = today or today_in_jakarta()
+    code = unit_code.strip()
+
+    async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        unit = (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+        if unit is None:
+            raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no unit has code {code!r}", "unitCode"))
+        decision = decide(viewer, obj="unit", action="set_performance", unit_path=unit.path, unit_code=unit.code)
+        if not decision.allowed:
+            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
+            raise AuditedRefusal(_refusal(viewer, unit.code, error), error)
+        _check(predicate, year, day)
+        row = await session.get(UnitPerformance, (unit.id, year), with_for_update=True)
+        before = {"year": year, "predicate": row.predicate} if row is not None else None
+        if row is None:
+            session.add(UnitPerformance(unit_id=unit.id, year=year, predicate=predicate))
+        else:
+            row.predicate = predicate
+        await session.flush()
+        entry = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action="unit.performance_set",
+            entity_type="unit",
+            entity_id=unit.code,
+            before=before,
+            after={"year": year, "predicate": predicate},
+        )
+        return unit.id, [entry]
+
+    payload = {"unitCode": code, "year": year, "predicate": predicate}
+    return await run_command(
+        db, viewer, command="setUnitPerformance", payload=payload, idempotency_key=idempotency_key, body=body
+    )
