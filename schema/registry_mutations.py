@@ -10,8 +10,10 @@ from schema.context import Info
 from schema.prefetch import Prefetch
 from schema.types.errors import UserError, user_errors
 from schema.types.registry import Employee, Position
+from server.domain.nip import normalize
 from server.registry import queries as q
 from workflows import registry
+from workflows.family import declare_family_relation
 from workflows.unit_performance import set_unit_performance
 
 
@@ -54,6 +56,22 @@ class UnitPerformancePayload:
     unit_code: str | None
     year: int | None
     predicate: str | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="A family tie between two civil servants, read by the conflict-of-interest check.")
+class DeclareFamilyRelationInput:
+    employee_nip: str
+    relative_nip: str
+    kind: str = strawberry.field(description="spouse, parent, child, sibling or in_law (as the employee sees it).")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class FamilyRelationPayload:
+    employee_nip: str | None
+    relative_nip: str | None
+    kind: str | None
     errors: list[UserError]
 
 
@@ -138,4 +156,27 @@ class RegistryMutation:
             return UnitPerformancePayload(unit_code=None, year=None, predicate=None, errors=user_errors(result.errors))
         return UnitPerformancePayload(
             unit_code=input.unit_code.strip(), year=input.year, predicate=input.predicate, errors=[]
+        )
+
+    @strawberry.mutation(description="Declare a family tie: transfers check that no relative is a direct superior.")
+    async def declare_family_relation(self, info: Info, input: DeclareFamilyRelationInput) -> FamilyRelationPayload:
+        ctx = info.context
+        result = await declare_family_relation(
+            ctx.db,
+            ctx.viewer,
+            employee_nip=input.employee_nip,
+            relative_nip=input.relative_nip,
+            kind=input.kind,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        if not result.ok:
+            return FamilyRelationPayload(
+                employee_nip=None, relative_nip=None, kind=None, errors=user_errors(result.errors)
+            )
+        return FamilyRelationPayload(
+            employee_nip=normalize(input.employee_nip),
+            relative_nip=normalize(input.relative_nip),
+            kind=input.kind,
+            errors=[],
         )

@@ -20,6 +20,7 @@ from server.models import (
     DisciplinarySanction,
     Employee,
     EvaluationResult,
+    FamilyRelation,
     Position,
     RoleGrant,
     Unit,
@@ -155,6 +156,14 @@ async def evaluations(s: AsyncSession, who: Employee, results: dict[int, str]) -
 async def unit_performance(s: AsyncSession, of: Unit, year: int, predicate: str) -> UnitPerformance:
     """The unit's own predicate for ``year`` (Istimewa, Baik, ...): it caps its staff's predicates."""
     row = UnitPerformance(unit_id=of.id, year=year, predicate=predicate)
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def family_tie(s: AsyncSession, who: Employee, relative: Employee, kind: str = "spouse") -> FamilyRelation:
+    """``who`` declared ``relative`` as their ``kind`` (read both ways by the conflict-of-interest check)."""
+    row = FamilyRelation(employee_id=who.id, relative_id=relative.id, kind=kind, declared_on=dt.date(2020, 1, 1))
     s.add(row)
     await s.flush()
     return row

@@ -27,7 +27,7 @@ KINDS: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
-    from workflows import distribution  # noqa: F401  (registers the predicate_distribution guard)
+    from workflows import conflict_of_interest, distribution  # noqa: F401  (they register their guards)
     from workflows.effects import EFFECTS
     from workflows.guards import GUARDS
 

@@ -9,6 +9,7 @@ from server.models.people import (
     DisciplinarySanction,
     Employee,
     EvaluationResult,
+    FamilyRelation,
     RankHistory,
     TrainingRecord,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "DisciplinarySanction",
     "Employee",
     "EvaluationResult",
+    "FamilyRelation",
     "IdempotencyRecord",
     "PolicyState",
     "Position",

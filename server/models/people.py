@@ -110,3 +110,28 @@ class DisciplinarySanction(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     decree_no: Mapped[str | None] = mapped_column(String(80))
+
+
+FAMILY_KINDS = ("spouse", "parent", "child", "sibling", "in_law")
+
+
+class FamilyRelation(Base):
+    """A declared family tie between two civil servants: the facts a conflict-of-interest check reads.
+
+    Stored once per pair, as declared (``employee_id`` declared ``relative_id`` as their ``kind``); checks
+    read it both ways.
+    """
+
+    __tablename__ = "family_relations"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "relative_id", name="one_tie_per_pair"),
+        CheckConstraint("employee_id <> relative_id", name="not_oneself"),
+        CheckConstraint("kind IN ('spouse', 'parent', 'child', 'sibling', 'in_law')", name="kind_code"),
+        Index("ix_family_relations_relative", "relative_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    relative_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    declared_on: Mapped[dt.date] = mapped_column(Date)

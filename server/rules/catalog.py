@@ -81,6 +81,16 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         values={"min_years": 2, "rotation_due_years": 5},
     ),
     RuleVersion(
+        name="transfer.conflict_of_interest",
+        version_id="transfer.conflict_of_interest/2017",
+        valid_from=D(2017, 3, 30),
+        valid_to=None,
+        legal_basis="PP 11/2017 as amended by PP 17/2020, on transfers: made with regard to the prohibition of "
+        "conflicts of interest. Read here as: no declared relative becomes the employee's direct superior or "
+        "direct subordinate through the transfer (which ties count is configurable)",
+        values={"kinds": ["spouse", "parent", "child", "sibling", "in_law"]},
+    ),
+    RuleVersion(
         name="evaluation.objection_window",
         version_id="evaluation.objection_window/2022",
         valid_from=D(2022, 1, 1),

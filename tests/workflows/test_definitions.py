@@ -21,7 +21,7 @@ from workflows.service import propose_placement
 def test_every_kind_has_a_current_definition_and_old_versions_stay_loadable() -> None:
     assert [d.version for d in catalog.current_definitions()] == [
         "placement/2025.1",
-        "transfer/2025.1",
+        "transfer/2026.1",
         "transfer_out/2026.1",
         "rank_promotion/2025.1",
         "position_promotion/2025.1",

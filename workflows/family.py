@@ -1,0 +1,112 @@
+"""Declaring a family tie between two civil servants: the facts the conflict-of-interest guard reads.
+
+The employee declares their own relatives (or the unit's HR operator, or BKD, enters them), through the
+write path: one transaction, idempotency, audited refusals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.decide import decide
+from policies.relations import relations_to
+from policies.viewer import Viewer
+from server.audit.writer import AuditEntry
+from server.clock import today_in_jakarta
+from server.db import Database
+from server.domain.nip import normalize
+from server.models import Employee, FamilyRelation, Unit
+from server.models.people import FAMILY_KINDS
+from workflows import repository
+from workflows.commands import CommandResult, run_command
+from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows.steps import AuditedRefusal
+
+
+async def _employee(session: AsyncSession, nip: str, field: str) -> Employee:
+    found = await repository.employee_by_nip(session, nip)
+    if found is None:
+        raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no employee has NIP {normalize(nip)}", field))
+    return found
+
+
+async def _authorize(session: AsyncSession, viewer: Viewer, subject: Employee, day: dt.date) -> None:
+    post = await repository.current_position(session, subject.id, day)
+    unit = await session.get(Unit, post.unit_id) if post is not None else None
+    relations = await relations_to(session, viewer, subject.id, day)
+    decision = decide(
+        viewer,
+        obj="employee",
+        action="declare_relation",
+        unit_path=unit.path if unit else None,
+        relations=relations,
+        unit_code=unit.code if unit else None,
+    )
+    if not decision.allowed:
+        error = UserError(ErrorCode.FORBIDDEN, decision.reason)
+        refusal = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action="employee.relation.refused",
+            entity_type="employee",
+            entity_id=subject.nip,
+            after={"code": error.code.value},
+            comment=error.message,
+        )
+        raise AuditedRefusal(refusal, error)
+
+
+async def declare_family_relation(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    relative_nip: str,
+    kind: str,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Record that ``employee_nip`` declared ``relative_nip`` as their ``kind``; answers the tie's id."""
+    day = today or today_in_jakarta()
+
+    async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        subject = await _employee(session, employee_nip, "employeeNip")
+        await _authorize(session, viewer, subject, day)
+        if kind not in FAMILY_KINDS:
+            raise CommandRefused(validation("kind", f"kind {kind!r} is not one of {', '.join(FAMILY_KINDS)}"))
+        relative = await _employee(session, relative_nip, "relativeNip")
+        if relative.id == subject.id:
+            raise CommandRefused(validation("relativeNip", f"{subject.name} cannot be their own relative"))
+        existing = (
+            await session.execute(
+                select(FamilyRelation.kind).where(
+                    or_(
+                        (FamilyRelation.employee_id == subject.id) & (FamilyRelation.relative_id == relative.id),
+                        (FamilyRelation.employee_id == relative.id) & (FamilyRelation.relative_id == subject.id),
+                    )
+                )
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            message = f"{subject.name} and {relative.name} are already declared related ({existing})"
+            raise CommandRefused(validation("relativeNip", message))
+        tie = FamilyRelation(employee_id=subject.id, relative_id=relative.id, kind=kind, declared_on=day)
+        session.add(tie)
+        await session.flush()
+        entry = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action="employee.relation_declared",
+            entity_type="employee",
+            entity_id=subject.nip,
+            after={"relative": relative.nip, "kind": kind, "declared_on": day},
+        )
+        return tie.id, [entry]
+
+    payload = {"employeeNip": normalize(employee_nip), "relativeNip": normalize(relative_nip), "kind": kind}
+    return await run_command(
+        db, viewer, command="declareFamilyRelation", payload=payload, idempotency_key=idempotency_key, body=body
+    )
