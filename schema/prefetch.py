@@ -19,7 +19,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from schema.context import Context
 from schema.errors import PublicError
-from schema.types.registry import Assignment, Employee, EvaluationResult, Position, Unit
+from schema.types.registry import Assignment, Employee, EvaluationResult, Position, Rank, RankStep, Unit
 from server.registry import queries as q
 
 
@@ -135,6 +135,12 @@ class Prefetch:
             for o in objs:
                 o.evaluation_list = [
                     EvaluationResult(year=r.year, predicate=r.predicate) for r in results.get(o.id_, [])
+                ]
+        if "rankHistory" in fields:
+            ranks = await q.rank_history_of(self.session, ids)
+            for o in objs:
+                o.rank_steps = [
+                    RankStep(rank=Rank.of(r.rank_code), tmt=r.tmt, decree_no=r.decree_no) for r in ranks.get(o.id_, [])
                 ]
         if "trainingHours" in fields:
             for year in {int(f.arguments["year"]) for f in fields["trainingHours"]}:

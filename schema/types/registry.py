@@ -118,6 +118,13 @@ class EvaluationResult:
     predicate: str
 
 
+@strawberry.type(description="A rank held from its TMT (terhitung mulai tanggal), under its decree.")
+class RankStep:
+    rank: Rank | None
+    tmt: dt.date
+    decree_no: str | None
+
+
 @strawberry.type
 class Employee:
     nip: str
@@ -134,6 +141,7 @@ class Employee:
     unit_obj: strawberry.Private[Unit | None] = None
     assignment_list: strawberry.Private[list[Assignment]] = dc_field(default_factory=list)
     evaluation_list: strawberry.Private[list[EvaluationResult]] = dc_field(default_factory=list)
+    rank_steps: strawberry.Private[list[RankStep]] = dc_field(default_factory=list)
     hours_by_year: strawberry.Private[dict[int, int]] = dc_field(default_factory=dict)
 
     @strawberry.field(description="The definitive position held on asOf (default today).")
@@ -151,6 +159,10 @@ class Employee:
     @strawberry.field
     def evaluations(self) -> list[EvaluationResult]:
         return self.evaluation_list
+
+    @strawberry.field(description="Every rank held, oldest first, with its TMT and decree.")
+    def rank_history(self) -> list[RankStep]:
+        return self.rank_steps
 
     @strawberry.field(description="Verified training hours (JP) in the calendar year.")
     def training_hours(self, year: int) -> int:

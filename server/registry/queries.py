@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from server.models import Assignment, Employee, EvaluationResult, Position, TrainingRecord, Unit
+from server.models import Assignment, Employee, EvaluationResult, Position, RankHistory, TrainingRecord, Unit
 
 UnitCondition = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
 
@@ -249,6 +249,21 @@ async def evaluations_of(session: AsyncSession, employee_ids: Sequence[int]) -> 
     )
     for e in (await session.execute(query)).scalars():
         out[e.employee_id].append(e)
+    return out
+
+
+async def rank_history_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[RankHistory]]:
+    """Each employee's ranks with their TMT and decree, oldest first: one statement for a page."""
+    out: dict[int, list[RankHistory]] = defaultdict(list)
+    if not employee_ids:
+        return out
+    query = (
+        select(RankHistory)
+        .where(RankHistory.employee_id.in_(sorted(set(employee_ids))))
+        .order_by(RankHistory.employee_id, RankHistory.tmt)
+    )
+    for row in (await session.execute(query)).scalars():
+        out[row.employee_id].append(row)
     return out
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from server.db import Database
+from server.seed import persona_user_ids
 from tests import factories as f
 from tests.schema.conftest import Api, StatementCounter
 
@@ -84,7 +85,8 @@ async def test_employee_page_statement_count_does_not_grow_with_page_size(api: A
     await org(db, positions=60, staff_per_position=2)
     query = """query($first: Int) { employees(first: $first) { edges { node {
         nip name rank { code } position { code unit { code } } unit { code }
-        assignments { startDate position { code } } evaluations { year predicate } trainingHours(year: 2025) } } } }"""
+        assignments { startDate position { code } } evaluations { year predicate } trainingHours(year: 2025)
+        rankHistory { rank { code } tmt decreeNo } } } } }"""
     counts = {}
     await api.query("{ viewer { userId } }", as_user="admin")  # the viewer is cached from here on
     for first in (10, 100):
@@ -185,3 +187,18 @@ async def _nip_of(db: Database, name: str) -> str:
 
     async with db.read() as s:
         return (await s.execute(select(Employee.nip).where(Employee.name == name))).scalar_one()
+
+
+async def test_an_employees_rank_history_runs_oldest_first_and_ends_at_the_current_rank(demo_api: Api) -> None:
+    ids = await persona_user_ids(demo_api.db)
+    data = await demo_api.query(
+        """query($nip: String!) { employee(nip: $nip) { rank { code } rankSince
+        rankHistory { rank { code name } tmt decreeNo } } }""",
+        {"nip": ids["employee"]},
+        as_user="admin",
+    )
+    person = data["employee"]
+    steps = person["rankHistory"]
+    assert steps, "the seeded employee has a rank history"
+    assert [s["tmt"] for s in steps] == sorted(s["tmt"] for s in steps)
+    assert steps[-1]["rank"]["code"] == person["rank"]["code"] and steps[-1]["tmt"] == person["rankSince"]
