@@ -13,8 +13,7 @@ from schema.context import Info
 from schema.types.access import RoleGrant
 from schema.types.errors import UserError, user_errors
 from server.models import RoleGrant as RoleGrantRow
-from workflows.errors import CommandRefused
-from workflows.refusals import audit_refusal
+from workflows.administration import administer
 
 
 @strawberry.input
@@ -25,6 +24,7 @@ class GrantRoleInput:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     acting: str | None = strawberry.field(default=None, description="plt or plh for an acting official")
+    idempotency_key: str | None = None
 
 
 @strawberry.input
@@ -32,6 +32,7 @@ class RevokeRoleInput:
     user_id: str
     role: str
     unit_code: str | None = None
+    idempotency_key: str | None = None
 
 
 @strawberry.input
@@ -41,6 +42,7 @@ class DelegateRoleInput:
     unit_code: str | None = None
     valid_from: dt.date
     valid_to: dt.date
+    idempotency_key: str | None = None
 
 
 @strawberry.type
@@ -51,29 +53,36 @@ class GrantPayload:
 
 async def _run(
     info: Info,
+    command: str,
     action: str,
     target: str,
-    command: Callable[[AsyncSession], Awaitable[RoleGrantRow]],
+    input: object,
+    change: Callable[[AsyncSession], Awaitable[RoleGrantRow]],
     unit_code: str | None,
 ) -> GrantPayload:
     ctx = info.context
-    try:
-        async with ctx.db.write() as session:
-            row = await command(session)
-            grant = RoleGrant(
-                user_id=row.user_id,
-                role=row.role,
-                unit_code=unit_code,
-                valid_from=row.valid_from,
-                valid_to=row.valid_to,
-                acting=row.acting,
-                revoked=row.revoked_at is not None,
-            )
-    except CommandRefused as refused:
-        await audit_refusal(
-            ctx.db, ctx.viewer, action=action, entity_type="role_grant", entity_id=target, errors=refused.errors
-        )
-        return GrantPayload(grant=None, errors=user_errors(refused.errors))
+    values = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
+    row, result = await administer(
+        ctx.db,
+        ctx.viewer,
+        command=command,
+        action=action,
+        target=target,
+        payload=values,
+        idempotency_key=getattr(input, "idempotency_key", None),
+        change=change,
+    )
+    if row is None:
+        return GrantPayload(grant=None, errors=user_errors(result.errors))
+    grant = RoleGrant(
+        user_id=row.user_id,
+        role=row.role,
+        unit_code=unit_code,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        acting=row.acting,
+        revoked=row.revoked_at is not None,
+    )
     return GrantPayload(grant=grant, errors=[])
 
 
@@ -84,8 +93,10 @@ class AdminMutation:
         viewer = info.context.viewer
         return await _run(
             info,
+            "grantRole",
             "role.grant",
             input.user_id,
+            input,
             lambda s: admin.grant_role(
                 s,
                 viewer,
@@ -104,8 +115,10 @@ class AdminMutation:
         viewer = info.context.viewer
         return await _run(
             info,
+            "revokeRole",
             "role.revoke",
             input.user_id,
+            input,
             lambda s: admin.revoke_role(s, viewer, user_id=input.user_id, role=input.role, unit_code=input.unit_code),
             input.unit_code,
         )
@@ -115,8 +128,10 @@ class AdminMutation:
         viewer = info.context.viewer
         return await _run(
             info,
+            "delegateRole",
             "role.delegate",
             input.to_user_id,
+            input,
             lambda s: admin.delegate_role(
                 s,
                 viewer,

@@ -41,6 +41,7 @@ class UpsertPositionInput:
     min_education: str | None = None
     min_rank: str | None = None
     max_rank: str | None = None
+    idempotency_key: str | None = None
 
 
 @strawberry.input(description="A unit's own performance predicate for a year; it caps its staff's predicates.")
@@ -132,7 +133,7 @@ class RegistryMutation:
             min_rank=input.min_rank,
             max_rank=input.max_rank,
         )
-        result = await registry.upsert_position(ctx.db, ctx.viewer, data)
+        result = await registry.upsert_position(ctx.db, ctx.viewer, data, idempotency_key=input.idempotency_key)
         if result.entity_id is None:
             return PositionPayload(position=None, errors=user_errors(result.errors))
         async with ctx.db.read() as s:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
 from policies.viewer import Viewer
-from server.audit.writer import AuditEntry, append, changes
+from server.audit.writer import AuditEntry, changes
 from server.db import Database
 from server.domain import nip as nips
 from server.domain.education import EDUCATION_LEVELS, EDUCATION_RANK_RANGE, is_education
@@ -23,7 +23,6 @@ from server.domain.ranks import is_rank, rank_index
 from server.models import Employee, Position, RankHistory, Unit
 from workflows.commands import run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.refusals import audit_refusal
 from workflows.steps import AuditedRefusal
 
 
@@ -56,12 +55,6 @@ class PositionInput:
 class RegistryResult:
     entity_id: int | None
     errors: tuple[UserError, ...] = ()
-
-
-def _authorize(viewer: Viewer, obj: str, action: str) -> None:
-    decision = decide(viewer, obj=obj, action=action, unit_path=None)
-    if not decision.allowed:
-        raise CommandRefused(UserError(ErrorCode.FORBIDDEN, decision.reason))
 
 
 def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
@@ -230,49 +223,63 @@ def _position_errors(data: PositionInput) -> list[UserError]:
     return errors
 
 
-async def upsert_position(db: Database, viewer: Viewer, data: PositionInput) -> RegistryResult:
-    try:
-        async with db.write() as s:
-            _authorize(viewer, "position", "upsert")
-            errors = _position_errors(data)
-            unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
-            if unit is None:
-                errors.append(validation("unitCode", f"unitCode {data.unit_code!r} is not a unit"))
-            if errors:
-                raise CommandRefused(*errors)
-            assert unit is not None
-            row = (await s.execute(select(Position).where(Position.code == data.code))).scalar_one_or_none()
-            before = _position_fields(row) if row is not None else {}
-            if row is None:
-                row = Position(code=data.code, competencies=[])
-                s.add(row)
-            row.title, row.type, row.unit_id, row.quota = data.title.strip(), data.type, unit.id, data.quota
-            row.managerial = is_managerial(data.type)
-            row.job_class, row.min_education = data.job_class, data.min_education
-            row.min_rank, row.max_rank = data.min_rank, data.max_rank
-            await s.flush()
-            old, new = changes(before, _position_fields(row))
-            if new:
-                await append(
-                    s,
-                    [
-                        AuditEntry(
-                            actor=viewer.user_id or "anonymous",
-                            actor_roles=sorted(viewer.roles),
-                            action="position.created" if not before else "position.updated",
-                            entity_type="position",
-                            entity_id=row.code,
-                            before=old or None,
-                            after=new,
-                        )
-                    ],
-                )
-            return RegistryResult(row.id)
-    except CommandRefused as refused:
-        await audit_refusal(
-            db, viewer, action="position.upsert", entity_type="position", entity_id=data.code, errors=refused.errors
+async def upsert_position(
+    db: Database, viewer: Viewer, data: PositionInput, *, idempotency_key: str | None = None
+) -> RegistryResult:
+    """Create or change a position through the shared write path (workflows.commands)."""
+
+    async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        decision = decide(viewer, obj="position", action="upsert", unit_path=None)
+        if not decision.allowed:
+            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
+            raise AuditedRefusal(_position_refusal(viewer, data.code, error), error)
+        errors = _position_errors(data)
+        unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
+        if unit is None:
+            errors.append(validation("unitCode", f"unitCode {data.unit_code!r} is not a unit"))
+        if errors:
+            raise CommandRefused(*errors)
+        assert unit is not None
+        row = (await s.execute(select(Position).where(Position.code == data.code))).scalar_one_or_none()
+        before = _position_fields(row) if row is not None else {}
+        if row is None:
+            row = Position(code=data.code, competencies=[])
+            s.add(row)
+        row.title, row.type, row.unit_id, row.quota = data.title.strip(), data.type, unit.id, data.quota
+        row.managerial = is_managerial(data.type)
+        row.job_class, row.min_education = data.job_class, data.min_education
+        row.min_rank, row.max_rank = data.min_rank, data.max_rank
+        await s.flush()
+        old, new = changes(before, _position_fields(row))
+        if not new:
+            return row.id, []
+        entry = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action="position.created" if not before else "position.updated",
+            entity_type="position",
+            entity_id=row.code,
+            before=old or None,
+            after=new,
         )
-        return RegistryResult(None, refused.errors)
+        return row.id, [entry]
+
+    result = await run_command(
+        db, viewer, command="upsertPosition", payload=data.__dict__, idempotency_key=idempotency_key, body=body
+    )
+    return RegistryResult(result.request_id, result.errors)
+
+
+def _position_refusal(viewer: Viewer, code: str, error: UserError) -> AuditEntry:
+    return AuditEntry(
+        actor=str(viewer.user_id),
+        actor_roles=sorted(viewer.roles),
+        action="position.upsert.refused",
+        entity_type="position",
+        entity_id=code,
+        after={"errors": [{"code": error.code.value, "message": error.message, "field": error.field}]},
+        comment=error.message,
+    )
 
 
 def _position_fields(row: Position) -> dict[str, object]:

@@ -58,3 +58,16 @@ async def test_an_unknown_role_or_unit_is_named(api: Api, db: Database) -> None:
     )
     bad_unit = await api.query(GRANT, {"i": {"userId": "x", "role": "unit_hr", "unitCode": "NOPE"}}, as_user="root")
     assert "NOPE" in bad_unit["grantRole"]["errors"][0]["message"]
+
+
+async def test_an_idempotency_key_replays_a_grant_without_a_second_grant_or_event(api: Api, db: Database) -> None:
+    await setup(db)
+    values = {"userId": "ani", "role": "unit_hr", "unitCode": "DINKES", "idempotencyKey": "grant-ani-1"}
+    first = await api.query(GRANT, {"i": values}, as_user="root")
+    again = await api.query(GRANT, {"i": values}, as_user="root")
+    assert first == again and first["grantRole"]["errors"] == []
+    other = await api.query(GRANT, {"i": {**values, "role": "unit_head"}}, as_user="root")
+    assert [e["code"] for e in other["grantRole"]["errors"]] == ["IDEMPOTENCY_MISMATCH"]
+    async with db.read() as s:
+        actions = (await s.execute(select(AuditEvent.action).order_by(AuditEvent.seq))).scalars().all()
+    assert actions == ["role.granted"]

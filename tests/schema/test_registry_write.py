@@ -178,3 +178,16 @@ async def test_an_idempotency_key_replays_the_registration_and_refuses_another_i
     async with db.read() as s:
         actions = (await s.execute(select(AuditEvent.action))).scalars().all()
     assert actions == ["employee.registered"]
+
+
+async def test_an_idempotency_key_replays_a_position_change_and_refuses_another_input(
+    api: Api, db: Database, bkd: str
+) -> None:
+    first = await api.query(UPSERT, {"input": post(quota=5, idempotencyKey="pos-1")}, as_user=bkd)
+    again = await api.query(UPSERT, {"input": post(quota=5, idempotencyKey="pos-1")}, as_user=bkd)
+    assert first["upsertPosition"] == again["upsertPosition"] and again["upsertPosition"]["errors"] == []
+    other = await api.query(UPSERT, {"input": post(quota=7, idempotencyKey="pos-1")}, as_user=bkd)
+    assert [e["code"] for e in other["upsertPosition"]["errors"]] == ["IDEMPOTENCY_MISMATCH"]
+    async with db.read() as s:
+        actions = (await s.execute(select(AuditEvent.action))).scalars().all()
+    assert actions == ["position.created"]
