@@ -21,7 +21,7 @@ from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
-from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, send_json
+from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
 from schema.metrics import forget_process, metrics, watch_pool
 from schema.schema import build_schema
 from server.clock import service_today
@@ -53,6 +53,10 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         return orjson.loads(data)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if is_mutation_over_get(scope):
+            body = {"errors": [{"message": "mutations are not allowed when using GET; send them with POST"}]}
+            await send_json(send, 405, body, [(b"allow", b"POST")])
+            return
         try:
             await super().__call__(scope, receive, send)
         except DatabaseUnavailable:

@@ -13,7 +13,9 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
+import graphql
 import orjson
 
 from server import request_context
@@ -170,3 +172,26 @@ class TokenMiddleware:
                 )
         except Exception:
             log.exception("could not audit a rejected token")
+
+
+def is_mutation_over_get(scope: Scope) -> bool:
+    """A GET whose chosen operation is a mutation (or subscription): GraphQL over HTTP wants 405 for it.
+
+    Only GETs with a parsable ``query`` are looked at; anything else is left to strawberry's own answers.
+    """
+    if scope.get("type") != "http" or scope.get("method") != "GET":
+        return False
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    queries = params.get("query")
+    if not queries:
+        return False
+    try:
+        document = graphql.parse(queries[0], max_tokens=10_000)
+    except graphql.GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    wanted = (params.get("operationName") or [None])[0]
+    chosen = [o for o in operations if wanted is None or (o.name is not None and o.name.value == wanted)]
+    if len(chosen) != 1:
+        return False
+    return chosen[0].operation != graphql.OperationType.QUERY

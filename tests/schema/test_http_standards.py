@@ -6,7 +6,7 @@ What the service answers, measured against strawberry 0.341 behind ``schema.http
 |---|---|
 | POST ``application/json`` (with or without ``charset``) | 200 ``application/json`` |
 | GET ``?query=`` (a query) | 200 ``application/json`` |
-| GET ``?query=mutation ...`` | 400 text/plain "mutations are not allowed when using GET" (the spec says 405: ``xfail``) |
+| GET ``?query=mutation ...`` (the operation chosen by ``operationName``) | 405 with ``Allow: POST`` and a JSON error |
 | POST without ``Content-Type``, or ``text/plain``, form, multipart, ``application/graphql`` | 400 "Unsupported content type" |
 | body that is not JSON | 400 "Unable to parse request body as JSON" |
 | no ``query``, ``query`` not a string, ``variables`` not an object | 400 with a sentence saying which |
@@ -36,8 +36,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from schema.app import create_app
+from server.models import AuditEvent
 from tests.multiprocess.servers import Server, running_servers
 from tests.schema.conftest import Api
 
@@ -83,17 +85,23 @@ async def test_get_runs_a_query(api: Api) -> None:
 async def test_get_refuses_a_mutation_and_runs_nothing(api: Api) -> None:
     mutation = 'mutation { act(input: {requestId: "1", action: "verify"}) { errors { code } } }'
     response = await api.client.get("/graphql", params={"query": mutation})
-    assert response.status_code in (400, 405)
-    assert response.text == "mutations are not allowed when using GET"
+    assert response.status_code == 405
+    async with api.db.read() as s:
+        assert (await s.execute(select(func.count()).select_from(AuditEvent))).scalar_one() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GraphQL over HTTP: a mutation over GET MUST be answered 405 Method Not Allowed; strawberry answers 400",
-)
 async def test_get_refuses_a_mutation_with_405(api: Api) -> None:
     response = await api.client.get("/graphql", params={"query": "mutation { __typename }"})
-    assert response.status_code == 405
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert "send them with POST" in response.json()["errors"][0]["message"]
+
+
+async def test_get_picks_the_named_operation_before_deciding(api: Api) -> None:
+    document = "query Q { __typename } mutation M { __typename }"
+    query = await api.client.get("/graphql", params={"query": document, "operationName": "Q"})
+    assert query.status_code == 200 and query.json()["data"] == {"__typename": "Query"}
+    mutation = await api.client.get("/graphql", params={"query": document, "operationName": "M"})
+    assert mutation.status_code == 405
 
 
 @pytest.mark.parametrize(
