@@ -113,7 +113,8 @@ class AuditQuery:
                 problem="checkpoint",
                 explanation=str(exc),
             )
-        report = await verify(info.context.db, checkpoint=checkpoint)
+        # one process: a web request does not start helper processes (``asnflow audit verify`` does)
+        report = await verify(info.context.db, checkpoint=checkpoint, workers=1)
         return AuditVerification(
             ok=report.ok,
             checked_events=report.checked_events,

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from server.audit.checkpoint import CheckpointError, create_checkpoint, latest_checkpoint
 from server.audit.export import export
 from server.audit.queries import read_head
-from server.audit.verify import default_workers, verify
+from server.audit.verify import PARALLEL_MIN_EVENTS, verify
 from server.db import Database
 from server.settings import get_settings
 
@@ -74,7 +74,7 @@ def _verify(args: argparse.Namespace) -> int:
                 db,
                 checkpoint=checkpoint,
                 on_progress=lambda n: progress.update(task, completed=n),
-                workers=args.workers or default_workers(total),
+                workers=args.workers,
             )
         if report.ok:
             print(report.explanation)
@@ -139,7 +139,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     verify_parser.add_argument("--no-checkpoint", action="store_true", help="check the chain alone")
     verify_parser.add_argument(
-        "--workers", type=int, help="processes to hash in (default: one per CPU for a log of 250,000 events or more)"
+        "--workers",
+        type=int,
+        help=f"processes to hash in (default: one per CPU for a log of {PARALLEL_MIN_EVENTS:,} events or more)",
     )
     verify_parser.set_defaults(func=_verify)
 

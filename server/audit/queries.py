@@ -212,6 +212,53 @@ async def stream_chain(
         await cursor.close()
 
 
+# The verifier's fast streams (server.audit.verify). Their SQL is plain text because the verifier's worker
+# processes run it without SQLAlchemy; the names are the model's columns, the numbers the caller's ints.
+_TABLE = AuditEvent.__tablename__
+
+# Hash, then the hashed fields in canonical (sorted) key order.
+COPY_COLUMN_NAMES: tuple[str, ...] = ("hash", *sorted(HASHED_FIELDS))
+
+# Run in the streaming transaction before ``chain_copy_sql``: the verifier parses ``at`` as ISO text in UTC.
+PG_STREAM_SETTINGS = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'"
+
+
+# What the verifier's fast path takes each column's text for, where it embeds the text unquoted (or,
+# for ``at``, unchecked): the casts are no-ops for the columns as migrated, and make a column retyped to
+# text fail the stream rather than hand over anything else.
+_PG_CASTS = {
+    **{name: f"coalesce({name}::json::text, 'null')" for name in JSON_COLUMNS},
+    "request_id": "coalesce(request_id::bigint::text, 'null')",
+    "at": "at::timestamptz",
+    "seq": "seq::bigint",
+}
+
+
+def chain_copy_sql(low: int, high: int) -> str:
+    """``COPY (<this>) TO STDOUT`` (text format) streams events ``low``..``high`` in seq order, one line each.
+
+    Columns are ``COPY_COLUMN_NAMES`` and an empty one, so that every line ends in a tab: the stored
+    values as the server prints them, so the server does no more than for a plain ``SELECT *`` (``at``
+    as ``YYYY-MM-DD HH:MM:SS.ffffff+00`` under ``PG_STREAM_SETTINGS``, JSON columns as their stored
+    text). A NULL JSON column or request_id is printed ``null``, its canonical form; a NULL string
+    is COPY's ``\\N``.
+    """
+    columns = [_PG_CASTS.get(name, name) for name in COPY_COLUMN_NAMES]
+    return f"SELECT {', '.join(columns)}, '' FROM {_TABLE} WHERE seq BETWEEN {int(low)} AND {int(high)} ORDER BY seq"
+
+
+def _sqlite_at(column: str) -> str:
+    return f"replace(CAST({column} AS TEXT), ' ', 'T') || 'Z'"  # as _canonical_at("sqlite")
+
+
+def chain_rows_sql() -> str:
+    """SQLite: events ``?``..``?`` in seq order as ``COPY_COLUMN_NAMES`` (``at`` as in ``stream_chain``), then
+    1 when every JSON column is NULL or valid JSON (the verifier embeds their text only then), else 0."""
+    columns = [_sqlite_at(name) if name == "at" else name for name in COPY_COLUMN_NAMES]
+    valid = " AND ".join(f"({name} IS NULL OR json_valid({name}))" for name in sorted(JSON_COLUMNS))
+    return f"SELECT {', '.join(columns)}, {valid} FROM {_TABLE} WHERE seq BETWEEN ? AND ? ORDER BY seq"
+
+
 async def events_of_requests(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """Each request's trail, oldest first, for a page of requests in one statement."""
     out: dict[int, list[Row[Any]]] = {}

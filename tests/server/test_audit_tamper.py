@@ -6,6 +6,7 @@ PostgreSQL a superuser switches them off (``session_replication_role = replica``
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,15 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from server.audit import verify as verify_module
 from server.audit.chain import event_hash
 from server.audit.checkpoint import create_checkpoint, latest_checkpoint
 from server.audit.verify import Problem, verify
+from server.audit.writer import append
 from server.db import Database
 from server.models import AuditEvent, AuditHead
 from server.settings import Settings
-from tests.server.test_audit_verify import write_events
+from tests.server.test_audit_verify import entry, write_events
 
 COLUMNS = [c.key for c in AuditEvent.__table__.columns]
 
@@ -56,6 +59,27 @@ def workers() -> int:
 
 
 split = pytest.mark.parametrize("workers", [1, 3], ids=["one-process", "three-processes"])
+
+
+@pytest.fixture(autouse=True)
+def pieces_walked_here(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """With several processes, slow this one down so that the helper processes walk pieces too (they
+    import the verifier afresh, without this patch); otherwise it would walk a small log alone. Counts
+    the pieces this process walks."""
+    walked = [0]
+    params = getattr(request.node, "callspec", None)
+    if params is None or max(params.params.get("workers", 1), params.params.get("processes", 1)) < 2:
+        return walked
+    for source in (verify_module._CopySource, verify_module._RowsSource):
+        walk = source.walk
+
+        async def slow(self: object, *args: object, walk: Any = walk) -> Any:
+            walked[0] += 1
+            await asyncio.sleep(0.15)
+            return await walk(self, *args)
+
+        monkeypatch.setattr(source, "walk", slow)
+    return walked
 
 
 @pytest.fixture
@@ -237,3 +261,73 @@ async def test_the_first_break_wins_when_the_log_is_damaged_in_several_places(db
     report = await verify(db, workers=workers)
     assert (report.first_broken_seq, report.problem) == (3, Problem.EDITED)
     assert "2 rows fail a check" in report.explanation
+
+
+async def test_an_edit_that_only_adds_an_escaping_backslash_is_caught(db: Database, workers: int) -> None:
+    """``a"b`` encodes as ``"a\\"b"``; storing ``a\\"b`` instead must not pass for it (the encoding built in
+    bulk from stored text would read the same if nothing escaped it)."""
+    async with db.write() as s:
+        await append(s, [entry(n, comment='he said "approved"') for n in range(1, 6)])
+    await attack(db, """UPDATE audit_events SET comment = 'he said \\"approved\\"' WHERE seq = 3""")
+    report = await verify(db, workers=workers)
+    assert (report.first_broken_seq, report.problem) == (3, Problem.EDITED)
+
+
+async def test_json_text_that_moves_a_field_boundary_is_caught(db: Database) -> None:
+    """Two JSON columns whose stored text is not valid JSON on its own, but whose concatenation with the
+    key between them reads as the original: PostgreSQL's json type refuses such text, SQLite stores it."""
+    async with db.write() as s:
+        await append(s, [entry(n, actor_roles=("unit_hr",), after={"a": 1, "after": 2}) for n in range(1, 6)])
+    try:
+        await attack(
+            db,
+            text("UPDATE audit_events SET actor_roles = :roles, after = :after WHERE seq = 3").bindparams(
+                roles='["unit_hr"],"after":{"a":1', after="2}"
+            ),
+        )
+    except DBAPIError:
+        assert not db.is_sqlite
+        pytest.skip("PostgreSQL refuses invalid JSON in a json column")
+    report = await verify(db)
+    assert (report.first_broken_seq, report.problem) == (3, Problem.EDITED)
+
+
+async def test_a_time_that_is_no_time_is_caught(db: Database) -> None:
+    await chain_of_ten(db)
+    await attack(db, "UPDATE audit_events SET at = 'infinity' WHERE seq = 6")
+    report = await verify(db)
+    assert (report.first_broken_seq, report.problem) == (6, Problem.EDITED)
+
+
+@pytest.mark.parametrize(
+    ("deleted", "first", "problem", "says"),
+    [
+        ((11, 12), 11, Problem.MISSING, "events 11 to 12 were deleted"),  # a whole piece
+        ((13,), 13, Problem.MISSING, "event 13 was deleted: the log goes from event 12 to event 14"),
+        ((12,), 12, Problem.MISSING, "event 12 was deleted: the log goes from event 11 to event 13"),
+        ((1, 2, 3), 1, Problem.MISSING, "events 1 to 3 were deleted: the log starts at event 4"),
+        ((30,), 30, Problem.TRUNCATED, "event 30 was cut from the tail"),
+    ],
+)
+@pytest.mark.parametrize("processes", [1, 2, 3])
+async def test_deletions_at_the_joints_of_a_split_log_are_caught_where_they_are(
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    pieces_walked_here: list[int],
+    processes: int,
+    deleted: tuple[int, ...],
+    first: int,
+    problem: Problem,
+    says: str,
+) -> None:
+    """The log is cut into pieces of two seqs (11-12, 13-14, ...) walked by several processes: a gap
+    inside a piece, at its start, at its end or the size of a whole piece is found at the right seq."""
+    monkeypatch.setattr(verify_module, "MAX_PIECE", 2)
+    await write_events(db, 30, per_transaction=7)
+    await attack(db, f"DELETE FROM audit_events WHERE seq IN ({', '.join(map(str, deleted))})")
+    report = await verify(db, workers=processes)
+    assert (report.first_broken_seq, report.problem) == (first, problem)
+    assert says in report.explanation
+    assert report.checked_events == 30 - len(deleted)
+    if processes > 1:
+        assert pieces_walked_here[0] < 15  # the helpers walked some of the 15 pieces
