@@ -11,19 +11,49 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select
+from sqlalchemy import ColumnElement, Date, and_, bindparam, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import BindParameter
 
 from policies.viewer import Viewer
 from server.models import Assignment, Position
 
 
-def _in_force(on: dt.date) -> ColumnElement[bool]:
+def _in_force(on: BindParameter[dt.date]) -> ColumnElement[bool]:
     return and_(
         Assignment.kind == "definitive",
         Assignment.start_date <= on,
         or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
     )
+
+
+# The three statements, built once: only the ids and the date vary.
+_ON = bindparam("on", type_=Date)
+_POSTS = (
+    select(Assignment.employee_id, Assignment.position_id)
+    .where(Assignment.employee_id.in_(bindparam("employee_ids", expanding=True)), _in_force(_ON))
+    .order_by(Assignment.employee_id, Assignment.start_date)
+)
+_CHAIN = (
+    select(Position.id.label("origin"), Position.parent_position_id.label("id"), literal(1).label("level"))
+    .where(Position.id.in_(bindparam("position_ids", expanding=True)))
+    .cte("chain", recursive=True)
+)
+_CHAIN = _CHAIN.union_all(
+    select(_CHAIN.c.origin, Position.parent_position_id, _CHAIN.c.level + 1).where(
+        Position.id == _CHAIN.c.id, _CHAIN.c.level < 64
+    )
+)
+_ANCESTORS = (
+    select(_CHAIN.c.origin, _CHAIN.c.id, _CHAIN.c.level, Position.managerial)
+    .join(Position, Position.id == _CHAIN.c.id)
+    .order_by(_CHAIN.c.origin, _CHAIN.c.level)
+)
+_HOLDERS = (
+    select(Assignment.position_id, Assignment.employee_id)
+    .where(Assignment.position_id.in_(bindparam("position_ids", expanding=True)), _in_force(_ON))
+    .order_by(Assignment.start_date)
+)
 
 
 async def supervisors_of(session: AsyncSession, employee_id: int, on: dt.date) -> tuple[int | None, int | None]:
@@ -39,32 +69,11 @@ async def supervisors_of_many(
     if not wanted:
         return {}
     posts: dict[int, int] = {}
-    rows = await session.execute(
-        select(Assignment.employee_id, Assignment.position_id)
-        .where(Assignment.employee_id.in_(wanted), _in_force(on))
-        .order_by(Assignment.employee_id, Assignment.start_date)
-    )
-    for row in rows:
+    for row in await session.execute(_POSTS, {"employee_ids": wanted, "on": on}):
         posts[row.employee_id] = row.position_id
     if not posts:
         return {}
-    chain = (
-        select(Position.id.label("origin"), Position.parent_position_id.label("id"), literal(1).label("level"))
-        .where(Position.id.in_(sorted(set(posts.values()))))
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union_all(
-        select(chain.c.origin, Position.parent_position_id, chain.c.level + 1).where(
-            Position.id == chain.c.id, chain.c.level < 64
-        )
-    )
-    ancestors = (
-        await session.execute(
-            select(chain.c.origin, chain.c.id, chain.c.level, Position.managerial)
-            .join(Position, Position.id == chain.c.id)
-            .order_by(chain.c.origin, chain.c.level)
-        )
-    ).all()
+    ancestors = (await session.execute(_ANCESTORS, {"position_ids": sorted(set(posts.values()))})).all()
     managerial_above: dict[int, list[int]] = {}
     for row in ancestors:
         if row.managerial:
@@ -72,12 +81,7 @@ async def supervisors_of_many(
     holders: dict[int, int] = {}
     every = sorted({pid for ids in managerial_above.values() for pid in ids})
     if every:
-        held = await session.execute(
-            select(Assignment.position_id, Assignment.employee_id)
-            .where(Assignment.position_id.in_(every), _in_force(on))
-            .order_by(Assignment.start_date)
-        )
-        for row in held:
+        for row in await session.execute(_HOLDERS, {"position_ids": every, "on": on}):
             holders[row.position_id] = row.employee_id
     out: dict[int, tuple[int | None, int | None]] = {}
     for employee_id, position_id in posts.items():

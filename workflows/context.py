@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleVersion, rule_by_id, rules_for
 from workflows import facts
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,7 +25,7 @@ class StepContext:
     origin_position: Position | None
     today: dt.date
     action_data: Mapping[str, Any] = field(default_factory=dict)
-    _history: list[facts.Stint] | None = None
+    _answers: dict[facts.Question[Any], Any] = field(default_factory=dict)
 
     @property
     def on(self) -> dt.date:
@@ -35,7 +37,17 @@ class StepContext:
         recorded = (self.request.rule_versions or {}).get(name)
         return rule_by_id(recorded) if recorded else rules_for(name, self.on)
 
+    async def ask(self, questions: Iterable[facts.Question[Any]]) -> None:
+        """Answer, in one statement, the ``questions`` this step has not asked yet."""
+        new = [q for q in questions if q not in self._answers]
+        if new:
+            self._answers.update(await facts.answer(self.session, new))
+
+    async def fact(self, question: facts.Question[T]) -> T:
+        """The answer to ``question``, read once per step (usually already asked with the step's other guards')."""
+        if question not in self._answers:
+            await self.ask([question])
+        return cast(T, self._answers[question])
+
     async def history(self) -> list[facts.Stint]:
-        if self._history is None:
-            self._history = await facts.stints(self.session, self.subject.id)
-        return self._history
+        return await self.fact(facts.HistoryOf(self.subject.id))

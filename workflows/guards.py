@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from server.domain.education import education_at_least
 from server.domain.ranks import group, next_rank, rank_index
@@ -40,6 +41,8 @@ class GuardResult:
 
 
 GuardFn = Callable[[StepContext], Awaitable[GuardResult]]
+# The fact a guard will ask for (None: none in this case), so that a step asks its guards' facts together.
+ReadsFn = Callable[[StepContext], facts.Question[Any] | None]
 
 
 @dataclass(frozen=True)
@@ -47,16 +50,18 @@ class Guard:
     name: str
     rules: tuple[str, ...]
     check: GuardFn
+    reads: ReadsFn | None = None
 
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(name: str, *rules: str) -> Callable[[GuardFn], GuardFn]:
-    """Register ``check`` as the guard ``name``, reading the rule versions ``rules``."""
+def guard(name: str, *rules: str, reads: ReadsFn | None = None) -> Callable[[GuardFn], GuardFn]:
+    """Register ``check`` as the guard ``name``, reading the rule versions ``rules`` and the fact ``reads``
+    names (``check`` asks for it with ``ctx.fact``, built by the same function)."""
 
     def register(check: GuardFn) -> GuardFn:
-        GUARDS[name] = Guard(name, rules, check)
+        GUARDS[name] = Guard(name, rules, check, reads)
         return check
 
     return register
@@ -77,19 +82,42 @@ def _result(
 
 
 async def evaluate(names: Sequence[str], ctx: StepContext) -> list[GuardResult]:
-    """Every named guard, in order: all of them run, so a refusal names every failed rule at once."""
+    """Every named guard, in order: all of them run, so a refusal names every failed rule at once.
+
+    The facts they read are fetched first, all in one statement."""
+    await ctx.ask(_questions(names, ctx))
     return [await GUARDS[name].check(ctx) for name in names]
 
 
-@guard("slot_vacant")
+def _questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any]]:
+    questions = []
+    for name in names:
+        reads = GUARDS[name].reads
+        if reads is None:
+            continue
+        try:
+            question = reads(ctx)
+        except Exception:  # e.g. no rule version in force: left to the guard, which raises it in its turn
+            continue
+        if question is not None:
+            questions.append(question)
+    return questions
+
+
+def _slot(ctx: StepContext) -> facts.SlotOf | None:
+    """The request's position on its date, leaving the request itself out of the decided ones."""
+    return facts.SlotOf(ctx.position.id, ctx.on, ctx.request.id) if ctx.position is not None else None
+
+
+@guard("slot_vacant", reads=_slot)
 async def slot_vacant(ctx: StepContext) -> GuardResult:
-    position = ctx.position
-    if position is None:
+    position, question = ctx.position, _slot(ctx)
+    if position is None or question is None:
         return _result(ctx, "slot_vacant", None, False, "the request names no position")
-    holders = await facts.holders_on(ctx.session, position.id, ctx.on)
+    slot = await ctx.fact(question)
+    holders, pending = slot.holders, slot.pending
     if ctx.subject.id in holders:
         return _result(ctx, "slot_vacant", None, False, f"{ctx.subject.name} already holds {position.code} on {ctx.on}")
-    pending = await facts.decided_into(ctx.session, position.id, exclude_request_id=ctx.request.id)
     taken = len(holders) + pending
     message = (
         f"{position.code} has an approved headcount of {position.quota}, {len(holders)} holder(s) on "
@@ -112,7 +140,11 @@ async def min_years_in_rank(ctx: StepContext) -> GuardResult:
     return _result(ctx, "min_years_in_rank", rule.name, due <= ctx.on, message)
 
 
-@guard("min_years_in_post", "transfer.years_in_post")
+def _history(ctx: StepContext) -> facts.HistoryOf:
+    return facts.HistoryOf(ctx.subject.id)
+
+
+@guard("min_years_in_post", "transfer.years_in_post", reads=_history)
 async def min_years_in_post(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("transfer.years_in_post")
     stint = facts.stint_on(await ctx.history(), ctx.on - dt.timedelta(days=1))
@@ -131,11 +163,18 @@ async def min_years_in_post(ctx: StepContext) -> GuardResult:
     return _result(ctx, "min_years_in_post", rule.name, False, message)
 
 
-@guard("predicate_last_two_years", "performance.min_predicate")
+def _predicates(ctx: StepContext) -> facts.PredicatesOf:
+    """The subject's predicates of the rule's last years before the request's year."""
+    rule = ctx.rule("performance.min_predicate")
+    return facts.PredicatesOf(ctx.subject.id, tuple(ctx.on.year - i for i in range(1, rule.int("years") + 1)))
+
+
+@guard("predicate_last_two_years", "performance.min_predicate", reads=_predicates)
 async def predicate_last_two_years(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("performance.min_predicate")
-    years = [ctx.on.year - i for i in range(1, rule.int("years") + 1)]
-    found = await facts.predicates(ctx.session, ctx.subject.id, years)
+    question = _predicates(ctx)
+    years = list(question.years)
+    found = await ctx.fact(question)
     accepted = set(rule["accepted"])
     short = [f"{y}: {found.get(y, 'no final evaluation')}" for y in years if found.get(y) not in accepted]
     if short:
@@ -168,7 +207,14 @@ async def service_exam(ctx: StepContext) -> GuardResult:
     return _result(ctx, "service_exam", rule.name, bool(ctx.subject.has_service_exam), message)
 
 
-@guard("managerial_requirements", "placement.managerial_requirements")
+def _managerial_history(ctx: StepContext) -> facts.HistoryOf | None:
+    """The subject's posts, when the position's type has an experience requirement."""
+    rule = ctx.rule("placement.managerial_requirements")
+    needs = rule.values.get(ctx.position.type) if ctx.position else None
+    return _history(ctx) if needs is not None else None
+
+
+@guard("managerial_requirements", "placement.managerial_requirements", reads=_managerial_history)
 async def managerial_requirements(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("placement.managerial_requirements")
     position = ctx.position
@@ -197,13 +243,17 @@ async def rank_in_position_range(ctx: StepContext) -> GuardResult:
     return _result(ctx, "rank_in_position_range", rule.name, inside, message, blocking=rule.flag("blocking"))
 
 
-@guard("no_active_sanction", "discipline.active_sanction")
-async def no_active_sanction(ctx: StepContext) -> GuardResult:
+def _sanctions(ctx: StepContext) -> facts.SanctionsOf:
+    """The subject's blocking sanctions running at any time between today and the request's date."""
     rule = ctx.rule("discipline.active_sanction")
     start, end = min(ctx.today, ctx.on), max(ctx.today, ctx.on)
-    found = await facts.active_sanctions(
-        ctx.session, ctx.subject.id, start=start, end=end, severities=rule["blocking_severities"]
-    )
+    return facts.SanctionsOf(ctx.subject.id, start, end, tuple(rule["blocking_severities"]))
+
+
+@guard("no_active_sanction", "discipline.active_sanction", reads=_sanctions)
+async def no_active_sanction(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("discipline.active_sanction")
+    found = await ctx.fact(_sanctions(ctx))
     if found:
         s = found[0]
         until = s.end_date.isoformat() if s.end_date else "no end date"
@@ -286,7 +336,7 @@ def _level(position_type: str, job_class: int | None) -> tuple[int, int]:
     return POSITION_LEVEL.get(position_type, 0), job_class or 0
 
 
-@guard("higher_position")
+@guard("higher_position", reads=_history)
 async def higher_position(ctx: StepContext) -> GuardResult:
     target = ctx.position
     current = facts.stint_on(await ctx.history(), ctx.on - dt.timedelta(days=1))
@@ -301,7 +351,13 @@ async def higher_position(ctx: StepContext) -> GuardResult:
     return _result(ctx, "higher_position", None, ok, message)
 
 
-@guard("senior_executive_requirements", "position_promotion.senior_executive")
+def _senior_history(ctx: StepContext) -> facts.HistoryOf | None:
+    """The subject's posts, when the position is a senior executive one."""
+    rule = ctx.rule("position_promotion.senior_executive")
+    return _history(ctx) if ctx.position is not None and ctx.position.type in rule["types"] else None
+
+
+@guard("senior_executive_requirements", "position_promotion.senior_executive", reads=_senior_history)
 async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("position_promotion.senior_executive")
     position = ctx.position

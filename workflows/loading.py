@@ -8,29 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.relations import relations_to
 from policies.viewer import Viewer
-from server.models import Employee
 from workflows import catalog, repository
 from workflows.authorize import Standing, UnitRef, visible
 from workflows.steps import Loaded
 
 
 async def load(session: AsyncSession, request_id: int, *, lock: bool) -> Loaded | None:
-    request = await repository.load_request(session, request_id, lock=lock)
-    if request is None:
+    """The request (locked on PostgreSQL when ``lock``) with its subject, positions and units: one statement."""
+    row = await repository.request_row(session, request_id, lock=lock)
+    if row is None:
         return None
-    subject = await session.get(Employee, request.subject_employee_id)
-    assert subject is not None
-    position = await repository.position_by_id(session, request.position_id)
-    origin = await repository.position_by_id(session, request.origin_position_id)
-    origin_unit = request.data.get("originUnitId")
-    refs = await repository.unit_refs(session, [request.unit_id, origin_unit])
+    request = row.request
     return Loaded(
         request=request,
         definition=catalog.by_version(request.definition_version),
-        subject=subject,
-        position=position,
-        origin_position=origin,
-        units=unit_map(refs, request.unit_id, origin_unit),
+        subject=row.subject,
+        position=row.position,
+        origin_position=row.origin_position,
+        units=unit_map(row.units, request.unit_id, request.data.get("originUnitId")),
     )
 
 

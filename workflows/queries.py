@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.relations import relations_to_many
@@ -183,10 +183,13 @@ def explain(request: WorkflowRequest, viewer: Viewer, standing: Standing, action
     return False, list(dict.fromkeys(reasons))
 
 
+_REQUESTS_BY_ID = select(WorkflowRequest).where(WorkflowRequest.id.in_(bindparam("ids", expanding=True)))
+
+
 async def requests_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, WorkflowRequest]:
     if not ids:
         return {}
-    rows = (await session.execute(select(WorkflowRequest).where(WorkflowRequest.id.in_(sorted(set(ids)))))).scalars()
+    rows = (await session.execute(_REQUESTS_BY_ID, {"ids": sorted(set(ids))})).scalars()
     return {r.id: r for r in rows}
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.domain.nip import normalize
 from server.models import Assignment, Employee, IdempotencyRecord, Position, Task, Unit, WorkflowRequest
@@ -61,15 +63,64 @@ async def unit_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[in
     return {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
 
 
-async def load_request(session: AsyncSession, request_id: int, *, lock: bool) -> WorkflowRequest | None:
-    """The request, detached: the write path changes it only through ``save_step``'s versioned UPDATE."""
-    query = select(WorkflowRequest).where(WorkflowRequest.id == request_id)
-    if lock and is_postgres(session):
-        query = query.with_for_update()
-    request = (await session.execute(query)).scalar_one_or_none()
-    if request is not None:
-        session.expunge(request)
-    return request
+@dataclass(frozen=True)
+class RequestRow:
+    """A request with what its steps read: its subject, position, origin position and units (by id)."""
+
+    request: WorkflowRequest
+    subject: Employee
+    position: Position | None
+    origin_position: Position | None
+    units: dict[int, UnitRef]
+
+
+_POSITION = aliased(Position, name="request_position")
+_ORIGIN = aliased(Position, name="origin_position")
+_UNIT = aliased(Unit, name="request_unit")
+_ORIGIN_UNIT = aliased(Unit, name="origin_unit")
+# One statement for all of it, built once (only the id varies). The origin unit's id is in the request's
+# data (``originUnitId``, written by the proposal), read with the backend's JSON operator.
+_REQUEST_ROW = (
+    select(
+        WorkflowRequest,
+        Employee,
+        _POSITION,
+        _ORIGIN,
+        *(c.label(f"request_unit_{c.key}") for c in (_UNIT.id, _UNIT.code, _UNIT.path)),
+        *(c.label(f"origin_unit_{c.key}") for c in (_ORIGIN_UNIT.id, _ORIGIN_UNIT.code, _ORIGIN_UNIT.path)),
+    )
+    .join(Employee, Employee.id == WorkflowRequest.subject_employee_id)
+    .outerjoin(_POSITION, _POSITION.id == WorkflowRequest.position_id)
+    .outerjoin(_ORIGIN, _ORIGIN.id == WorkflowRequest.origin_position_id)
+    .outerjoin(_UNIT, _UNIT.id == WorkflowRequest.unit_id)
+    .outerjoin(_ORIGIN_UNIT, _ORIGIN_UNIT.id == WorkflowRequest.data["originUnitId"].as_integer())
+    .where(WorkflowRequest.id == bindparam("request_id"))
+)
+# PostgreSQL locks the request's row only (``FOR UPDATE OF workflow_requests``): two acts on one request
+# queue on it, while the subject, positions and units stay free for other requests. SQLite has no row
+# locks: its write transactions already hold the database's write lock (``BEGIN IMMEDIATE``).
+_REQUEST_ROW_LOCKED = _REQUEST_ROW.with_for_update(of=WorkflowRequest)
+
+
+async def request_row(session: AsyncSession, request_id: int, *, lock: bool) -> RequestRow | None:
+    """The request and what its steps read, in one statement; the request is detached (the write path
+    changes it only through ``save_step``'s versioned UPDATE), the subject stays in the session (effects
+    change it through the unit of work)."""
+    query = _REQUEST_ROW_LOCKED if lock and is_postgres(session) else _REQUEST_ROW
+    row = (await session.execute(query, {"request_id": request_id})).one_or_none()
+    if row is None:
+        return None
+    request, subject, position, origin = row[0], row[1], row[2], row[3]
+    session.expunge(request)
+    units = {
+        unit_id: UnitRef(unit_id, code, path)
+        for unit_id, code, path in (
+            (row.request_unit_id, row.request_unit_code, row.request_unit_path),
+            (row.origin_unit_id, row.origin_unit_code, row.origin_unit_path),
+        )
+        if unit_id is not None
+    }
+    return RequestRow(request, subject, position, origin, units)
 
 
 async def insert_request(session: AsyncSession, values: Mapping[str, Any]) -> int:
@@ -77,20 +128,47 @@ async def insert_request(session: AsyncSession, values: Mapping[str, Any]) -> in
     return int(result.scalar_one())
 
 
+# The statements every step runs, built once on the tables: nothing here needs the ORM's identity map or
+# unit of work (the request is detached, tasks are never loaded as objects in the write path), and Core
+# statements cost a fraction of the ORM's to run.
+_REQUESTS = cast(Table, WorkflowRequest.__table__)
+_TASKS = cast(Table, Task.__table__)
+_SAVE_STEP = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("request_id"), _REQUESTS.c.version == bindparam("expected_version"))
+    .values(
+        state=bindparam("new_state"),
+        version=bindparam("new_version"),
+        terminal=bindparam("new_terminal"),
+        data=bindparam("new_data"),
+        rule_versions=bindparam("new_rule_versions"),
+        effects_applied=bindparam("new_effects_applied"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+_CLOSE_TASKS = (
+    update(_TASKS)
+    .where(_TASKS.c.request_id == bindparam("of_request_id"), _TASKS.c.closed_at.is_(None))
+    .values(closed_at=bindparam("new_closed_at"), closed_by=bindparam("new_closed_by"))
+)
+_ADD_TASKS = insert(_TASKS)
+
+
 async def save_step(session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime) -> bool:
     """Store the request's new state if nobody changed it since ``expected_version`` (False: somebody did)."""
     result = await session.execute(
-        update(WorkflowRequest)
-        .where(WorkflowRequest.id == request.id, WorkflowRequest.version == expected_version)
-        .values(
-            state=request.state,
-            version=expected_version + 1,
-            terminal=request.terminal,
-            data=dict(request.data),
-            rule_versions=dict(request.rule_versions),
-            effects_applied=request.effects_applied,
-            updated_at=now,
-        )
+        _SAVE_STEP,
+        {
+            "request_id": request.id,
+            "expected_version": expected_version,
+            "new_state": request.state,
+            "new_version": expected_version + 1,
+            "new_terminal": request.terminal,
+            "new_data": dict(request.data),
+            "new_rule_versions": dict(request.rule_versions),
+            "new_effects_applied": request.effects_applied,
+            "new_updated_at": now,
+        },
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -120,14 +198,13 @@ async def evaluation_of_year(session: AsyncSession, subject_id: int, year: int) 
 
 
 async def close_tasks(session: AsyncSession, request_id: int, *, by: str, now: dt.datetime) -> None:
-    await session.execute(
-        update(Task).where(Task.request_id == request_id, Task.closed_at.is_(None)).values(closed_at=now, closed_by=by)
-    )
+    await session.execute(_CLOSE_TASKS, {"of_request_id": request_id, "new_closed_at": now, "new_closed_by": by})
 
 
 async def add_tasks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert task rows (every row with the same keys, as ``steps.task_rows`` makes them)."""
     if rows:
-        await session.execute(insert(Task), rows)
+        await session.execute(_ADD_TASKS, rows)
 
 
 async def idempotency_record(session: AsyncSession, user_id: str, key: str) -> IdempotencyRecord | None:

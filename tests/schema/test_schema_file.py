@@ -9,9 +9,7 @@ SCHEMA_FILE = Path(__file__).parents[2] / "schema" / "schema.graphql"
 
 def test_the_checked_in_schema_matches_the_code() -> None:
     current = schema.as_str() + "\n"
-    assert SCHEMA_FILE.read_text() == current, (
-        "schema/schema.graphql is stale: run `.venv/bin/python -m schema.export`"
-    )
+    assert SCHEMA_FILE.read_text() == current, "schema/schema.graphql is stale: run `.venv/bin/python -m schema.export`"
 
 
 def test_the_api_contract_names_are_present() -> None:

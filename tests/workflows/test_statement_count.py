@@ -1,0 +1,98 @@
+"""How many SQL statements one ``act`` issues: a regression in the write path's cost shows up here first.
+
+One ``verify`` on a placement into KASI_A (a vacant pengawas post) runs six guards, saves the request
+under its version check, closes the proposal's task, opens the verified step's task and appends one
+audit event. The statements are counted with a ``before_cursor_execute`` listener on the engine, so
+the count is exact and does not depend on the machine. When a change adds or removes a statement on
+purpose, update ``EXPECTED`` and the list in its comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from server.db import Database
+from tests.workflows.conftest import TODAY
+from tests.workflows.factories import World
+from workflows.service import act, propose_placement
+
+TMT = dt.date(2026, 3, 1)
+
+
+@contextmanager
+def recorded(db: Database) -> Iterator[list[str]]:
+    """The SQL statements the engine sends while the block runs, whitespace collapsed."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+def summary(statements: list[str]) -> list[str]:
+    """Each statement as its verb and first table, e.g. ``SELECT workflow_requests`` (BEGIN alone)."""
+    out = []
+    for sql in statements:
+        words = sql.split()
+        verb = words[0].upper()
+        if verb == "SELECT":
+            table = words[[w.upper() for w in words].index("FROM") + 1]
+        elif verb == "INSERT":  # INSERT INTO table
+            table = words[2]
+        elif verb == "UPDATE":
+            table = words[1]
+        else:
+            table = ""
+        out.append(f"{verb} {table}".strip())
+    return out
+
+
+async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> None:
+    proposed = await propose_placement(
+        world.db,
+        await world.viewer("kabid_a"),
+        employee_nip=world.nip("budi"),
+        position_code="KASI_A",
+        effective_date=TMT,
+        today=TODAY,
+    )
+    assert proposed.ok and proposed.request_id is not None, proposed.errors
+    viewer = await world.viewer("verifier")  # read before counting: only the act is measured
+    with recorded(world.db) as statements:
+        result = await act(world.db, viewer, request_id=proposed.request_id, action="verify", today=TODAY)
+    assert result.ok, result.errors
+    assert summary(statements) == EXPECTED[world.db.is_sqlite], "\n".join(statements)
+
+
+# In order (the count was 15 on PostgreSQL and 16 on SQLite before the request and its context became one
+# statement and the guards' facts another):
+#   load:   the request joined with its subject, position, origin position and units; on PostgreSQL
+#           ``FOR UPDATE OF workflow_requests`` (only the request's row is locked)
+#   guards: one UNION ALL answering every fact the six guards read: the holders of KASI_A and the requests
+#           decided into it (slot_vacant), Budi's posts (managerial_requirements), his predicates
+#           (predicate_last_two_years) and his blocking sanctions (no_active_sanction); the first
+#           branch reads assignments. rank_in_position_range and not_near_retirement read no table.
+#   save:   the versioned UPDATE of the request, UPDATE tasks (close the proposal's), INSERT tasks (open)
+#   audit:  SELECT audit_head (FOR UPDATE on PostgreSQL), INSERT audit_events, UPDATE audit_head
+# SQLite starts with BEGIN IMMEDIATE (its write lock; it has no FOR UPDATE).
+_ON_BOTH = [
+    "SELECT workflow_requests",
+    "SELECT assignments",
+    "UPDATE workflow_requests",
+    "UPDATE tasks",
+    "INSERT tasks",
+    "SELECT audit_head",
+    "INSERT audit_events",
+    "UPDATE audit_head",
+]
+EXPECTED = {False: _ON_BOTH, True: ["BEGIN", *_ON_BOTH]}
