@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import request_context
@@ -47,6 +47,19 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[s
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+# Built once: the writer runs in every command, and rebuilding these cost more than executing them.
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEADS = cast(Table, AuditHead.__table__)
+_INSERT = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -55,10 +68,8 @@ async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[d
     """Append ``entries`` in order; returns the stored rows as dicts (seq and hash included)."""
     if not entries:
         return []
-    head_query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        head_query = head_query.with_for_update()
-    head = (await session.execute(head_query)).one()
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    head = (await session.execute(_HEAD_LOCKED if postgres else _HEAD)).one()
     seq, prev = int(head.seq), str(head.hash)
     correlation = request_context.correlation_id.get()
     at = _now()
@@ -87,6 +98,6 @@ async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[d
         }
         row["hash"] = prev = event_hash(row)
         rows.append(row)
-    await session.execute(insert(AuditEvent), rows)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    await session.execute(_INSERT, rows)
+    await session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return rows
