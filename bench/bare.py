@@ -1,4 +1,4 @@
-"""The reference for the read benchmark: a bare starlette endpoint serving the GraphQL page's JSON.
+"""The reference for the read benchmarks: bare starlette endpoints serving the GraphQL pages' JSON.
 
 ``GET /positions?first=50`` runs the statements the GraphQL ``positions`` page runs (the same
 functions of ``server/registry/queries.py``: the keyset page of ``positions_query``, ``units_by_id``,
@@ -16,7 +16,20 @@ province-wide administrator).
 the page: verify the bearer token, load the viewer (``policies.viewer.load_viewer``) and compute the
 read scope, which then limits the holders. It therefore runs exactly the GraphQL path's statements.
 
-Serve it with ``uvicorn bench.bare:app_from_env --factory`` (reads ``ASNFLOW_DATABASE_URL``).
+``GET /my-tasks?first=50`` is the reference for the inbox page of bench/run_all.py,
+
+    { myTasks(first: 50) { pageInfo { hasNextPage endCursor }
+                           edges { node { id step request { id kind state subject { nip name }
+                                                            position { code title unit { code name } } } } } } }
+
+It verifies the token, loads the viewer, then runs the statements the GraphQL resolver runs, in its
+order and in the same transactions (``workflows.queries.tasks_query`` keyset page, newest first; then
+``units_by_id`` of the tasks' units, ``requests_by_id``, ``employees_by_id`` of the subjects,
+``positions_by_id`` and ``units_by_id`` of the positions), and answers the same bytes.
+
+The date is the service's (``server.clock.service_today``: Jakarta's, or ``ASNFLOW_TODAY``), as the
+GraphQL server's. Serve it with ``uvicorn bench.bare:app_from_env --factory`` (reads
+``ASNFLOW_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -33,14 +46,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from policies.scope import registry_scope
-from policies.viewer import PUBLIC, load_viewer
+from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
 from server import models
 from server.auth import TokenError, user_id_from_token
+from server.clock import service_today
 from server.db import Database
 from server.domain.ranks import RANK_NAMES
 from server.paging import keyset_page
 from server.registry import queries as q
 from server.settings import Settings, load_settings
+from workflows import queries as wq
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -87,6 +102,52 @@ async def positions_page(db: Database, first: int, today: dt.date, visible: q.Un
     return {"positions": {"edges": edges}}
 
 
+async def my_tasks_page(db: Database, viewer: Viewer, first: int) -> dict[str, Any]:
+    """The inbox page as the GraphQL response's ``data``, with the GraphQL path's statements and transactions."""
+    async with db.read() as s:
+        page = await keyset_page(s, wq.tasks_query(viewer), models.Task.id, first=first, after=None, descending=True)
+    tasks = page.rows
+    async with db.read() as s:
+        task_units = await q.units_by_id(s, [t.unit_id for t in tasks if t.unit_id is not None])
+        requests = await wq.requests_by_id(s, [t.request_id for t in tasks]) if tasks else {}
+        rows = list(requests.values())
+        people = await q.employees_by_id(s, [r.subject_employee_id for r in rows]) if rows else {}
+        positions = (
+            await q.positions_by_id(s, [r.position_id for r in rows if r.position_id is not None]) if rows else {}
+        )
+        units = await q.units_by_id(s, [p.unit_id for p in positions.values()]) if positions else {}
+    del task_units  # the GraphQL path reads them for Task.unitCode, which this page does not select
+
+    def position(pid: int | None) -> dict[str, Any] | None:
+        if pid is None:
+            return None
+        p = positions[pid]
+        unit = units[p.unit_id]
+        return {"code": p.code, "title": p.title, "unit": {"code": unit.code, "name": unit.name}}
+
+    edges = []
+    for t in tasks:
+        r = requests[t.request_id]
+        subject = people[r.subject_employee_id]
+        edges.append(
+            {
+                "node": {
+                    "id": str(t.id),
+                    "step": t.step,
+                    "request": {
+                        "id": str(r.id),
+                        "kind": r.kind,
+                        "state": r.state,
+                        "subject": {"nip": subject.nip, "name": subject.name},
+                        "position": position(r.position_id),
+                    },
+                }
+            }
+        )
+    info = {"hasNextPage": page.has_next, "endCursor": page.cursors[-1] if page.cursors else None}
+    return {"myTasks": {"pageInfo": info, "edges": edges}}
+
+
 def _first(request: Request, settings: Settings) -> int | None:
     raw = request.query_params.get("first", str(settings.default_page_size))
     if not raw.isdigit() or int(raw) > settings.max_page_size:
@@ -96,6 +157,11 @@ def _first(request: Request, settings: Settings) -> int | None:
 
 def create_bare_app(settings: Settings, db: Database | None = None) -> Starlette:
     database = db or Database(settings.database_url)
+    viewers = ViewerCache(settings.viewer_cache_seconds)  # as the GraphQL server keeps them (schema/app.py)
+
+    async def load(user_id: str, today: dt.date) -> Viewer:
+        async with database.read() as session:
+            return await load_viewer(session, user_id, today)
 
     async def healthz(_: Request) -> Response:
         return _json({"status": "ok"})
@@ -104,30 +170,45 @@ def create_bare_app(settings: Settings, db: Database | None = None) -> Starlette
         first = _first(request, settings)
         if first is None:
             return _json({"errors": [{"message": "first: out of range"}]}, 400)
-        data = await positions_page(database, first, dt.date.today(), None)
+        data = await positions_page(database, first, service_today(settings), None)
         return _json({"data": data})
+
+    async def viewer_of(request: Request, today: dt.date) -> Viewer | Response:
+        """What the GraphQL server does before any resolver: the token, then the viewer (one transaction,
+        or none while the viewer is cached, as in schema/app.py)."""
+        header = request.headers.get("authorization")
+        if not header:
+            return PUBLIC
+        scheme, _, token = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise TokenError("the Authorization header must be 'Bearer <token>'")
+            user_id = user_id_from_token(settings, token.strip())
+        except TokenError as exc:
+            return _json({"errors": [{"message": str(exc)}]}, 401)
+        return await viewers.viewer(lambda: load(user_id, today), user_id, today)
 
     async def positions_auth(request: Request) -> Response:
         first = _first(request, settings)
         if first is None:
             return _json({"errors": [{"message": "first: out of range"}]}, 400)
-        today = dt.date.today()
-        viewer = PUBLIC
-        header = request.headers.get("authorization")
-        if header:
-            scheme, _, token = header.partition(" ")
-            try:
-                if scheme.lower() != "bearer":
-                    raise TokenError("the Authorization header must be 'Bearer <token>'")
-                user_id = user_id_from_token(settings, token.strip())
-            except TokenError as exc:
-                return _json({"errors": [{"message": str(exc)}]}, 401)
-            async with database.read() as session:
-                viewer = await load_viewer(session, user_id, today)
+        today = service_today(settings)
+        viewer = await viewer_of(request, today)
+        if isinstance(viewer, Response):
+            return viewer
         scope = registry_scope(viewer)
         visible = None if scope.everything else scope.units_clause
         data = await positions_page(database, first, today, visible)
         return _json({"data": data})
+
+    async def my_tasks(request: Request) -> Response:
+        first = _first(request, settings)
+        if first is None:
+            return _json({"errors": [{"message": "first: out of range"}]}, 400)
+        viewer = await viewer_of(request, service_today(settings))
+        if isinstance(viewer, Response):
+            return viewer
+        return _json({"data": await my_tasks_page(database, viewer, first)})
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -140,6 +221,7 @@ def create_bare_app(settings: Settings, db: Database | None = None) -> Starlette
             Route("/healthz", healthz),
             Route("/positions", positions),
             Route("/positions-auth", positions_auth),
+            Route("/my-tasks", my_tasks),
         ],
         lifespan=lifespan,
     )

@@ -15,10 +15,11 @@ the scheduler's ``take_effect``.)
 Per run (SQLite: one process; PostgreSQL: ``--pg-workers``, default one and two processes) a copy of the
 prepared database is served by ``asnflow serve [--workers N]`` on a loopback port with
 ASNFLOW_TODAY=2026-11-28, and this process (separate from the server) drives it with ``--clients``
-concurrent HTTP clients (httpx, keep-alive), each POSTing ``act(verify)`` on the next unused request
-with the verifier's bearer token. The first ``2 x clients`` acts warm up and are not counted; then the run
-lasts ``--duration`` seconds (or until the prepared requests run out). Afterwards the audit chain of
-the run's database is verified.
+connections of ``wrk`` (bench/wrkload.py: a Lua script gives each request the next unused request id
+and checks every answer for an empty ``errors`` list), each POSTing ``act(verify)`` with the verifier's
+bearer token. A 1 s warm-up is not counted; then the run lasts ``--duration`` seconds (or until the
+prepared requests run out). Afterwards the audit chain of the run's database is verified. The whole
+suite (reads, acts, a mixed load, the bare reference) is bench/run_all.py.
 
 Last, in-process (the real ASGI app over httpx's ASGI transport, no network), ``--inprocess`` acts are
 taken one at a time to measure what one act costs: SQL statements per act (a ``before_cursor_execute``
@@ -33,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -56,6 +58,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select, text
 
+from bench.wrkload import remaining_ids, run_wrk, write_script
 from policies.viewer import Viewer, load_viewer
 from server import migrate
 from server.audit.verify import verify
@@ -138,7 +141,7 @@ class PostgresBackend(Backend):
         self.base = admin_url.rsplit("/", 1)[0]
 
     def _exec(self, sql: str) -> None:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped,unused-ignore]
 
         async def run() -> None:
             conn = await asyncpg.connect(self.admin_url)
@@ -225,17 +228,17 @@ async def _passes_verify(db: Database, request_id: int) -> bool:
     return not any(r.refuses for r in results)
 
 
-async def _prepare(url: str, wanted: int, concurrency: int, analyze: bool) -> Prepared:
+async def _prepare(url: str, wanted: int, concurrency: int, analyze: bool, size: str = "jakarta") -> Prepared:
     db = Database(url, pool_size=max(concurrency, 5))
     try:
         started = time.perf_counter()
-        report = await seed(db, size="jakarta", seed=1, progress=False)
+        report = await seed(db, size=size, seed=1, progress=False)
         seed_seconds = time.perf_counter() - started
-        log(f"seeded jakarta in {seed_seconds:.1f}s ({report.employees} employees)")
+        log(f"seeded {size} in {seed_seconds:.1f}s ({report.employees} employees)")
         ids = await persona_user_ids(db)
         async with db.read() as s:
             official: Viewer = await load_viewer(s, ids["bkd_official"], TODAY)
-        pairs = await _placement_pairs(db, int(wanted * 1.4) + 50)
+        pairs = await _placement_pairs(db, int(wanted * 2) + 50)  # proposing stops once enough pass
         started = time.perf_counter()
         gate = asyncio.Semaphore(concurrency)
 
@@ -329,76 +332,54 @@ class RunResult:
     backend: str
     processes: int
     clients: int
-    measured: int = 0
+    measured: int = 0  # acts answered in the measured run (succeeded or failed)
     seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)
+    p50_ms: float = float("nan")
+    p95_ms: float = float("nan")
+    p99_ms: float = float("nan")
+    max_ms: float = float("nan")
     errors: Counter[str] = field(default_factory=Counter)
     exhausted: bool = False
     chain_ok: bool | None = None
     chain_events: int = 0
+    samples: list[str] = field(default_factory=list)  # failed answers, one per wrk thread
 
     @property
     def rate(self) -> float:
         return self.measured / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float) -> float:
-        data = sorted(self.latencies_ms)
-        if not data:
-            return float("nan")
-        return data[min(len(data) - 1, max(0, round(q / 100 * len(data)) - 1))]
+        return {50: self.p50_ms, 95: self.p95_ms, 99: self.p99_ms}[int(q)]
 
 
-async def _drive(
-    base: str, token: str, request_ids: list[int], clients: int, duration: float, result: RunResult
+def _drive(
+    base: str, token: str, request_ids: list[int], clients: int, duration: float, workdir: Path, result: RunResult
 ) -> None:
-    queue = iter(request_ids)
-    warmup = 2 * clients
-    taken = 0
-    window: dict[str, float] = {}
-    headers = {"Authorization": f"Bearer {token}"}
+    """``wrk`` (bench/wrkload.py): a warm-up of about ``2 x clients`` acts, then ``duration`` seconds measured.
 
-    async def one(client: httpx.AsyncClient, rid: int) -> tuple[float, str | None]:
-        body = {"query": ACT_QUERY, "variables": {"input": {"requestId": str(rid), "action": ACTION}}}
-        started = time.perf_counter()
-        try:
-            response = await client.post(f"{base}/graphql", json=body, headers=headers)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                return elapsed, f"HTTP {response.status_code}"
-            answer = response.json()
-            if answer.get("errors"):
-                return elapsed, "graphql: " + str(answer["errors"][0].get("message", ""))[:80]
-            errors = answer["data"]["act"]["errors"]
-            return elapsed, (errors[0]["code"] + ": " + errors[0]["message"][:80]) if errors else None
-        except httpx.HTTPError as exc:
-            return (time.perf_counter() - started) * 1000, f"{type(exc).__name__}"
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal taken
-        while True:
-            if "end" in window and time.perf_counter() >= window["end"]:
-                return
-            rid = next(queue, None)
-            if rid is None:
-                result.exhausted = True
-                return
-            taken += 1
-            counted = taken > warmup
-            if taken == warmup + 1:
-                window["start"] = time.perf_counter()
-                window["end"] = window["start"] + duration
-            elapsed, error = await one(client, rid)
-            if counted:
-                result.measured += 1
-                result.latencies_ms.append(elapsed)
-                if error:
-                    result.errors[error] += 1
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, limits=limits) as client:
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-    if "start" in window:
-        result.seconds = time.perf_counter() - window["start"]
+    Each request takes the next prepared request id (none is used twice, also across the two runs); every
+    response is checked for an empty ``errors`` list.
+    """
+    body = json.dumps({"query": ACT_QUERY, "variables": {"input": {"requestId": "__ID__", "action": ACTION}}})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    left = [str(r) for r in request_ids]
+    for phase, seconds in (("warm-up", 1.0), ("measured", duration)):
+        ids_file = workdir / f"act-{phase}.ids"
+        ids_file.write_text("\n".join(left) + "\n")
+        script = write_script(
+            workdir / f"act-{phase}.lua", mode="act", headers=headers, act_body=body, ids_file=ids_file
+        )
+        w = run_wrk(base, script, seconds=seconds, connections=clients)
+        left = remaining_ids(left, w.acts_sent)
+    result.measured = w.acts_ok + w.acts_failed
+    result.seconds = w.seconds
+    result.p50_ms, result.p95_ms, result.p99_ms, result.max_ms = w.p50_ms, w.p95_ms, w.p99_ms, w.max_ms
+    result.exhausted = w.ran_out
+    if w.acts_failed:
+        result.errors["act answered with errors or a status other than 200"] += w.acts_failed
+    for kind, n in w.socket_errors.items():
+        result.errors[f"socket {kind}"] += n
+    result.samples = [x[:200] for x in w.samples]
 
 
 async def _check_chain(url: str, result: RunResult) -> None:
@@ -419,7 +400,7 @@ def run_load(
         token = issue_token(Settings(secret=SECRET), prepared.verifier, ttl_seconds=3600)
         with served(url, workers, workdir) as (base, _process):
             log(f"{backend.name}: {workers} process(es) up at {base}; {clients} clients for {duration:.0f}s")
-            asyncio.run(_drive(base, token, prepared.request_ids, clients, duration, result))
+            _drive(base, token, prepared.request_ids, clients, duration, workdir, result)
         asyncio.run(_check_chain(url, result))
         log(
             f"{backend.name} x{workers}: {result.measured} acts in {result.seconds:.1f}s = {result.rate:.0f}/s, "
@@ -467,7 +448,7 @@ async def _in_process(url: str, verifier: str, request_ids: list[int], backend: 
     statements: list[str] = []
     timings: Counter[str] = Counter()
     append_seconds: list[float] = []
-    original_append = commands.append
+    original_append = getattr(commands, "append")  # noqa: B009 - patched below, for this measurement only
 
     def on_execute(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
@@ -502,18 +483,18 @@ async def _in_process(url: str, verifier: str, request_ids: list[int], backend: 
             await acts(client, warm)
             event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
             event.listen(db.engine.sync_engine, "after_cursor_execute", after_execute)
-            commands.append = timed_append  # type: ignore[assignment]
+            setattr(commands, "append", timed_append)  # noqa: B010
             try:
                 ms_with = await acts(client, counted)
             finally:
-                commands.append = original_append  # type: ignore[assignment]
+                setattr(commands, "append", original_append)  # noqa: B010
                 event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
                 event.remove(db.engine.sync_engine, "after_cursor_execute", after_execute)
-            commands.append = no_append  # type: ignore[assignment]
+            setattr(commands, "append", no_append)  # noqa: B010
             try:
                 ms_without = await acts(client, unaudited)
             finally:
-                commands.append = original_append  # type: ignore[assignment]
+                setattr(commands, "append", original_append)  # noqa: B010
     finally:
         await db.dispose()
     kinds = Counter(_kind(s) for s in statements)
@@ -596,8 +577,8 @@ def report(
         "taking `verify` on a placement proposed by the BKD official: six guards evaluated, authorization",
         "with segregation of duties, the request saved under its version check, the next task opened, one",
         "audit event appended, then the payload (`request { id state version }`) read back. The load comes",
-        "from a separate process on the same machine (httpx, keep-alive connections), so client and server",
-        "share the CPUs.",
+        "from `wrk` (bench/wrkload.py: each request on the next prepared request id, every answer checked)",
+        "in a separate process on the same machine, so client and server share the CPUs.",
         "",
         "| backend | server processes | clients | acts measured | seconds | acts/s | p50 ms | p95 ms | p99 ms | max ms | errors | audit chain after |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -607,12 +588,13 @@ def report(
         out.append(
             f"| {r.backend} | {r.processes} | {r.clients} | {r.measured}{' (ran out)' if r.exhausted else ''} | "
             f"{r.seconds:.1f} | **{r.rate:.0f}** | {r.pct(50):.1f} | **{r.pct(95):.1f}** | {r.pct(99):.1f} | "
-            f"{max(r.latencies_ms, default=float('nan')):.1f} | {sum(r.errors.values())} | {chain} |"
+            f"{r.max_ms:.1f} | {sum(r.errors.values())} | {chain} |"
         )
     errors = [(r, e, n) for r in runs for e, n in r.errors.most_common(5)]
     if errors:
         out += ["", "Errors seen:", ""]
         out += [f"- {r.backend} x{r.processes}: {n} x `{e}`" for r, e, n in errors]
+        out += [f"- {r.backend} x{r.processes}, e.g.: `{x}`" for r in runs for x in r.samples]
     out += [
         "",
         "Targets (from the issue): p95 under 50 ms at 20 concurrent clients on PostgreSQL; at least 200 acts/s",

@@ -233,7 +233,7 @@ async def bench_scope(db: Database, data: dict[str, Any]) -> list[dict[str, Any]
                     await s.execute(select(func.count()).select_from(Unit).where(scope.units_clause(Unit.id)))
                 ).scalar_one()
                 t3 = time.perf_counter()
-                in_scope = exists(
+                in_scope: Any = exists(
                     select(Assignment.id)
                     .join(Position, Position.id == Assignment.position_id)
                     .where(Assignment.employee_id == Employee.id, Assignment.end_date.is_(None))
