@@ -24,7 +24,7 @@ read scope, which then limits the holders. It therefore runs exactly the GraphQL
 
 It verifies the token, loads the viewer, then runs the statements the GraphQL resolver runs, in its
 order and in the same transactions (``workflows.queries.tasks_query`` keyset page, newest first; then
-``units_by_id`` of the tasks' units, ``requests_by_id``, ``employees_by_id`` of the subjects,
+``requests_by_id`` (the tasks' units are not read: the page does not select ``unitCode``), ``employees_by_id`` of the subjects,
 ``positions_by_id`` and ``units_by_id`` of the positions), and answers the same bytes.
 
 The date is the service's (``server.clock.service_today``: Jakarta's, or ``ASNFLOW_TODAY``), as the
@@ -108,7 +108,6 @@ async def my_tasks_page(db: Database, viewer: Viewer, first: int) -> dict[str, A
         page = await keyset_page(s, wq.tasks_query(viewer), models.Task.id, first=first, after=None, descending=True)
     tasks = page.rows
     async with db.read() as s:
-        task_units = await q.units_by_id(s, [t.unit_id for t in tasks if t.unit_id is not None])
         requests = await wq.requests_by_id(s, [t.request_id for t in tasks]) if tasks else {}
         rows = list(requests.values())
         people = await q.employees_by_id(s, [r.subject_employee_id for r in rows]) if rows else {}
@@ -116,7 +115,6 @@ async def my_tasks_page(db: Database, viewer: Viewer, first: int) -> dict[str, A
             await q.positions_by_id(s, [r.position_id for r in rows if r.position_id is not None]) if rows else {}
         )
         units = await q.units_by_id(s, [p.unit_id for p in positions.values()]) if positions else {}
-    del task_units  # the GraphQL path reads them for Task.unitCode, which this page does not select
 
     def position(pid: int | None) -> dict[str, Any] | None:
         if pid is None:

@@ -17,7 +17,10 @@ from workflows import queries as wq
 
 
 class WorkflowPrefetch(Prefetch):
-    async def task_objects(self, rows: Sequence[models.Task]) -> list[Task]:
+    async def task_objects(self, rows: Sequence[models.Task], selections: Iterable[Selection]) -> list[Task]:
+        """Tasks for the rows; their units are read only when ``unitCode`` is selected."""
+        if "unitCode" not in selected(selections):
+            return [Task.of(t, None) for t in rows]
         units = await registry.units_by_id(self.session, [t.unit_id for t in rows if t.unit_id is not None])
         return [Task.of(t, units[t.unit_id].code if t.unit_id is not None else None) for t in rows]
 
@@ -43,7 +46,13 @@ class WorkflowPrefetch(Prefetch):
         if "openTasks" in fields:
             by_request = await wq.open_tasks_of(self.session, [r.id for r in rows])
             task_rows = [t for ts in by_request.values() for t in ts]
-            made = dict(zip([t.id for t in task_rows], await self.task_objects(task_rows), strict=True))
+            made = dict(
+                zip(
+                    [t.id for t in task_rows],
+                    await self.task_objects(task_rows, children(fields["openTasks"])),
+                    strict=True,
+                )
+            )
             mine = {o.row.id: o for o in objs}
             for o in objs:
                 o.task_list = [made[t.id] for t in by_request.get(o.row.id, [])]

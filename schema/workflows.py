@@ -114,8 +114,9 @@ class WorkflowQuery:
         page, total = await _page(info, wq.tasks_query(ctx.viewer), models.Task.id, first, after)
         async with ctx.db.read() as s:
             prefetch = WorkflowPrefetch(s, ctx)
-            nodes = await prefetch.task_objects(page.rows)
-            await prefetch.tasks(nodes, child(child(_selection(info), "edges"), "node"))
+            node_selection = child(child(_selection(info), "edges"), "node")
+            nodes = await prefetch.task_objects(page.rows, node_selection)
+            await prefetch.tasks(nodes, node_selection)
         return connection(nodes, page, total=total, after=after)
 
     @strawberry.field
