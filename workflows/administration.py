@@ -7,7 +7,7 @@ answers the grant the first call made.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,22 +17,10 @@ from server.audit.writer import AuditEntry
 from server.db import Database
 from server.models import RoleGrant
 from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError
+from workflows.errors import CommandRefused, ErrorCode
 from workflows.steps import AuditedRefusal
 
 Change = Callable[[AsyncSession], Awaitable[RoleGrant]]
-
-
-def _refusal(viewer: Viewer, action: str, target: str, errors: Sequence[UserError]) -> AuditEntry:
-    return AuditEntry(
-        actor=str(viewer.user_id),
-        actor_roles=sorted(viewer.roles),
-        action=f"{action}.refused",
-        entity_type="role_grant",
-        entity_id=target,
-        after={"errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors]},
-        comment="; ".join(e.message for e in errors),
-    )
 
 
 async def administer(
@@ -56,7 +44,9 @@ async def administer(
             raise
         except CommandRefused as refusal:
             if any(e.code == ErrorCode.FORBIDDEN for e in refusal.errors):
-                raise AuditedRefusal(_refusal(viewer, action, target, refusal.errors), *refusal.errors) from None
+                raise AuditedRefusal.of(
+                    viewer, *refusal.errors, action=f"{action}.refused", entity_type="role_grant", entity_id=target
+                ) from None
             raise
         made.append(row)
         return row.id, []  # policies.admin appended the grant's own event in this transaction

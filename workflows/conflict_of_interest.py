@@ -2,32 +2,26 @@
 
 The employee's declared family ties (``family_relations``, read both ways) are compared with the people
 the target post would put directly above and below them on the effective date: the holder of the nearest
-held managerial post above the target (their supervisor-to-be), and, when the target is managerial, the
-holders of the posts directly beneath it (their reports-to-be). Three statements: the relatives, the
-target's managerial ancestors with their holders (one recursive query), and the holders beneath it.
+held managerial post above the target (their supervisor-to-be, found as ``policies.relations`` finds a
+supervisor), and, when the target is managerial, the holders of the posts directly beneath it (their
+reports-to-be).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, literal, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies.relations import supervisor_of_post
 from server.models import Assignment, Employee, FamilyRelation, Position
 from workflows.context import StepContext
+from workflows.facts import covering
 from workflows.guards import GuardResult, _result, guard
 
 RULE = "transfer.conflict_of_interest"
 NAME = "no_conflict_of_interest"
-
-
-def _held_on(on: dt.date) -> ColumnElement[bool]:
-    return and_(
-        Assignment.kind == "definitive",
-        Assignment.start_date <= on,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
-    )
 
 
 async def relatives_of(session: AsyncSession, employee_id: int, kinds: list[str]) -> dict[int, str]:
@@ -41,34 +35,12 @@ async def relatives_of(session: AsyncSession, employee_id: int, kinds: list[str]
     return {(r.relative_id if r.employee_id == employee_id else r.employee_id): r.kind for r in rows}
 
 
-async def supervisor_of_post(session: AsyncSession, position_id: int, on: dt.date, exclude: int) -> int | None:
-    """Whoever holds the nearest held managerial post above ``position_id`` on ``on`` (not ``exclude``)."""
-    chain = (
-        select(Position.parent_position_id.label("id"), literal(1).label("level"))
-        .where(Position.id == position_id)
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union_all(
-        select(Position.parent_position_id, chain.c.level + 1).where(Position.id == chain.c.id, chain.c.level < 64)
-    )
-    rows = await session.execute(
-        select(chain.c.level, Assignment.employee_id)
-        .join(Position, Position.id == chain.c.id)
-        .join(Assignment, Assignment.position_id == Position.id)
-        .where(Position.managerial.is_(True), _held_on(on), Assignment.employee_id != exclude)
-        .order_by(chain.c.level)
-        .limit(1)
-    )
-    found = rows.first()
-    return int(found.employee_id) if found else None
-
-
 async def reports_of_post(session: AsyncSession, position_id: int, on: dt.date) -> list[int]:
     """Holders on ``on`` of the posts directly beneath ``position_id``."""
     rows = await session.execute(
         select(Assignment.employee_id)
         .join(Position, Position.id == Assignment.position_id)
-        .where(Position.parent_position_id == position_id, _held_on(on))
+        .where(Position.parent_position_id == position_id, *covering(on))
     )
     return [int(r.employee_id) for r in rows]
 
@@ -82,7 +54,7 @@ async def no_conflict_of_interest(ctx: StepContext) -> GuardResult:
     relatives = await relatives_of(ctx.session, ctx.subject.id, list(rule["kinds"]))
     if not relatives:
         return _result(ctx, NAME, rule.name, True, f"{ctx.subject.name} has declared no relatives in the service")
-    above = await supervisor_of_post(ctx.session, target.id, ctx.on, ctx.subject.id)
+    above = await supervisor_of_post(ctx.session, target.id, ctx.on, holder=ctx.subject.id)
     below = await reports_of_post(ctx.session, target.id, ctx.on) if target.managerial else []
     clashes = [("supervisor", above)] if above in relatives else []
     clashes += [("subordinate", who) for who in below if who in relatives and who != ctx.subject.id]

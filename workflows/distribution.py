@@ -16,17 +16,11 @@ from sqlalchemy import func, select
 
 from server.models import Assignment, Position, Unit, UnitPerformance, WorkflowRequest
 from workflows.context import StepContext
-from workflows.guards import GuardResult, _result, guard
+from workflows.facts import covering
+from workflows.guards import GuardResult, _result, guard, ratings
 
 RULE = "evaluation.predicate_distribution"
 NAME = "predicate_distribution"
-
-
-def _predicate_of(ctx: StepContext) -> str | None:
-    result = ctx.action_data.get("resultRating", ctx.request.data.get("resultRating"))
-    behaviour = ctx.action_data.get("behaviourRating", ctx.request.data.get("behaviourRating"))
-    found = ctx.rule("evaluation.predicate_matrix")["matrix"].get(f"{result}|{behaviour}")
-    return str(found) if found is not None else None
 
 
 async def _unit_predicate(ctx: StepContext, year: int) -> tuple[str, str | None]:
@@ -41,16 +35,10 @@ async def _unit_predicate(ctx: StepContext, year: int) -> tuple[str, str | None]
 
 
 async def _headcount(ctx: StepContext) -> int:
-    day = ctx.on
     query = (
         select(func.count(func.distinct(Assignment.employee_id)))
         .join(Position, Position.id == Assignment.position_id)
-        .where(
-            Position.unit_id == ctx.request.unit_id,
-            Assignment.kind == "definitive",
-            Assignment.start_date <= day,
-            (Assignment.end_date.is_(None)) | (Assignment.end_date >= day),
-        )
+        .where(Position.unit_id == ctx.request.unit_id, *covering(ctx.on))
     )
     return int((await ctx.session.execute(query)).scalar_one())
 
@@ -72,7 +60,7 @@ async def _already_rated(ctx: StepContext, year: int, predicate: str) -> int:
 async def predicate_distribution(ctx: StepContext) -> GuardResult:
     rule = ctx.rule(RULE)
     year = int(ctx.request.data.get("year") or ctx.on.year)
-    predicate = _predicate_of(ctx)
+    predicate = ratings(ctx)[2]
     if predicate is None:
         return _result(ctx, NAME, rule.name, True, "no predicate yet (the ratings are checked by ratings_in_matrix)")
     unit, organisation = await _unit_predicate(ctx, year)

@@ -47,16 +47,9 @@ async def _authorize(session: AsyncSession, viewer: Viewer, subject: Employee, d
     )
     if not decision.allowed:
         error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-        refusal = AuditEntry(
-            actor=str(viewer.user_id),
-            actor_roles=sorted(viewer.roles),
-            action="employee.relation.refused",
-            entity_type="employee",
-            entity_id=subject.nip,
-            after={"code": error.code.value},
-            comment=error.message,
+        raise AuditedRefusal.of(
+            viewer, error, action="employee.relation.refused", entity_type="employee", entity_id=subject.nip
         )
-        raise AuditedRefusal(refusal, error)
 
 
 async def declare_family_relation(

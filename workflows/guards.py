@@ -300,12 +300,18 @@ async def objection_window(ctx: StepContext) -> GuardResult:
     return _result(ctx, "objection_window", rule.name, ctx.today <= closes, message)
 
 
+def ratings(ctx: StepContext) -> tuple[object, object, str | None]:
+    """The step's result and behaviour ratings (this step's data, else the request's) and their predicate."""
+    result = ctx.action_data.get("resultRating", ctx.request.data.get("resultRating"))
+    behaviour = ctx.action_data.get("behaviourRating", ctx.request.data.get("behaviourRating"))
+    predicate = ctx.rule("evaluation.predicate_matrix")["matrix"].get(f"{result}|{behaviour}")
+    return result, behaviour, (str(predicate) if predicate is not None else None)
+
+
 @guard("ratings_in_matrix", "evaluation.predicate_matrix")
 async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("evaluation.predicate_matrix")
-    result = ctx.action_data.get("resultRating", ctx.request.data.get("resultRating"))
-    behaviour = ctx.action_data.get("behaviourRating", ctx.request.data.get("behaviourRating"))
-    predicate = rule["matrix"].get(f"{result}|{behaviour}")
+    result, behaviour, predicate = ratings(ctx)
     if predicate is None:
         message = f"result {result!r} and behaviour {behaviour!r} must each be one of {', '.join(RATINGS)}"
         return _result(ctx, "ratings_in_matrix", rule.name, False, message)

@@ -199,15 +199,25 @@ def _future(effective_date: dt.date, today: dt.date) -> None:
         )
 
 
-async def _no_open(session: AsyncSession, kind: str, subject: Employee) -> None:
-    open_id = await repository.open_request_of(session, kind, subject.id)
-    if open_id is not None:
+async def _no_open(session: AsyncSession, subject: Employee, *kinds: str) -> None:
+    found = await repository.open_request_of(session, kinds, subject.id)
+    if found is not None:
+        open_id, kind = found
         raise CommandRefused(
             validation(
                 "employeeNip",
                 f"{subject.name} already has an unfinished {kind.lower().replace('_', ' ')} request ({open_id})",
             )
         )
+
+
+async def _transfer_origin(session: AsyncSession, subject: Employee, day: dt.date) -> Position:
+    """The post a transfer (within or out of Jakarta) starts from; one unfinished transfer at a time."""
+    origin = await repository.current_position(session, subject.id, day)
+    if origin is None:
+        raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
+    await _no_open(session, subject, "TRANSFER", "TRANSFER_OUT")
+    return origin
 
 
 async def propose_placement(
@@ -226,7 +236,7 @@ async def propose_placement(
     async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
         position = await _position(session, position_code, "positionCode")
         _future(effective_date, day)
-        await _no_open(session, "PLACEMENT", subject)
+        await _no_open(session, subject, "PLACEMENT")
         return Proposal("PLACEMENT", subject, effective_date, position=position, reason=reason)
 
     payload = {
@@ -265,13 +275,9 @@ async def propose_transfer(
     async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
         target = await _position(session, target_position_code, "targetPositionCode")
         _future(effective_date, day)
-        origin = await repository.current_position(session, subject.id, day)
-        if origin is None:
-            raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
+        origin = await _transfer_origin(session, subject, day)
         if origin.id == target.id:
             raise CommandRefused(validation("targetPositionCode", f"{subject.name} already holds {target.code}"))
-        await _no_open(session, "TRANSFER", subject)
-        await _no_open(session, "TRANSFER_OUT", subject)
         data = {"exceptionReason": exception_reason} if exception_reason else {}
         return Proposal(
             "TRANSFER", subject, effective_date, position=target, origin_position=origin, reason=reason, data=data
@@ -318,11 +324,7 @@ async def propose_transfer_out(
                 validation("destination", f"destination {destination!r} must name the receiving province or agency")
             )
         _future(effective_date, day)
-        origin = await repository.current_position(session, subject.id, day)
-        if origin is None:
-            raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
-        await _no_open(session, "TRANSFER", subject)
-        await _no_open(session, "TRANSFER_OUT", subject)
+        origin = await _transfer_origin(session, subject, day)
         data = {"destination": where, **({"exceptionReason": exception_reason} if exception_reason else {})}
         return Proposal("TRANSFER_OUT", subject, effective_date, origin_position=origin, reason=reason, data=data)
 
@@ -364,7 +366,7 @@ async def propose_rank_promotion(
             raise CommandRefused(
                 validation("employeeNip", f"{subject.name} is {subject.employment_type} without a rank")
             )
-        await _no_open(session, "RANK_PROMOTION", subject)
+        await _no_open(session, subject, "RANK_PROMOTION")
         return Proposal("RANK_PROMOTION", subject, effective_date, reason=reason, data={"fromRank": subject.rank_code})
 
     payload = {"employeeNip": normalize(employee_nip), "effectiveDate": effective_date, "reason": reason}
@@ -403,7 +405,7 @@ async def propose_position_promotion(
             raise CommandRefused(
                 validation("talentBox", f"talentBox {talent_box} is not a box of the nine-box grid (1-9)")
             )
-        await _no_open(session, "POSITION_PROMOTION", subject)
+        await _no_open(session, subject, "POSITION_PROMOTION")
         data = {"talentBox": talent_box, "assessmentPassed": assessment_passed}
         return Proposal("POSITION_PROMOTION", subject, effective_date, position=position, reason=reason, data=data)
 

@@ -123,7 +123,9 @@ async def register_employee(
         decision = decide(viewer, obj="employee", action="register", unit_path=None)
         if not decision.allowed:
             error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal(_refusal_entry(viewer, normalized.nip, error), error)
+            raise AuditedRefusal.of(
+                viewer, error, action="employee.register.refused", entity_type="employee", entity_id=normalized.nip
+            )
         errors = _employee_errors(normalized, day)
         if errors:
             raise CommandRefused(*errors)
@@ -144,18 +146,6 @@ async def register_employee(
         db, viewer, command="registerEmployee", payload=normalized.__dict__, idempotency_key=idempotency_key, body=body
     )
     return RegistryResult(result.request_id, result.errors)
-
-
-def _refusal_entry(viewer: Viewer, nip: str, error: UserError) -> AuditEntry:
-    return AuditEntry(
-        actor=str(viewer.user_id),
-        actor_roles=sorted(viewer.roles),
-        action="employee.register.refused",
-        entity_type="employee",
-        entity_id=nip,
-        after={"errors": [{"code": error.code.value, "message": error.message, "field": error.field}]},
-        comment=error.message,
-    )
 
 
 async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
@@ -232,7 +222,9 @@ async def upsert_position(
         decision = decide(viewer, obj="position", action="upsert", unit_path=None)
         if not decision.allowed:
             error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal(_position_refusal(viewer, data.code, error), error)
+            raise AuditedRefusal.of(
+                viewer, error, action="position.upsert.refused", entity_type="position", entity_id=data.code
+            )
         errors = _position_errors(data)
         unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
         if unit is None:
@@ -268,18 +260,6 @@ async def upsert_position(
         db, viewer, command="upsertPosition", payload=data.__dict__, idempotency_key=idempotency_key, body=body
     )
     return RegistryResult(result.request_id, result.errors)
-
-
-def _position_refusal(viewer: Viewer, code: str, error: UserError) -> AuditEntry:
-    return AuditEntry(
-        actor=str(viewer.user_id),
-        actor_roles=sorted(viewer.roles),
-        action="position.upsert.refused",
-        entity_type="position",
-        entity_id=code,
-        after={"errors": [{"code": error.code.value, "message": error.message, "field": error.field}]},
-        comment=error.message,
-    )
 
 
 def _position_fields(row: Position) -> dict[str, object]:

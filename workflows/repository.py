@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -173,19 +173,21 @@ async def save_step(session: AsyncSession, request: WorkflowRequest, expected_ve
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def open_request_of(session: AsyncSession, kind: str, subject_id: int, *, year: int | None = None) -> int | None:
-    """An unfinished request of ``kind`` about the employee (for evaluations: of that year)."""
-    rows = await session.execute(
-        select(WorkflowRequest.id, WorkflowRequest.data).where(
-            WorkflowRequest.kind == kind,
-            WorkflowRequest.subject_employee_id == subject_id,
-            WorkflowRequest.terminal.is_(False),
+async def open_request_of(session: AsyncSession, kinds: Sequence[str], subject_id: int) -> tuple[int, str] | None:
+    """The oldest unfinished request of one of ``kinds`` about the employee: its id and kind."""
+    found = (
+        await session.execute(
+            select(WorkflowRequest.id, WorkflowRequest.kind)
+            .where(
+                WorkflowRequest.kind.in_(kinds),
+                WorkflowRequest.subject_employee_id == subject_id,
+                WorkflowRequest.terminal.is_(False),
+            )
+            .order_by(WorkflowRequest.id)
+            .limit(1)
         )
-    )
-    for row in rows:
-        if year is None or (row.data or {}).get("year") == year:
-            return int(row.id)
-    return None
+    ).first()
+    return (int(found.id), str(found.kind)) if found is not None else None
 
 
 async def evaluation_of_year(session: AsyncSession, subject_id: int, year: int) -> int | None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.relations import supervisors_of
+from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, today_in_jakarta
 from server.models import Employee, Position, WorkflowRequest
@@ -40,6 +41,20 @@ class AuditedRefusal(CommandRefused):
     def __init__(self, entry: AuditEntry, *errors: UserError) -> None:
         super().__init__(*errors)
         self.entry = entry
+
+    @classmethod
+    def of(cls, viewer: Viewer, *errors: UserError, action: str, entity_type: str, entity_id: str) -> AuditedRefusal:
+        """The refusal of a command about ``entity_type`` ``entity_id``, audited as ``action``."""
+        entry = AuditEntry(
+            actor=str(viewer.user_id),
+            actor_roles=sorted(viewer.roles),
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            after={"errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors]},
+            comment="; ".join(e.message for e in errors),
+        )
+        return cls(entry, *errors)
 
 
 @dataclass

@@ -34,18 +34,6 @@ def _check(predicate: str, year: int, today: dt.date) -> None:
         raise CommandRefused(*errors)
 
 
-def _refusal(viewer: Viewer, unit_code: str, error: UserError) -> AuditEntry:
-    return AuditEntry(
-        actor=str(viewer.user_id),
-        actor_roles=sorted(viewer.roles),
-        action="unit.performance.refused",
-        entity_type="unit",
-        entity_id=unit_code,
-        after={"code": error.code.value},
-        comment=error.message,
-    )
-
-
 async def set_unit_performance(
     db: Database,
     viewer: Viewer,
@@ -67,7 +55,9 @@ async def set_unit_performance(
         decision = decide(viewer, obj="unit", action="set_performance", unit_path=unit.path, unit_code=unit.code)
         if not decision.allowed:
             error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal(_refusal(viewer, unit.code, error), error)
+            raise AuditedRefusal.of(
+                viewer, error, action="unit.performance.refused", entity_type="unit", entity_id=unit.code
+            )
         _check(predicate, year, day)
         row = await session.get(UnitPerformance, (unit.id, year), with_for_update=True)
         before = {"year": year, "predicate": row.predicate} if row is not None else None

@@ -53,11 +53,7 @@ _HEAD_LOCKED = _HEAD.with_for_update()
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEADS = cast(Table, AuditHead.__table__)
 _INSERT = insert(_EVENTS)
-_MOVE_HEAD = (
-    update(_HEADS)
-    .where(_HEADS.c.id == 1)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 def _now() -> dt.datetime:
