@@ -338,7 +338,8 @@ async def test_idle_and_trickling_clients_do_not_delay_anyone_else(db_url: str, 
             stop.set()
             await trickling
         assert len(idle) == 300
-        assert max(times) < 1.0, f"slowest normal answer {max(times):.2f}s with slow clients connected"
+        # a server held up by them would not answer within the client's 5 s; a loaded CI machine may add a second
+        assert max(times) < 3.0, f"slowest normal answer {max(times):.2f}s with slow clients connected"
         assert server.process.poll() is None
 
 
