@@ -21,6 +21,7 @@ from schema.admin import AdminMutation
 from schema.audit import AuditQuery
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
+from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.metrics import MetricsExtension
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -48,13 +49,16 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=settings.production),
+        execution_context_class=AsnflowExecutionContext,
     )
+    streamline_resolvers(built)
+    return built
 
 
 schema = build_schema(Settings())

@@ -20,6 +20,7 @@ from policies.scope import Scope
 from policies.viewer import Viewer
 from server.domain.nip import normalize
 from server.models import Employee, Task, Unit, WorkflowRequest
+from server.sql import any_of_param, is_postgres, one_of
 from workflows import authorize, catalog
 from workflows.authorize import Standing, UnitRef
 from workflows.loading import unit_map
@@ -148,7 +149,9 @@ async def standings(
 ) -> dict[int, Standing]:
     """How the viewer stands to each request of a page: one query for the units, three for the relations."""
     unit_ids = {r.unit_id for r in requests} | {r.data.get("originUnitId") for r in requests}
-    rows = await session.execute(select(Unit.id, Unit.code, Unit.path).where(Unit.id.in_([u for u in unit_ids if u])))
+    rows = await session.execute(
+        select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [u for u in unit_ids if u]))
+    )
     refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
     relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
     return {
@@ -183,13 +186,16 @@ def explain(request: WorkflowRequest, viewer: Viewer, standing: Standing, action
     return False, list(dict.fromkeys(reasons))
 
 
-_REQUESTS_BY_ID = select(WorkflowRequest).where(WorkflowRequest.id.in_(bindparam("ids", expanding=True)))
+_REQUESTS_BY_ID = {
+    True: select(WorkflowRequest).where(any_of_param(WorkflowRequest.id, "ids")),
+    False: select(WorkflowRequest).where(WorkflowRequest.id.in_(bindparam("ids", expanding=True))),
+}
 
 
 async def requests_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, WorkflowRequest]:
     if not ids:
         return {}
-    rows = (await session.execute(_REQUESTS_BY_ID, {"ids": sorted(set(ids))})).scalars()
+    rows = (await session.execute(_REQUESTS_BY_ID[is_postgres(session)], {"ids": sorted(set(ids))})).scalars()
     return {r.id: r for r in rows}
 
 
@@ -199,7 +205,7 @@ async def open_tasks_of(session: AsyncSession, request_ids: Sequence[int]) -> di
         return out
     query = (
         select(Task)
-        .where(Task.request_id.in_(sorted(set(request_ids))), Task.closed_at.is_(None))
+        .where(one_of(session, Task.request_id, request_ids), Task.closed_at.is_(None))
         .order_by(Task.request_id, Task.id)
     )
     for task in (await session.execute(query)).scalars():

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.models import Assignment, Employee, EvaluationResult, Position, RankHistory, TrainingRecord, Unit
+from server.sql import one_of
 
 UnitCondition = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
 
@@ -51,7 +52,7 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(Unit).where(Unit.id.in_(wanted)))).scalars()
+    rows = (await session.execute(select(Unit).where(one_of(session, Unit.id, wanted)))).scalars()
     return {u.id: u for u in rows}
 
 
@@ -101,7 +102,7 @@ async def positions_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(Position).where(Position.id.in_(wanted)))).scalars()
+    rows = (await session.execute(select(Position).where(one_of(session, Position.id, wanted)))).scalars()
     return {p.id: p for p in rows}
 
 
@@ -117,7 +118,7 @@ async def holder_ids(
         return out
     query = (
         select(Assignment.position_id, Assignment.employee_id)
-        .where(Assignment.position_id.in_(sorted(set(position_ids))), Assignment.kind == "definitive", held_on(day))
+        .where(one_of(session, Assignment.position_id, position_ids), Assignment.kind == "definitive", held_on(day))
         .order_by(Assignment.position_id, Assignment.start_date, Assignment.employee_id)
     )
     if visible is not None:
@@ -132,7 +133,7 @@ async def holder_counts(session: AsyncSession, position_ids: Sequence[int], day:
         return {}
     query = (
         select(Assignment.position_id, func.count())
-        .where(Assignment.position_id.in_(sorted(set(position_ids))), Assignment.kind == "definitive", held_on(day))
+        .where(one_of(session, Assignment.position_id, position_ids), Assignment.kind == "definitive", held_on(day))
         .group_by(Assignment.position_id)
     )
     return {pid: int(n) for pid, n in (await session.execute(query)).all()}
@@ -195,7 +196,7 @@ async def employees_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(Employee).where(Employee.id.in_(wanted)))).scalars()
+    rows = (await session.execute(select(Employee).where(one_of(session, Employee.id, wanted)))).scalars()
     return {e.id: e for e in rows}
 
 
@@ -218,7 +219,7 @@ async def posts_on(session: AsyncSession, employee_ids: Sequence[int], day: dt.d
         return {}
     query = (
         select(Assignment.employee_id, Assignment.position_id)
-        .where(Assignment.employee_id.in_(sorted(set(employee_ids))), Assignment.kind == "definitive", held_on(day))
+        .where(one_of(session, Assignment.employee_id, employee_ids), Assignment.kind == "definitive", held_on(day))
         .order_by(Assignment.employee_id, Assignment.start_date)
     )
     return {eid: pid for eid, pid in (await session.execute(query)).all()}
@@ -230,7 +231,7 @@ async def assignments_of(session: AsyncSession, employee_ids: Sequence[int]) -> 
         return out
     query = (
         select(Assignment)
-        .where(Assignment.employee_id.in_(sorted(set(employee_ids))))
+        .where(one_of(session, Assignment.employee_id, employee_ids))
         .order_by(Assignment.employee_id, Assignment.start_date, Assignment.id)
     )
     for a in (await session.execute(query)).scalars():
@@ -244,7 +245,7 @@ async def evaluations_of(session: AsyncSession, employee_ids: Sequence[int]) -> 
         return out
     query = (
         select(EvaluationResult)
-        .where(EvaluationResult.employee_id.in_(sorted(set(employee_ids))))
+        .where(one_of(session, EvaluationResult.employee_id, employee_ids))
         .order_by(EvaluationResult.employee_id, EvaluationResult.year)
     )
     for e in (await session.execute(query)).scalars():
@@ -259,7 +260,7 @@ async def rank_history_of(session: AsyncSession, employee_ids: Sequence[int]) ->
         return out
     query = (
         select(RankHistory)
-        .where(RankHistory.employee_id.in_(sorted(set(employee_ids))))
+        .where(one_of(session, RankHistory.employee_id, employee_ids))
         .order_by(RankHistory.employee_id, RankHistory.tmt)
     )
     for row in (await session.execute(query)).scalars():
@@ -273,7 +274,7 @@ async def training_hours(session: AsyncSession, employee_ids: Sequence[int], yea
     query = (
         select(TrainingRecord.employee_id, func.coalesce(func.sum(TrainingRecord.hours), 0))
         .where(
-            TrainingRecord.employee_id.in_(sorted(set(employee_ids))),
+            one_of(session, TrainingRecord.employee_id, employee_ids),
             TrainingRecord.verified.is_(True),
             TrainingRecord.date >= dt.date(year, 1, 1),
             TrainingRecord.date <= dt.date(year, 12, 31),
