@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 
 from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
+from schema.admission import AdmissionMiddleware
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
@@ -123,5 +124,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
         lifespan=lifespan,
     )
     wrapped: Any = TokenMiddleware(app, settings, database)
+    wrapped = AdmissionMiddleware(
+        wrapped, limit=settings.max_concurrent_requests, wait_seconds=settings.admission_wait_seconds
+    )
     wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
     return RequestIdMiddleware(wrapped)

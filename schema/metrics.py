@@ -56,6 +56,12 @@ WORKFLOW_ACTIONS = Counter(
 POOL_CHECKED_OUT = Gauge(
     "asnflow_db_pool_checked_out", "Database connections in use", registry=REGISTRY, multiprocess_mode="livesum"
 )
+ADMISSION_WAITING = Gauge(
+    "asnflow_admission_waiting",
+    "GraphQL requests waiting for their turn (schema/admission.py)",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
 POOL_SIZE = Gauge(
     "asnflow_db_pool_size", "Database connections the pools keep", registry=REGISTRY, multiprocess_mode="livesum"
 )

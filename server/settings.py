@@ -54,6 +54,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 3000
     max_body_bytes: int = 1_000_000
+    max_concurrent_requests: int = 8
+    admission_wait_seconds: float = 10.0
     cache_size: int = 512
     token_ttl_seconds: int = 8 * 3600
     checkpoint_file: Path = field(default_factory=lambda: Path("asnflow-checkpoints.jsonl"))
@@ -102,6 +104,8 @@ def load_settings() -> Settings:
         max_aliases=_int("ASNFLOW_MAX_ALIASES", 30),
         max_tokens=_int("ASNFLOW_MAX_TOKENS", 3000),
         max_body_bytes=_int("ASNFLOW_MAX_BODY_BYTES", 1_000_000),
+        max_concurrent_requests=_int("ASNFLOW_MAX_CONCURRENT_REQUESTS", 8),
+        admission_wait_seconds=_float("ASNFLOW_ADMISSION_WAIT_SECONDS", 10.0),
         cache_size=_int("ASNFLOW_CACHE_SIZE", 512),
         viewer_cache_seconds=_float("ASNFLOW_VIEWER_CACHE_SECONDS", 2.0),
         checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
