@@ -1,6 +1,6 @@
 """The whole benchmark in one command: reads, actions and a mixed load through real ``asnflow serve`` processes.
 
-    .venv/bin/python -m bench.run_all                       # jakarta, SQLite and PostgreSQL, ~25 min
+    .venv/bin/python -m bench.run_all                       # jakarta, SQLite and PostgreSQL, ~35 min
     .venv/bin/python -m bench.run_all --size small --duration 3 --warmup 1 --requests 300   # a quick check
 
 Needs ``wrk`` (``apt-get install -y wrk``) and, for the chart, the ``bench`` extra
@@ -24,7 +24,14 @@ process; bench/wrkload.py) drives, each for a warm-up and a measured run:
 * ``positions``: 50 positions with unit and holders (GraphQL), and ``GET /positions-auth?first=50``;
 * ``act``: ``act(verify)``, each request on the next prepared request id (none used twice), every
   response checked for an empty ``errors`` list;
-* ``mixed``: 90 % reads (myTasks and positions, alternating) and 10 % ``act``, exact by a counter.
+* ``mixed``: 90 % reads (myTasks and positions, alternating) and 10 % ``act``, exact by a counter;
+* ``paced`` (after the page runs, before any act; ``--paced-rates``, ``--no-paced``): the myTasks page,
+  GraphQL and bare, with the same connections *thinking* between requests (an exponential think time
+  of mean connections / rate, wrk's ``delay()`` hook) at several offered rates, ``--paced-duration``
+  each: latency when the clients do not saturate the server.
+
+On PostgreSQL it also runs bench/bench_propagation.py (``--propagation-changes``, ``--no-propagation``):
+how long a grant change or a policy reload made in one process takes to be in force in another.
 
 It records requests/s, p50/p95/p99 latency (wrk's histogram), failed responses, the server processes'
 CPU time per request and how busy the machine was; RSS (VmRSS, and the peak VmHWM) of every worker
@@ -69,6 +76,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_propagation import explanation as propagation_explanation  # noqa: E402
+from bench.bench_propagation import summary_lines  # noqa: E402
+from bench.bench_propagation import table as propagation_table  # noqa: E402
 from bench.wrkload import HttpRequest, WrkResult, remaining_ids, run_wrk, write_script  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -105,7 +115,9 @@ LABELS = {k: label for k, label, _ in OPERATIONS}
 TARGET_P95_MS = 30.0
 TARGET_RATIO = 0.15
 TARGET_ACTS = 200.0
+TARGET_ACT_P95_MS = 50.0  # issue 3: act p95 under 50 ms at 20 concurrent clients on PostgreSQL
 TARGET_RSS_MB = 200.0
+PACED_QUIET_WAIT = 10.0  # seconds: the longest wait for a quiet machine before the second and later paced points
 
 PACKAGES = [
     "strawberry-graphql",
@@ -143,6 +155,15 @@ class Measurement:
 
 
 @dataclass
+class PacedPoint:
+    """One run of the paced series: ``offered`` requests/s set by the think time, what came back in ``m``."""
+
+    offered: float
+    think_ms: float
+    m: Measurement
+
+
+@dataclass
 class Process:
     role: str  # "worker" or "supervisor"
     pid: int
@@ -157,6 +178,7 @@ class ConfigResult:
     refused: str = ""  # asnflow serve said no (SQLite with several workers)
     failed: str = ""  # something went wrong; the other configurations still ran
     measurements: dict[str, Measurement] = field(default_factory=dict)
+    paced: dict[str, list[PacedPoint]] = field(default_factory=dict)  # "mytasks", "mytasks_bare"
     processes: list[Process] = field(default_factory=list)
     bare_processes: list[Process] = field(default_factory=list)
     bodies: dict[str, str] = field(default_factory=dict)
@@ -498,10 +520,11 @@ def _measure(
     *,
     connections: int,
     seconds: float,
+    quiet_wait: float | None = None,
 ) -> Measurement:
     from bench.run_read import busy_cpus, cpu_busy_ticks, wait_quiet
 
-    before = wait_quiet(args.quiet_cpus, args.quiet_wait)
+    before = wait_quiet(args.quiet_cpus, args.quiet_wait if quiet_wait is None else quiet_wait)
     log(f"  {op}: measuring {seconds:.0f} s at {connections} connections")
     cpu0, ticks0 = sum(s.cpu_seconds() for s in servers), cpu_busy_ticks()
     w = run_wrk(url, script, seconds=seconds, connections=connections, threads=args.threads)
@@ -522,6 +545,106 @@ def _measure(
     for sample in w.samples[:2]:
         log(f"    failed response: {sample[:200]}")
     return m
+
+
+def _paced_here(args: argparse.Namespace, name: str) -> bool:
+    return bool(args.paced_rates) and (args.paced_configs == "all" or name in args.paced_configs_list)
+
+
+def _paced_series(
+    op: str,
+    server: Server,
+    request: HttpRequest,
+    headers: dict[str, str],
+    tag: str,
+    workdir: Path,
+    args: argparse.Namespace,
+) -> list[PacedPoint]:
+    """``--read-connections`` connections, each waiting an exponential think time (mean connections / rate)
+    before each request, at each rate of ``--paced-rates``; one short warm-up at the highest rate first.
+
+    The first point waits up to ``--quiet-wait`` for a quiet machine, the next ones up to 10 s, so a busy
+    machine does not multiply the series' run time."""
+    connections = args.read_connections
+    points: list[PacedPoint] = []
+
+    def script(rate: float) -> Path:
+        think_ms = connections / rate * 1000
+        return write_script(
+            workdir / f"{tag}-{op}-paced-{rate:g}.lua",
+            mode="read",
+            headers=headers,
+            reads=[request],
+            think_ms=think_ms,
+            think="exp",
+        )
+
+    if args.paced_warmup_s > 0:
+        top = max(args.paced_rates)
+        log(f"{tag}: {op} paced: warm-up {args.paced_warmup_s:.0f} s at {top:g} req/s offered")
+        run_wrk(server.base, script(top), seconds=args.paced_warmup_s, connections=connections, threads=args.threads)
+    for i, rate in enumerate(args.paced_rates):
+        m = _measure(
+            f"{op} paced at {rate:g} req/s offered",
+            server.base,
+            script(rate),
+            [server],
+            args,
+            connections=connections,
+            seconds=args.paced_duration_s,
+            quiet_wait=None if i == 0 else min(args.quiet_wait, PACED_QUIET_WAIT),
+        )
+        points.append(PacedPoint(rate, connections / rate * 1000, m))
+    return points
+
+
+def _paced_act_series(
+    server: Server, headers: dict[str, str], tag: str, workdir: Path, args: argparse.Namespace, left: list[str]
+) -> tuple[list[PacedPoint], list[str]]:
+    """``--act-connections`` connections thinking between acts, at each rate of ``--paced-act-rates``; every
+    act on a prepared request id not used before. Returns the points and the ids left."""
+    connections = args.act_connections
+    points: list[PacedPoint] = []
+
+    def script(rate: float, phase: str) -> Path:
+        ids_file = workdir / f"{tag}-act-paced-{phase}.ids"
+        ids_file.write_text("\n".join(left) + "\n")
+        return write_script(
+            workdir / f"{tag}-act-paced-{phase}.lua",
+            mode="act",
+            headers=headers,
+            act_body=_act_body("__ID__"),
+            ids_file=ids_file,
+            think_ms=connections / rate * 1000,
+            think="exp",
+        )
+
+    if args.paced_warmup_s > 0:
+        top = max(args.paced_act_rates)
+        log(f"{tag}: act paced: warm-up {args.paced_warmup_s:.0f} s at {top:g} acts/s offered")
+        w = run_wrk(
+            server.base,
+            script(top, "warm-up"),
+            seconds=args.paced_warmup_s,
+            connections=connections,
+            threads=args.threads,
+        )
+        left = remaining_ids(left, w.acts_sent)
+    for i, rate in enumerate(args.paced_act_rates):
+        m = _measure(
+            f"act paced at {rate:g} acts/s offered ({len(left)} request ids left)",
+            server.base,
+            script(rate, f"{rate:g}"),
+            [server],
+            args,
+            connections=connections,
+            seconds=args.paced_duration_s,
+            quiet_wait=None if i == 0 else min(args.quiet_wait, PACED_QUIET_WAIT),
+        )
+        m.ids_left = len(left)
+        left = remaining_ids(left, m.wrk.acts_sent)
+        points.append(PacedPoint(rate, connections / rate * 1000, m))
+    return points, left
 
 
 def _compare(graphql: bytes, bare: bytes) -> tuple[bool, str]:
@@ -641,6 +764,12 @@ def run_config(
                 op, server.base, script, [server], args, connections=args.read_connections, seconds=args.duration
             )
 
+        # The myTasks page at paced load: the same connections, each thinking between requests.
+        if _paced_here(args, result.name):
+            for op in ("mytasks_bare", "mytasks"):
+                server = bare if op.endswith("_bare") else graphql
+                result.paced[op] = _paced_series(op, server, reads[op], headers, tag, workdir, args)
+
         # Actions: each prepared request id once, through the act warm-up, the act run, then the mixed runs.
         left = [str(i) for i in ids]
         act_body = _act_body("__ID__")
@@ -672,6 +801,8 @@ def run_config(
                     result.measurements[op] = m
                     w = m.wrk
                 left = remaining_ids(left, w.acts_sent)
+            if op == "act" and args.paced_act_rates and _paced_here(args, result.name):
+                result.paced["act"], left = _paced_act_series(graphql, headers, tag, workdir, args, left)
 
         result.processes = graphql.processes()
         result.bare_processes = bare.processes()
@@ -688,6 +819,47 @@ def run_config(
             except Exception as exc:
                 result.chain = f"not checked ({type(exc).__name__}: {str(exc)[:120]})"
         dbs.drop(backend, url)
+    return result
+
+
+def run_propagation(code: Path, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """bench/bench_propagation.py in its own process, on the code snapshot; returns its JSON results."""
+    from bench.run_read import wait_quiet
+
+    before = wait_quiet(args.quiet_cpus, args.quiet_wait)
+    out = workdir / "propagation.json"
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bench_propagation",
+        "--pg-admin",
+        args.pg_admin,
+        "--changes",
+        str(args.propagation_changes),
+        "--json",
+        str(out),
+    ]
+    log(f"policy propagation: {args.propagation_changes} changes of each kind between two processes")
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    with (workdir / "propagation.log").open("wb") as stdout:
+        proc = subprocess.Popen(command, cwd=code, env=env, stdout=stdout)  # its log lines go to our stderr
+        try:
+            returncode = proc.wait(timeout=120 + args.propagation_changes * 2 * 6)
+        finally:
+            if proc.poll() is None:  # interrupted or too slow: it drops its database on SIGTERM
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    if returncode != 0 or not out.exists():
+        tail = (workdir / "propagation.log").read_text(errors="replace")[-600:]
+        raise RuntimeError(f"bench_propagation exited with {returncode}: {tail}")
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["busy_before"] = before
+    for line in summary_lines(result):
+        log(f"  {line[2:]}")
     return result
 
 
@@ -804,6 +976,193 @@ def _implications(c: ConfigResult) -> list[str]:
     return [*lines, ""] if len(lines) > 2 else []
 
 
+def _paced_ok(p: PacedPoint, target_ms: float = TARGET_P95_MS) -> bool:
+    """Under the target with no failures, over a full point (not one cut short: no answers, ids run out)."""
+    w = p.m.wrk
+    return w.requests > 0 and not w.ran_out and w.p95_ms < target_ms and w.failures == 0
+
+
+def _paced_limit(
+    points: list[PacedPoint], target_ms: float = TARGET_P95_MS
+) -> tuple[PacedPoint | None, PacedPoint | None]:
+    """The highest offered rate up to which every rate kept p95 under the target, and the first that did not."""
+    good = None
+    for p in sorted(points, key=lambda p: p.offered):
+        if not _paced_ok(p, target_ms):
+            return good, p
+        good = p
+    return good, None
+
+
+def _paced_plain(
+    points: list[PacedPoint],
+    connections: int,
+    saturated: Measurement | None,
+    target_ms: float = TARGET_P95_MS,
+    unit: str = "pages",
+) -> tuple[str, str]:
+    """(the sentence, the verdict) for one paced series."""
+    good, bad = _paced_limit(points, target_ms)
+    if good is not None:
+        text = (
+            f"p95 under {target_ms:.0f} ms up to {good.offered:g} {unit}/s offered by {connections} clients "
+            f"(achieved {good.m.wrk.rps:,.1f}/s, p95 {good.m.wrk.p95_ms:,.1f} ms there)"
+        )
+        if bad is not None:
+            text += f"; at {bad.offered:g}/s offered p95 {bad.m.wrk.p95_ms:,.1f} ms"
+        else:
+            text += "; no higher rate was measured"
+        verdict = f"met up to {good.offered:g} {unit}/s offered"
+    else:
+        assert bad is not None
+        text = (
+            f"p95 {bad.m.wrk.p95_ms:,.1f} ms already at the lowest rate measured, {bad.offered:g} {unit}/s offered by "
+            f"{connections} clients"
+        )
+        verdict = "**missed** at every paced rate"
+    if saturated is not None:
+        text += f"; at saturation p95 {saturated.wrk.p95_ms:,.1f} ms ({saturated.wrk.rps:,.1f} {unit}/s)"
+    return text, verdict
+
+
+def _paced_target(pg2: ConfigResult, saturated: Measurement | None) -> list[str]:
+    points = pg2.paced.get("mytasks")
+    if not points:
+        return []
+    connections = points[0].m.connections
+    text, verdict = _paced_plain(points, connections, saturated)
+    return [
+        f"| myTasks page p95 under {TARGET_P95_MS:.0f} ms at {connections} clients, paced (each client thinks between "
+        f"requests) | {text} | {verdict} |"
+    ]
+
+
+def _paced_act_target(pg2: ConfigResult, saturated: Measurement | None) -> list[str]:
+    points = pg2.paced.get("act")
+    if not points:
+        return []
+    connections = points[0].m.connections
+    text, verdict = _paced_plain(points, connections, saturated, TARGET_ACT_P95_MS, "acts")
+    return [
+        f"| act p95 under {TARGET_ACT_P95_MS:.0f} ms at {connections} clients, paced (each client thinks between "
+        f"acts; issue 3) | {text} | {verdict} |"
+    ]
+
+
+def _paced_act_section(ran: list[ConfigResult], args: argparse.Namespace) -> list[str]:
+    with_paced = [c for c in ran if c.paced.get("act")]
+    if not with_paced:
+        return []
+    connections = args.act_connections
+    out = [
+        f"## act: latency at paced load ({connections} clients with think time)",
+        "",
+        f"As for the myTasks page below: each of the {connections} connections thinks an exponential time of mean "
+        f"{connections} / offered rate between its acts (`verify` on a new prepared request each time), "
+        f"{args.paced_duration_s:.0f} s measured per point after a warm-up at the highest rate; the saturating act "
+        "row above is the same workload with no think time.",
+        "",
+        "| config | offered acts/s (mean think ms) | achieved acts/s | p50 ms | p95 ms | p99 ms | acts | failed "
+        "| server CPU ms/act | busy (before) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    summary = []
+    for c in with_paced:
+        points = c.paced["act"]
+        for p in points:
+            w = p.m.wrk
+            out.append(
+                f"| {c.name} | {p.offered:g} ({p.think_ms:,.0f}){' (request ids ran out)' if w.ran_out else ''} "
+                f"| {w.rps:,.1f} | {_fmt_ms(w.p50_ms)} | **{_fmt_ms(w.p95_ms)}** | {_fmt_ms(w.p99_ms)} | {w.requests:,} "
+                f"| {w.failures:,} | {p.m.server_cpu_ms:.1f} | {p.m.machine_busy:.2f} ({p.m.busy_before:.2f}) |"
+            )
+        text, _ = _paced_plain(points, connections, c.measurements.get("act"), TARGET_ACT_P95_MS, "acts")
+        summary.append(f"- {c.name}: {text}.")
+    out += ["", *summary, ""]
+    return out
+
+
+def _paced_section(ran: list[ConfigResult], args: argparse.Namespace) -> list[str]:
+    with_paced = [c for c in ran if c.paced.get("mytasks") or c.paced.get("mytasks_bare")]
+    if not with_paced:
+        return []
+    connections = args.read_connections
+    out = [
+        f"## myTasks page: latency at paced load ({connections} clients with think time)",
+        "",
+        f"The saturating rows above have each of the {connections} connections send its next request the instant the "
+        f"previous answer arrives, so by Little's law latency = {connections} / throughput whatever the server does. "
+        "Here the same connections *think* between requests, as approvers do: before each request a connection "
+        "waits an exponentially distributed time (wrk's `delay()` hook, bench/wrkload.py), of mean "
+        f"{connections} / offered rate (e.g. {connections / 20 * 1000:,.0f} ms for 20 requests/s offered in total). "
+        "*offered* is the rate those think times make; *achieved* is what was measured, a little lower because a "
+        "connection waits for its answer before it thinks again (closed model), much lower once the server "
+        "cannot keep up. Latency counts from sending a request to its whole response, not the think time. "
+        f"{args.paced_duration_s:.0f} s measured per point, after one {args.paced_warmup_s:.0f} s warm-up at the "
+        "highest rate per series; the servers had just run the saturating rows.",
+        "",
+        "| config | endpoint | offered req/s (mean think ms) | achieved req/s | p50 ms | p95 ms | p99 ms | requests "
+        "| failed | server CPU ms/req | busy (before) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    summary = []
+    for c in with_paced:
+        for op in ("mytasks", "mytasks_bare"):
+            points = c.paced.get(op, [])
+            endpoint = "GraphQL" if op == "mytasks" else "bare reference"
+            for p in points:
+                w = p.m.wrk
+                out.append(
+                    f"| {c.name} | {endpoint} | {p.offered:g} ({p.think_ms:,.0f}) | {w.rps:,.1f} | {_fmt_ms(w.p50_ms)} "
+                    f"| **{_fmt_ms(w.p95_ms)}** | {_fmt_ms(w.p99_ms)} | {w.requests:,} | {w.failures:,} "
+                    f"| {p.m.server_cpu_ms:.1f} | {p.m.machine_busy:.2f} ({p.m.busy_before:.2f}) |"
+                )
+            if points:
+                text, _ = _paced_plain(points, connections, c.measurements.get(op))
+                summary.append(f"- {c.name}, {endpoint}: {text}.")
+    out += ["", *summary, ""]
+    return out
+
+
+def _propagation_section(result: dict[str, Any] | None, failed: str, args: argparse.Namespace) -> list[str]:
+    if failed:
+        return ["## Policy propagation (2 processes, PostgreSQL)", "", f"**FAILED**: `{failed.strip()}`", ""]
+    if result is None:
+        return []
+    return [
+        "## Policy propagation (2 processes, PostgreSQL)",
+        "",
+        propagation_explanation(result)
+        + f" Run by `bench/bench_propagation.py --changes {result['changes']}` on the same code; the machine had "
+        f"{result.get('busy_before', 0.0):.2f} CPUs busy just before.",
+        "",
+        *propagation_table(result),
+        "",
+    ]
+
+
+def _propagation_target(result: dict[str, Any] | None) -> list[str]:
+    if result is None:
+        return []
+    parts, ok = [], True
+    for s in result["series"].values():
+        st = s["stats"]
+        if not st:
+            parts.append(f"{s['name']}: no answer")
+            ok = False
+            continue
+        ok = ok and st["under_1s"] == st["count"]
+        parts.append(
+            f"{s['name']}: median {st['median']:,.0f} ms, p95 {st['p95']:,.0f} ms, max {st['max']:,.0f} ms, "
+            f"{st['under_1s']:.0f} of {st['count']:.0f} under 1 s"
+        )
+    return [
+        "| a policy change made in one process in force in another within a second (2 processes) | "
+        + "; ".join(parts)
+        + f" | {'met' if ok else '**missed**'} |"
+    ]
+
+
 def render(
     command: str,
     args: argparse.Namespace,
@@ -811,6 +1170,8 @@ def render(
     configs: list[ConfigResult],
     started: float,
     finished: float,
+    propagation: dict[str, Any] | None = None,
+    propagation_failed: str = "",
 ) -> str:
     ran = [c for c in configs if not c.refused and not c.failed]
     out = [
@@ -902,7 +1263,13 @@ def render(
                 f"| {m.machine_busy:.2f} ({m.busy_before:.2f}) |"
             )
     out.append("")
-    out += ["Chart: [results.png](results.png) (throughput and p95 per operation and configuration).", ""]
+    chart_what = "throughput and p95 per operation and configuration"
+    if any(c.paced for c in ran):
+        chart_what += "; p95 against the offered rate of the paced myTasks series"
+    out += [f"Chart: [results.png](results.png) ({chart_what}).", ""]
+    out += _paced_act_section(ran, args)
+    out += _paced_section(ran, args)
+    out += _propagation_section(propagation, propagation_failed, args)
 
     # Targets.
     out += ["## Targets (PostgreSQL, 2 processes)", ""]
@@ -915,9 +1282,10 @@ def render(
         if mt:
             ok = mt.wrk.p95_ms < TARGET_P95_MS and mt.wrk.failures == 0
             rows.append(
-                f"| myTasks page p95 under {TARGET_P95_MS:.0f} ms at {mt.connections} clients | "
-                f"p95 {mt.wrk.p95_ms:,.1f} ms | {'met' if ok else '**missed**'} |"
+                f"| myTasks page p95 under {TARGET_P95_MS:.0f} ms at {mt.connections} clients (saturating: no think "
+                f"time) | p95 {mt.wrk.p95_ms:,.1f} ms | {'met' if ok else '**missed**'} |"
             )
+        rows += _paced_target(pg2, mt)
         for op in ("mytasks", "positions"):
             g, ref = pg2.measurements.get(op), pg2.measurements.get(f"{op}_bare")
             if g and ref and ref.wrk.rps:
@@ -935,6 +1303,12 @@ def render(
                 f"| act at least {TARGET_ACTS:.0f} per second | {act.wrk.acts_ok / act.wrk.seconds:,.1f} successful acts/s "
                 f"({act.wrk.acts_failed} failed) at {act.connections} clients | {'met' if ok else '**missed**'} |"
             )
+            rows.append(
+                f"| act p95 under {TARGET_ACT_P95_MS:.0f} ms at {act.connections} clients (saturating: no think time; "
+                f"issue 3) | p95 {act.wrk.p95_ms:,.1f} ms | "
+                f"{'met' if act.wrk.p95_ms < TARGET_ACT_P95_MS and act.wrk.failures == 0 else '**missed**'} |"
+            )
+        rows += _paced_act_target(pg2, act)
         rss = pg2.worker_rss()
         if rss:
             peak = max(p.hwm_mb for p in pg2.processes if p.role == "worker")
@@ -944,6 +1318,7 @@ def render(
                 f"{', '.join(f'{v:.0f}' for v in rss)} MB per worker after the load (highest peak VmHWM "
                 f"{peak:.0f} MB) | {'met' if ok else '**missed**'} |"
             )
+        rows += _propagation_target(propagation)
         out += ["| target | measured | |", "|---|---|---|", *rows, ""]
         out += _implications(pg2)
         if args.size != "jakarta":
@@ -970,6 +1345,7 @@ def render(
                     + ("; **ran out of request ids** (the rate is a lower bound)" if w.ran_out else "")
                 )
         samples = [s for m in c.measurements.values() for s in m.wrk.samples]
+        samples += [s for points in c.paced.values() for p in points for s in p.m.wrk.samples]
         for s in samples[:3]:
             shown = s[:300].replace("`", "'")
             out.append(f"  - a failed response: `{shown}`")
@@ -992,20 +1368,29 @@ def render(
     return "\n".join(out)
 
 
-def chart(path: Path, configs: list[ConfigResult]) -> str:
-    """Grouped bars: throughput per operation and configuration, and p95 on a second panel."""
+def chart(path: Path, configs: list[ConfigResult], args: argparse.Namespace | None = None) -> str:
+    """Grouped bars: throughput, p95 and server CPU per operation and configuration; then, if measured, p95
+    of the paced myTasks series against the offered rate."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return "matplotlib is not installed (pip install -e '.[bench]'): no chart"
     ran = [c for c in configs if not c.refused and not c.failed]
     ops = [(k, label) for k, label, _ in OPERATIONS if any(k in c.measurements for c in ran)]
     if not ran or not ops:
         return "nothing measured: no chart"
-    fig, (top, bottom, cpu_panel) = plt.subplots(3, 1, figsize=(12, 11.5), sharex=True)
+    paced = [c for c in ran if c.paced]
+    fig = plt.figure(figsize=(12, 15.5 if paced else 11.5))
+    grid = fig.add_gridspec(4 if paced else 3, 1)
+    top = fig.add_subplot(grid[0])
+    bottom = fig.add_subplot(grid[1], sharex=top)
+    cpu_panel = fig.add_subplot(grid[2], sharex=top)
+    top.tick_params(labelbottom=False)
+    bottom.tick_params(labelbottom=False)
     width = 0.8 / len(ran)
     colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]
     for i, c in enumerate(ran):
@@ -1051,6 +1436,39 @@ def chart(path: Path, configs: list[ConfigResult]) -> str:
     cpu_panel.set_title("CPU time of the server processes per request (steadier than req/s on a shared machine)")
     cpu_panel.set_xticks(range(len(ops)))
     cpu_panel.set_xticklabels([label.replace(" (", "\n(") for _, label in ops], fontsize=8)
+    if paced:
+        panel = fig.add_subplot(grid[3])
+        for i, c in enumerate(ran):
+            for op, style, what in (("mytasks", "-o", "GraphQL"), ("mytasks_bare", "--s", "bare")):
+                points = c.paced.get(op, [])
+                if points:
+                    panel.plot(
+                        [p.offered for p in points],
+                        [p.m.wrk.p95_ms for p in points],
+                        style,
+                        color=colors[i % len(colors)],
+                        label=f"{c.name} {what}",
+                    )
+        panel.axhline(TARGET_P95_MS, color="black", linestyle="dashed", linewidth=1)
+        panel.annotate(f"target {TARGET_P95_MS:.0f} ms", (panel.get_xlim()[0], TARGET_P95_MS), va="bottom", fontsize=8)
+        panel.set_yscale("log")
+        panel.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+        panel.yaxis.set_minor_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}" if f"{v:g}"[0] in "235" else "")
+        )
+        panel.tick_params(axis="y", which="minor", labelsize=7)
+        low, high = panel.get_ylim()
+        panel.set_ylim(min(low, TARGET_P95_MS / 2), high * 1.3)
+        panel.set_xticks(
+            sorted({p.offered for c in paced for op in ("mytasks", "mytasks_bare") for p in c.paced.get(op, [])})
+        )
+        panel.set_xlabel("requests/s offered in total (clients with exponential think time)")
+        panel.set_ylabel("p95 latency, ms (log scale)")
+        connections = args.read_connections if args is not None else 20
+        panel.set_title(
+            f"myTasks page at paced load: {connections} clients thinking between requests (dashed: bare reference)"
+        )
+        panel.legend(fontsize=8, ncol=2, loc="best")
     fig.suptitle(f"asnflow bench/run_all.py, {dt.date.today().isoformat()} (2 shared vCPUs: noisy)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -1131,20 +1549,53 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--requests",
         type=int,
-        default=4000,
+        default=12000,
         help="placements prepared for the load (each act consumes one; shared by act and mixed in every "
         "configuration, which serves its own copy)",
     )
     parser.add_argument("--inprocess-acts", type=int, default=6, help="extra placements for counting statements")
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds of each read and mixed run")
     parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds before each read and mixed run")
-    parser.add_argument("--act-duration", type=float, default=25.0, help="measured seconds of the act run")
+    parser.add_argument("--act-duration", type=float, default=15.0, help="measured seconds of the act run")
     parser.add_argument("--act-warmup", type=float, default=3.0, help="warm-up seconds before the act run")
     parser.add_argument("--read-connections", type=int, default=20, help="wrk connections for the page runs")
     parser.add_argument("--act-connections", type=int, default=20, help="wrk connections for the act run")
     parser.add_argument("--mixed-connections", type=int, default=50, help="wrk connections for the mixed run")
     parser.add_argument("--act-every", type=int, default=10, help="mixed: one act in every N requests")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--paced-rates",
+        default="20,40,60,80,100",
+        help="myTasks at paced load: the total requests/s offered by the --read-connections clients (each "
+        "thinks an exponential time of mean connections / rate between requests), comma-separated",
+    )
+    parser.add_argument(
+        "--paced-duration", type=float, help="measured seconds of each paced point (default: 15, at most --duration)"
+    )
+    parser.add_argument(
+        "--paced-warmup",
+        type=float,
+        help="warm-up seconds before each paced series, at its highest rate (default: 3, at most --warmup)",
+    )
+    parser.add_argument(
+        "--paced-configs",
+        default="postgres x2",
+        help="configurations that get the paced series: all, or e.g. 'postgres x2' (comma-separated)",
+    )
+    parser.add_argument(
+        "--paced-act-rates",
+        default="50,100,200",
+        help="act at paced load: the total acts/s offered by the --act-connections clients, comma-separated "
+        "('' skips it); runs on the --paced-configs after the act run",
+    )
+    parser.add_argument("--no-paced", action="store_true", help="skip the paced series")
+    parser.add_argument(
+        "--propagation-changes",
+        type=int,
+        default=40,
+        help="policy propagation (PostgreSQL, bench/bench_propagation.py): changes of each kind",
+    )
+    parser.add_argument("--no-propagation", action="store_true", help="skip the policy propagation benchmark")
     parser.add_argument(
         "--quiet-cpus",
         type=float,
@@ -1173,6 +1624,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.act_every < 2:
         parser.error("--act-every must be at least 2")
+    try:
+        rates = [float(r) for r in args.paced_rates.split(",") if r.strip()]
+    except ValueError:
+        parser.error(f"--paced-rates {args.paced_rates!r}: numbers, comma-separated")
+    if any(r <= 0 for r in rates):
+        parser.error("--paced-rates must be above 0")
+    args.paced_rates = [] if args.no_paced else sorted(set(rates))
+    try:
+        act_rates = [float(r) for r in args.paced_act_rates.split(",") if r.strip()]
+    except ValueError:
+        parser.error(f"--paced-act-rates {args.paced_act_rates!r}: numbers, comma-separated")
+    if any(r <= 0 for r in act_rates):
+        parser.error("--paced-act-rates must be above 0")
+    args.paced_act_rates = [] if args.no_paced else sorted(set(act_rates))
+    args.paced_duration_s = args.paced_duration if args.paced_duration is not None else min(15.0, args.duration)
+    args.paced_warmup_s = args.paced_warmup if args.paced_warmup is not None else min(3.0, args.warmup)
+    args.paced_configs_list = [c.strip() for c in args.paced_configs.split(",") if c.strip()]
+    if args.propagation_changes < 1:
+        parser.error("--propagation-changes must be at least 1 (--no-propagation skips it)")
     return args
 
 
@@ -1196,6 +1666,8 @@ def main(argv: list[str] | None = None) -> int:
     dbs: Databases | None = None
     backends: dict[str, BackendInfo] = {}
     configs: list[ConfigResult] = []
+    propagation: dict[str, Any] | None = None
+    propagation_failed = ""
     try:
         code, what = snapshot_code(workdir, args.code, args.code_wait)
         args.code_measured = what
@@ -1214,6 +1686,12 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"{backend} x{workers} failed: {exc!r}\n{traceback.format_exc()}")
                     configs.append(ConfigResult(backend, workers, failed=f"{type(exc).__name__}: {exc}"[:600]))
             dbs.drop(backend, prepared_url)
+        if "postgres" in backends_wanted and not args.no_propagation:
+            try:
+                propagation = run_propagation(code, workdir, args)
+            except Exception as exc:
+                log(f"policy propagation failed: {exc!r}")
+                propagation_failed = f"{type(exc).__name__}: {exc}"[:600]
     except KeyboardInterrupt as exc:
         log(f"interrupted ({exc or 'Ctrl-C'}); removing what this run made, writing nothing")
         return 130
@@ -1223,7 +1701,7 @@ def main(argv: list[str] | None = None) -> int:
             dbs.drop_all()
         shutil.rmtree(workdir, ignore_errors=True)
     finished = time.monotonic()
-    text = render(command.strip(), args, backends, configs, started, finished)
+    text = render(command.strip(), args, backends, configs, started, finished, propagation, propagation_failed)
     if str(args.out) == "-":
         print(text)
     else:
@@ -1235,7 +1713,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(text + "\n" + (notes or NOTES_MARKER + "\n"))
         print(args.out.read_text())
         log(f"written to {args.out}")
-    log(chart(args.chart, configs))
+    log(chart(args.chart, configs, args))
     log(f"finished in {(finished - started) / 60:.1f} min")
     return 0
 

@@ -8,6 +8,15 @@ One script serves three kinds of run:
 * ``mixed``: by a per-thread counter, every ``act_every``-th request is an act, the others rotate over
   the read requests, so the ratio is exact (e.g. 1 in 10: 90 % reads, 10 % actions).
 
+By default each connection sends its next request the instant the previous answer arrives (a closed
+loop with no think time: the clients saturate the server). ``think_ms`` > 0 adds wrk's ``delay()``
+hook: before each request (the first one too) the connection waits a think time, exponentially
+distributed with mean ``think_ms`` (``think="exp"``; desynchronised clients, as independent people
+are) or exactly ``think_ms`` (``think="fixed"``). That is a closed model with think time: N
+connections offer about ``N / think`` requests per second while the server keeps up. wrk starts a
+request's latency clock after the delay, so think time is not counted as latency. With ``think_ms``
+0 the script has no ``delay()`` at all, as before.
+
 Every response is checked in ``response()``: a status other than 200, a read body containing
 ``"errors"``, or an act body without an empty ``"errors":[]`` (or with a non-empty one) is a failure,
 counted per kind, and the first failing body of each thread is kept as a sample. ``done()`` prints one
@@ -189,6 +198,23 @@ end
 """
 
 
+THINK_TEMPLATE = """
+-- think time between requests (bench/wrkload.py think_ms): wrk waits delay() ms before each request
+local think_mean = %(mean).6f
+local think_exp = %(exp)s
+local think_seeded = false
+
+function delay()
+  if not think_seeded then
+    math.randomseed(os.time() * 1000 + 7919 * ((tid or 0) + 1))
+    think_seeded = true
+  end
+  if not think_exp then return math.floor(think_mean + 0.5) end
+  return math.floor(-think_mean * math.log(1 - math.random()) + 0.5)
+end
+"""
+
+
 def write_script(
     path: Path,
     *,
@@ -201,10 +227,18 @@ def write_script(
     act_every: int = 10,
     ids_file: Path | None = None,
     stop_path: str = "/healthz",
+    think_ms: float = 0.0,
+    think: str = "exp",
 ) -> Path:
-    """Write the Lua script of one run. ``act_body`` holds ``id_placeholder`` where the request id goes."""
+    """Write the Lua script of one run. ``act_body`` holds ``id_placeholder`` where the request id goes.
+
+    ``think_ms`` > 0: each connection waits a think time (mean ``think_ms``; ``think`` ``exp`` or
+    ``fixed``) before each request; 0 (the default) sends the next request at once.
+    """
     if mode not in ("read", "act", "mixed"):
         raise ValueError(f"mode {mode!r}: read, act or mixed")
+    if think_ms < 0 or think not in ("exp", "fixed"):
+        raise ValueError(f"think time {think_ms!r} ms, {think!r}: a mean >= 0, exp or fixed")
     if mode in ("read", "mixed") and not reads:
         raise ValueError("a read or mixed run needs read requests")
     if mode in ("act", "mixed") and (ids_file is None or id_placeholder not in act_body):
@@ -227,6 +261,8 @@ def write_script(
         "ids_file": _lua_string(str(ids_file)) if ids_file else '""',
         "stop_path": _lua_string(stop_path),
     }
+    if think_ms > 0:
+        text += THINK_TEMPLATE % {"mean": think_ms, "exp": "true" if think == "exp" else "false"}
     path.write_text(text)
     return path
 
