@@ -1,23 +1,39 @@
 """The one audit writer: appends events to the chain inside the caller's transaction.
 
-The chain head row is locked first (``FOR UPDATE`` on PostgreSQL; on SQLite the write transaction
-already holds the database's write lock from ``BEGIN IMMEDIATE``), so concurrent writers produce one
-linear chain with no gaps. Callers append last in their transaction, just before commit, to hold
-the head lock for as short a time as possible.
+Concurrent writers produce one linear chain with no gaps because each holds the chain head row
+(``audit_head``, id 1) from reading it until its transaction ends. Callers append last in their
+transaction, just before commit, to hold it for as short a time as possible.
+
+On PostgreSQL an append, of one event or several, is ONE statement (``_APPEND_SQL``): it locks the
+head (``FOR UPDATE``), reads the clock, computes each event's seq and SHA-256 hash in the server
+(``sha256(bytea)``), inserts the events and moves the head. The lock is then held across one gap
+(statement result to ``COMMIT``) instead of three or four round trips, between each of which the
+holder waited for its process's event loop to come back to it while the other writers queued on
+the lock. What is hashed is still ``chain.canonical``: Python encodes each event with markers in
+place of ``at``, ``prev_hash`` and ``seq`` (which only the server knows) and cuts the bytes at the
+markers; the statement puts the server's values between the pieces and hashes the whole. An event
+in which a marker also turns up elsewhere (it would have to be guessed: the markers are random per
+process) is appended by the Python path instead.
+
+The Python path, SQLite's: read the head (on SQLite the write transaction already holds the
+database's write lock from ``BEGIN IMMEDIATE``; on PostgreSQL ``FOR UPDATE``), hash here, insert the
+events, move the head.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import request_context
-from server.audit.chain import event_hash, to_json_value
+from server.audit.chain import canonical, event_hash, to_json_value
 from server.models import AuditEvent, AuditHead
 
 
@@ -55,45 +71,171 @@ _HEADS = cast(Table, AuditHead.__table__)
 _INSERT = insert(_EVENTS)
 _MOVE_HEAD = update(_HEADS).where(_HEADS.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
+# The event fields the caller supplies, in the order of the statement's arrays; JSON ones are bound as
+# ``json[]`` through the engine's JSON serializer, so they are stored exactly as the ORM stores them.
+_TEXT_FIELDS = (
+    "actor",
+    "on_behalf_of",
+    "action",
+    "entity_type",
+    "entity_id",
+    "correlation_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "definition_version",
+)
+_JSON_FIELDS = ("actor_roles", "before", "after", "rule_versions")
+_ENTRY_FIELDS = (*_TEXT_FIELDS, "request_id", *_JSON_FIELDS)
+
+# Stand-ins for the three values only the server knows, unguessable per process. Sorted keys put them
+# in this order in every encoding: ..."at":"<at>",..."prev_hash":"<prev_hash>",..."seq":<seq>,...
+_MARK = secrets.token_hex(16)
+_AT_MARK = f"asnflow-at-{_MARK}"
+_PREV_MARK = f"asnflow-prev-{_MARK}"
+_SEQ_MARK = f"asnflow-seq-{_MARK}"
+_AT_CUT = _AT_MARK.encode()
+_PREV_CUT = _PREV_MARK.encode()
+_SEQ_CUT = b'"' + _SEQ_MARK.encode() + b'"'  # seq is a JSON number: its quotes go too
+
+# One statement, read committed: ``head`` waits for the lock and then returns the newest head row; the
+# UPDATE starts from the row its snapshot saw, finds it updated, and follows it to that same newest
+# version (which this statement has locked), so it moves the row ``head`` read.
+# ``stamp`` reads the clock from the locked row, i.e. after the lock: ``at`` grows with ``seq``.
+# ``chain`` hashes entry i from entry i-1's seq and hash (i = 0 is the head).
+_APPEND_SQL = """
+WITH RECURSIVE
+head AS MATERIALIZED (
+    SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE
+),
+stamp AS MATERIALIZED (
+    SELECT clock_timestamp() AS at FROM head
+),
+entry AS (
+    SELECT * FROM unnest(
+        CAST(:p0 AS bytea[]), CAST(:p1 AS bytea[]), CAST(:p2 AS bytea[]), CAST(:p3 AS bytea[]),
+        {text_arrays},
+        CAST(:request_id AS integer[]),
+        {json_arrays}
+    ) WITH ORDINALITY AS e(p0, p1, p2, p3, {entry_fields}, i)
+),
+chain (i, seq, prev_hash, hash) AS (
+    SELECT CAST(0 AS bigint), seq, CAST(NULL AS text), CAST(hash AS text) FROM head
+    UNION ALL
+    SELECT e.i, c.seq + 1, c.hash, encode(sha256(
+        e.p0 || convert_to(to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'UTF8')
+        || e.p1 || convert_to(c.hash, 'UTF8')
+        || e.p2 || convert_to(CAST(c.seq + 1 AS text), 'UTF8')
+        || e.p3
+    ), 'hex')
+    FROM chain AS c JOIN entry AS e ON e.i = c.i + 1 CROSS JOIN stamp AS s
+),
+ins AS (
+    INSERT INTO audit_events (seq, at, {entry_fields}, prev_hash, hash)
+    SELECT c.seq, s.at, {entry_values}, c.prev_hash, c.hash
+    FROM chain AS c JOIN entry AS e ON e.i = c.i CROSS JOIN stamp AS s
+    RETURNING seq, at, prev_hash, hash
+),
+moved AS (
+    UPDATE audit_head SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM ins ORDER BY seq DESC LIMIT 1) AS last
+    WHERE audit_head.id = 1
+)
+SELECT seq, at, prev_hash, hash FROM ins ORDER BY seq
+""".format(
+    text_arrays=", ".join(f"CAST(:{name} AS text[])" for name in _TEXT_FIELDS),
+    json_arrays=", ".join(f"CAST(:{name} AS json[])" for name in _JSON_FIELDS),
+    entry_fields=", ".join(_ENTRY_FIELDS),
+    entry_values=", ".join(f"e.{name}" for name in _ENTRY_FIELDS),
+)
+_APPEND = text(_APPEND_SQL).bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
+    return {
+        "seq": None,
+        "at": None,
+        "actor": entry.actor,
+        "on_behalf_of": entry.on_behalf_of,
+        "actor_roles": sorted(set(entry.actor_roles)),
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "request_id": entry.request_id,
+        "correlation_id": correlation,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "before": to_json_value(dict(entry.before)) if entry.before is not None else None,
+        "after": to_json_value(dict(entry.after)) if entry.after is not None else None,
+        "comment": entry.comment,
+        "definition_version": entry.definition_version,
+        "rule_versions": dict(entry.rule_versions) if entry.rule_versions is not None else None,
+        "prev_hash": None,
+    }
+
+
+def canonical_pieces(row: Mapping[str, Any]) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """``chain.canonical(row)`` cut around ``at``, ``prev_hash`` and ``seq``: for any values of those,
+    canonical = p0 + at + p1 + prev_hash + p2 + seq + p3 (``at`` as ``chain.format_at`` writes it).
+    None when a marker also occurs elsewhere in the encoding (then the cut could be in the wrong place)."""
+    encoded = canonical({**row, "at": _AT_MARK, "prev_hash": _PREV_MARK, "seq": _SEQ_MARK})
+    at, prev, seq = (_only(encoded, cut) for cut in (_AT_CUT, _PREV_CUT, _SEQ_CUT))
+    if not 0 <= at < prev < seq:  # the order sorted keys give; never hash the pieces in another
+        return None
+    return (
+        encoded[:at],
+        encoded[at + len(_AT_CUT) : prev],
+        encoded[prev + len(_PREV_CUT) : seq],
+        encoded[seq + len(_SEQ_CUT) :],
+    )
+
+
+def _only(encoded: bytes, cut: bytes) -> int:
+    """Where ``cut`` starts if it occurs exactly once (overlaps counted), else -1."""
+    at = encoded.find(cut)
+    return at if at >= 0 and encoded.find(cut, at + 1) < 0 else -1
 
 
 async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
     """Append ``entries`` in order; returns the stored rows as dicts (seq and hash included)."""
     if not entries:
         return []
-    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    head = (await session.execute(_HEAD_LOCKED if postgres else _HEAD)).one()
-    seq, prev = int(head.seq), str(head.hash)
     correlation = request_context.correlation_id.get()
+    rows = [_row(entry, correlation) for entry in entries]
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        pieces = [canonical_pieces(row) for row in rows]
+        if all(p is not None for p in pieces):
+            return await _append_in_server(session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces))
+        return await _append_here(session, rows, _HEAD_LOCKED)
+    return await _append_here(session, rows, _HEAD)
+
+
+async def _append_in_server(
+    session: AsyncSession, rows: list[dict[str, Any]], pieces: list[tuple[bytes, bytes, bytes, bytes]]
+) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {f"p{k}": [p[k] for p in pieces] for k in range(4)}
+    for name in _ENTRY_FIELDS:
+        params[name] = [row[name] for row in rows]
+    stored = (await session.execute(_APPEND, params)).all()
+    if len(stored) != len(rows):
+        raise RuntimeError("the audit chain head (audit_head, id 1) is missing: run `asnflow migrate`")
+    for row, (seq, at, prev_hash, hash_) in zip(rows, stored, strict=True):
+        row["seq"], row["at"], row["prev_hash"], row["hash"] = seq, at, prev_hash, hash_
+    return rows
+
+
+async def _append_here(session: AsyncSession, rows: list[dict[str, Any]], head_query: Any) -> list[dict[str, Any]]:
+    head = (await session.execute(head_query)).one()
+    seq, prev = int(head.seq), str(head.hash)
     at = _now()
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
+    for row in rows:
         seq += 1
-        row: dict[str, Any] = {
-            "seq": seq,
-            "at": at,
-            "actor": entry.actor,
-            "on_behalf_of": entry.on_behalf_of,
-            "actor_roles": sorted(set(entry.actor_roles)),
-            "action": entry.action,
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "request_id": entry.request_id,
-            "correlation_id": correlation,
-            "from_state": entry.from_state,
-            "to_state": entry.to_state,
-            "before": to_json_value(dict(entry.before)) if entry.before is not None else None,
-            "after": to_json_value(dict(entry.after)) if entry.after is not None else None,
-            "comment": entry.comment,
-            "definition_version": entry.definition_version,
-            "rule_versions": dict(entry.rule_versions) if entry.rule_versions is not None else None,
-            "prev_hash": prev,
-        }
+        row["seq"], row["at"], row["prev_hash"] = seq, at, prev
         row["hash"] = prev = event_hash(row)
-        rows.append(row)
     await session.execute(_INSERT, rows)
     await session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return rows
