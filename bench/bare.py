@@ -226,5 +226,9 @@ def create_bare_app(settings: Settings, db: Database | None = None) -> Starlette
 
 
 def app_from_env() -> Starlette:
-    """The uvicorn factory (``bench.bare:app_from_env``)."""
-    return create_bare_app(load_settings())
+    """The uvicorn factory (``bench.bare:app_from_env``); the start-up heap frozen as in the real server."""
+    from server.heap import freeze_startup_heap
+
+    app = create_bare_app(load_settings())
+    freeze_startup_heap()
+    return app

@@ -25,9 +25,12 @@ from server.settings import Settings, get_settings
 def app_from_env() -> Any:
     """The uvicorn factory (``schema.commands:app_from_env``): one app per worker process."""
     from schema.app import create_app
+    from server.heap import freeze_startup_heap
 
     configure_logs()
-    return create_app(get_settings())
+    app = create_app(get_settings())
+    freeze_startup_heap()
+    return app
 
 
 def _check_workers(settings: Settings, workers: int) -> None:
