@@ -12,7 +12,9 @@ By default each connection sends its next request the instant the previous answe
 loop with no think time: the clients saturate the server). ``think_ms`` > 0 adds wrk's ``delay()``
 hook: before each request (the first one too) the connection waits a think time, exponentially
 distributed with mean ``think_ms`` (``think="exp"``; desynchronised clients, as independent people
-are) or exactly ``think_ms`` (``think="fixed"``). That is a closed model with think time: N
+are; cut at ``THINK_CAP_MS``, below the server's 5 s keep-alive, which would otherwise close an idle
+connection under wrk and count a socket error, as a browser would silently reconnect) or exactly
+``think_ms`` (``think="fixed"``). That is a closed model with think time: N
 connections offer about ``N / think`` requests per second while the server keeps up. wrk starts a
 request's latency clock after the delay, so think time is not counted as latency. With ``think_ms``
 0 the script has no ``delay()`` at all, as before.
@@ -31,6 +33,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+THINK_CAP_MS = 4000  # below uvicorn's keep-alive timeout (5 s): wrk does not reconnect silently
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ THINK_TEMPLATE = """
 -- think time between requests (bench/wrkload.py think_ms): wrk waits delay() ms before each request
 local think_mean = %(mean).6f
 local think_exp = %(exp)s
+local think_cap = %(cap)d
 local think_seeded = false
 
 function delay()
@@ -210,7 +215,7 @@ function delay()
     think_seeded = true
   end
   if not think_exp then return math.floor(think_mean + 0.5) end
-  return math.floor(-think_mean * math.log(1 - math.random()) + 0.5)
+  return math.min(math.floor(-think_mean * math.log(1 - math.random()) + 0.5), think_cap)
 end
 """
 
@@ -262,7 +267,11 @@ def write_script(
         "stop_path": _lua_string(stop_path),
     }
     if think_ms > 0:
-        text += THINK_TEMPLATE % {"mean": think_ms, "exp": "true" if think == "exp" else "false"}
+        text += THINK_TEMPLATE % {
+            "mean": think_ms,
+            "exp": "true" if think == "exp" else "false",
+            "cap": THINK_CAP_MS,
+        }
     path.write_text(text)
     return path
 
