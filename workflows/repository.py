@@ -13,12 +13,9 @@ from sqlalchemy.orm import aliased
 
 from server.domain.nip import normalize
 from server.models import Assignment, Employee, IdempotencyRecord, Position, Task, Unit, WorkflowRequest
+from server.sql import is_postgres
 from workflows import facts
 from workflows.authorize import UnitRef
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def employee_by_nip(session: AsyncSession, nip: str, *, lock: bool = False) -> Employee | None:

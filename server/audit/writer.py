@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import request_context
 from server.audit.chain import canonical, event_hash, to_json_value
 from server.models import AuditEvent, AuditHead
+from server.sql import is_postgres
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[d
         return []
     correlation = request_context.correlation_id.get()
     rows = [_row(entry, correlation) for entry in entries]
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         pieces = [canonical_pieces(row) for row in rows]
         if all(p is not None for p in pieces):
             return await _append_in_server(session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces))
