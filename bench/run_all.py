@@ -67,6 +67,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -551,6 +552,51 @@ def _paced_here(args: argparse.Namespace, name: str) -> bool:
     return bool(args.paced_rates) and (args.paced_configs == "all" or name in args.paced_configs_list)
 
 
+def _paced_points(
+    what: str,
+    server: Server,
+    rates: list[float],
+    connections: int,
+    script: Callable[[float, str], Path],
+    args: argparse.Namespace,
+    measured: Callable[[Measurement], None] | None = None,
+) -> list[PacedPoint]:
+    """One warm-up at the highest rate, then a measured point per rate of ``connections`` connections thinking
+    an exponential time of mean connections / rate. ``script(rate, phase)`` writes the run's script;
+    ``measured`` sees each run (the warm-up's too) as it ends.
+
+    The first point waits up to ``--quiet-wait`` for a quiet machine, the next ones up to 10 s, so a busy
+    machine does not multiply the series' run time."""
+    points: list[PacedPoint] = []
+    if args.paced_warmup_s > 0:
+        top = max(rates)
+        log(f"{server.name}: {what} paced: warm-up {args.paced_warmup_s:.0f} s at {top:g}/s offered")
+        w = run_wrk(
+            server.base,
+            script(top, "warm-up"),
+            seconds=args.paced_warmup_s,
+            connections=connections,
+            threads=args.threads,
+        )
+        if measured is not None:
+            measured(Measurement(what, connections, w))
+    for i, rate in enumerate(rates):
+        m = _measure(
+            f"{what} paced at {rate:g}/s offered",
+            server.base,
+            script(rate, f"{rate:g}"),
+            [server],
+            args,
+            connections=connections,
+            seconds=args.paced_duration_s,
+            quiet_wait=None if i == 0 else min(args.quiet_wait, PACED_QUIET_WAIT),
+        )
+        if measured is not None:
+            measured(m)
+        points.append(PacedPoint(rate, connections / rate * 1000, m))
+    return points
+
+
 def _paced_series(
     op: str,
     server: Server,
@@ -560,55 +606,33 @@ def _paced_series(
     workdir: Path,
     args: argparse.Namespace,
 ) -> list[PacedPoint]:
-    """``--read-connections`` connections, each waiting an exponential think time (mean connections / rate)
-    before each request, at each rate of ``--paced-rates``; one short warm-up at the highest rate first.
-
-    The first point waits up to ``--quiet-wait`` for a quiet machine, the next ones up to 10 s, so a busy
-    machine does not multiply the series' run time."""
+    """A page at paced load: ``--read-connections`` connections at each rate of ``--paced-rates``."""
     connections = args.read_connections
-    points: list[PacedPoint] = []
 
-    def script(rate: float) -> Path:
-        think_ms = connections / rate * 1000
+    def script(rate: float, phase: str) -> Path:
         return write_script(
-            workdir / f"{tag}-{op}-paced-{rate:g}.lua",
+            workdir / f"{tag}-{op}-paced-{phase}.lua",
             mode="read",
             headers=headers,
             reads=[request],
-            think_ms=think_ms,
+            think_ms=connections / rate * 1000,
             think="exp",
         )
 
-    if args.paced_warmup_s > 0:
-        top = max(args.paced_rates)
-        log(f"{tag}: {op} paced: warm-up {args.paced_warmup_s:.0f} s at {top:g} req/s offered")
-        run_wrk(server.base, script(top), seconds=args.paced_warmup_s, connections=connections, threads=args.threads)
-    for i, rate in enumerate(args.paced_rates):
-        m = _measure(
-            f"{op} paced at {rate:g} req/s offered",
-            server.base,
-            script(rate),
-            [server],
-            args,
-            connections=connections,
-            seconds=args.paced_duration_s,
-            quiet_wait=None if i == 0 else min(args.quiet_wait, PACED_QUIET_WAIT),
-        )
-        points.append(PacedPoint(rate, connections / rate * 1000, m))
-    return points
+    return _paced_points(op, server, args.paced_rates, connections, script, args)
 
 
 def _paced_act_series(
     server: Server, headers: dict[str, str], tag: str, workdir: Path, args: argparse.Namespace, left: list[str]
 ) -> tuple[list[PacedPoint], list[str]]:
-    """``--act-connections`` connections thinking between acts, at each rate of ``--paced-act-rates``; every
+    """``act`` at paced load: ``--act-connections`` connections at each rate of ``--paced-act-rates``, every
     act on a prepared request id not used before. Returns the points and the ids left."""
     connections = args.act_connections
-    points: list[PacedPoint] = []
+    ids = list(left)
 
     def script(rate: float, phase: str) -> Path:
         ids_file = workdir / f"{tag}-act-paced-{phase}.ids"
-        ids_file.write_text("\n".join(left) + "\n")
+        ids_file.write_text("\n".join(ids) + "\n")
         return write_script(
             workdir / f"{tag}-act-paced-{phase}.lua",
             mode="act",
@@ -619,32 +643,12 @@ def _paced_act_series(
             think="exp",
         )
 
-    if args.paced_warmup_s > 0:
-        top = max(args.paced_act_rates)
-        log(f"{tag}: act paced: warm-up {args.paced_warmup_s:.0f} s at {top:g} acts/s offered")
-        w = run_wrk(
-            server.base,
-            script(top, "warm-up"),
-            seconds=args.paced_warmup_s,
-            connections=connections,
-            threads=args.threads,
-        )
-        left = remaining_ids(left, w.acts_sent)
-    for i, rate in enumerate(args.paced_act_rates):
-        m = _measure(
-            f"act paced at {rate:g} acts/s offered ({len(left)} request ids left)",
-            server.base,
-            script(rate, f"{rate:g}"),
-            [server],
-            args,
-            connections=connections,
-            seconds=args.paced_duration_s,
-            quiet_wait=None if i == 0 else min(args.quiet_wait, PACED_QUIET_WAIT),
-        )
-        m.ids_left = len(left)
-        left = remaining_ids(left, m.wrk.acts_sent)
-        points.append(PacedPoint(rate, connections / rate * 1000, m))
-    return points, left
+    def used(m: Measurement) -> None:
+        m.ids_left = len(ids)
+        ids[:] = remaining_ids(ids, m.wrk.acts_sent)
+
+    points = _paced_points("act", server, args.paced_act_rates, connections, script, args, used)
+    return points, ids
 
 
 def _compare(graphql: bytes, bare: bytes) -> tuple[bool, str]:
