@@ -17,6 +17,7 @@ wrong and what to do; the chain is not walked then.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 from collections.abc import Callable
@@ -119,7 +120,8 @@ async def verify_log(
     if not use_checkpoints:
         return await verify(db, on_progress=on_progress, workers=workers)
     try:
-        anchors = load_anchors(settings, public_key_file)
+        # file reads and a signature check per line: off the event loop (``auditVerification`` runs in the server)
+        anchors = await asyncio.to_thread(load_anchors, settings, public_key_file)
     except CheckpointError as exc:
         return VerificationReport(False, 0, None, "", Problem.CHECKPOINT, str(exc))
     newest = anchors.checkpoints[-1] if anchors.checkpoints else None
@@ -127,7 +129,14 @@ async def verify_log(
     if report.ok and anchors.signing_key is not None:
         try:
             # a chain that holds runs gap-free from event 1, so its head is event ``checked_events``
-            record_verified(settings, anchors.signing_key, report.checked_events, report.head_hash, anchors.checkpoints)
+            await asyncio.to_thread(
+                record_verified,
+                settings,
+                anchors.signing_key,
+                report.checked_events,
+                report.head_hash,
+                anchors.checkpoints,
+            )
         except (OSError, CheckpointError) as exc:
             note = f"; this verification was not recorded in {verified_path(settings)} ({exc})"
             report = dataclasses.replace(report, explanation=report.explanation + note)

@@ -1034,8 +1034,9 @@ async def verify(
         explanation = f"the chain holds: {chain.checked} events checked, head at event {chain.last_seq}"
         if checkpoint is not None:
             explanation += f", consistent with the checkpoint of event {checkpoint.seq}"
-        if len(every) > (checkpoint is not None):
-            explanation += f" and {len(every) - (checkpoint is not None)} earlier signed heads"
+        others = len(every) - (checkpoint is not None)
+        if others:
+            explanation += f" and {others} other signed {'head' if others == 1 else 'heads'}"
         return VerificationReport(True, chain.checked, None, chain.last_hash, None, explanation, checkpoint)
     worst = min(findings, key=lambda f: f.seq)
     explanation = worst.explanation
