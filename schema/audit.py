@@ -13,8 +13,7 @@ from schema.errors import PublicError
 from schema.prefetch import selected
 from schema.types.audit import AuditEvent, AuditVerification
 from server.audit import queries
-from server.audit.checkpoint import CheckpointError, latest_checkpoint
-from server.audit.verify import verify
+from server.audit.verification import verify_log
 from server.ids import parse_row_id
 
 
@@ -99,22 +98,13 @@ class AuditQuery:
             total_count=total,
         )
 
-    @strawberry.field(description="Recompute the whole hash chain and check it against the newest signed checkpoint.")
+    @strawberry.field(
+        description="Recompute the whole hash chain and hold it to every signed checkpoint and the last verified head."
+    )
     async def audit_verification(self, info: Info) -> AuditVerification:
         _forbidden_unless_auditor(info)
-        try:
-            checkpoint = latest_checkpoint(info.context.settings)
-        except CheckpointError as exc:
-            return AuditVerification(
-                ok=False,
-                checked_events=0,
-                first_broken_seq=None,
-                head_hash="",
-                problem="checkpoint",
-                explanation=str(exc),
-            )
         # one process: a web request does not start helper processes (``asnflow audit verify`` does)
-        report = await verify(info.context.db, checkpoint=checkpoint, workers=1)
+        report = await verify_log(info.context.db, info.context.settings, workers=1)
         return AuditVerification(
             ok=report.ok,
             checked_events=report.checked_events,
@@ -122,4 +112,5 @@ class AuditQuery:
             head_hash=report.head_hash,
             problem=report.problem.value if report.problem else None,
             explanation=report.explanation,
+            last_intact_seq=report.last_intact_seq,
         )

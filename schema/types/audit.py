@@ -65,3 +65,8 @@ class AuditVerification:
     head_hash: str
     problem: str | None
     explanation: str
+    last_intact_seq: int | None = strawberry.field(
+        default=None,
+        description="For a rewrite seen only at the signed checkpoints: the newest checkpointed event that still "
+        "holds (0: none), so the first rewritten event lies after it and at or before firstBrokenSeq.",
+    )

@@ -46,26 +46,31 @@ class Checkpoint:
     public_key: str
     signature: str
 
+    @property
+    def label(self) -> str:
+        """How a verification report names this anchor."""
+        return f"the checkpoint signed at {self.at.isoformat()}"
+
     def to_json(self) -> bytes:
         return orjson.dumps(
             {
                 "seq": self.seq,
                 "hash": self.hash,
-                "at": _format_at(self.at),
+                "at": format_at(self.at),
                 "public_key": self.public_key,
                 "signature": self.signature,
             }
         )
 
 
-def _format_at(at: dt.datetime) -> str:
+def format_at(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def signed_message(seq: int, hash_: str, at: dt.datetime) -> bytes:
     """What the key signs: canonical JSON (sorted keys, no spaces) with a domain tag, so no other
     signature by the same key can pass for a checkpoint."""
-    doc = {"domain": DOMAIN, "seq": seq, "hash": hash_, "at": _format_at(at)}
+    doc = {"domain": DOMAIN, "seq": seq, "hash": hash_, "at": format_at(at)}
     return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
 
 
@@ -73,7 +78,7 @@ def public_key_path(settings: Settings) -> Path:
     return settings.checkpoint_key_file.with_name(settings.checkpoint_key_file.name + ".pub")
 
 
-def _raw(public_key: Ed25519PublicKey) -> str:
+def raw_public_key(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
 
@@ -128,8 +133,22 @@ def trusted_public_key(settings: Settings, public_key_file: Path | None = None) 
     return None
 
 
+def key_exists(settings: Settings, public_key_file: Path | None = None) -> bool:
+    """Whether checkpoints are in use here: a key (private, ``.pub`` or the auditor's) says one was signed.
+
+    The key is created by the first ``asnflow audit checkpoint``, just before its line is appended, so
+    once it exists the checkpoint file must exist and hold at least one checkpoint.
+    """
+    return public_key_file is not None or settings.checkpoint_key_file.exists() or public_key_path(settings).exists()
+
+
 async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
-    """Sign the chain head and append it to the checkpoint file; refuses a head that names no event."""
+    """Sign the chain head and append it to the checkpoint file.
+
+    Refuses a head that names no event, and a head behind or off the newest checkpoint: signing it
+    would enshrine a cut or rewritten log (a cron job would otherwise sign the attacker's chain).
+    """
+    newest = latest_checkpoint(settings)
     async with db.engine.connect() as conn:
         head = await queries.read_head(conn)
         if head is None:
@@ -140,11 +159,22 @@ async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
                 f"the chain head (event {seq}) does not match the stored event {seq}; "
                 "run asnflow audit verify before signing a checkpoint"
             )
+        if newest is not None and newest.seq > 0:
+            if seq < newest.seq:
+                raise CheckpointError(
+                    f"the chain head (event {seq}) is behind the newest checkpoint (event {newest.seq}) in "
+                    f"{settings.checkpoint_file}: events were cut from the log; run asnflow audit verify"
+                )
+            if await queries.event_hash_at(conn, newest.seq) != newest.hash:
+                raise CheckpointError(
+                    f"event {newest.seq} no longer has the hash the newest checkpoint in {settings.checkpoint_file} "
+                    "signed: the log was rewritten; run asnflow audit verify"
+                )
     key = load_or_create_key(settings)
-    _refuse_a_second_key(settings, _raw(key.public_key()))
+    _refuse_a_second_key(settings, raw_public_key(key.public_key()))
     at = dt.datetime.now(dt.UTC)
     signature = base64.b64encode(key.sign(signed_message(seq, hash_, at))).decode()
-    checkpoint = Checkpoint(seq, hash_, at, _raw(key.public_key()), signature)
+    checkpoint = Checkpoint(seq, hash_, at, raw_public_key(key.public_key()), signature)
     path = settings.checkpoint_file
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab") as fh:
@@ -187,7 +217,7 @@ def _parse(line: bytes, where: str) -> Checkpoint:
 
 
 def _check(checkpoint: Checkpoint, trusted: Ed25519PublicKey, where: str) -> None:
-    if checkpoint.public_key != _raw(trusted):
+    if checkpoint.public_key != raw_public_key(trusted):
         raise CheckpointError(f"{where} was signed by a different key than the trusted checkpoint key")
     try:
         trusted.verify(
@@ -218,6 +248,11 @@ def iter_checkpoints(settings: Settings, public_key_file: Path | None = None) ->
                     raise CheckpointError(f"{where} carries no valid public key") from None
             _check(checkpoint, trusted, where)
             yield checkpoint
+
+
+def all_checkpoints(settings: Settings, public_key_file: Path | None = None) -> list[Checkpoint]:
+    """Every checkpoint of the file, oldest first, each signature checked (``verify`` uses them all)."""
+    return list(iter_checkpoints(settings, public_key_file))
 
 
 def latest_checkpoint(settings: Settings, public_key_file: Path | None = None) -> Checkpoint | None:

@@ -16,11 +16,13 @@ from typing import IO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
-from server.audit.checkpoint import CheckpointError, create_checkpoint, latest_checkpoint
+from server.audit.checkpoint import CheckpointError, create_checkpoint
 from server.audit.export import export
 from server.audit.queries import read_head
-from server.audit.verify import PARALLEL_MIN_EVENTS, verify
+from server.audit.verification import verify_log
+from server.audit.verify import PARALLEL_MIN_EVENTS, Problem
 from server.db import Database
 from server.settings import get_settings
 
@@ -60,21 +62,27 @@ def _run(work: Callable[[Database], Awaitable[int]]) -> int:
 def _verify(args: argparse.Namespace) -> int:
     settings = get_settings()
     err = Console(stderr=True, soft_wrap=True)
-    try:
-        checkpoint = None if args.no_checkpoint else latest_checkpoint(settings, args.public_key)
-    except CheckpointError as exc:
-        err.print(f"[red]cannot trust the checkpoint file:[/] {exc}")
-        return 1
 
     async def work(db: Database) -> int:
         total = await _head_seq(db)
         with _progress(err, "verifying") as progress:
             task = progress.add_task("verify", total=total or None)
-            report = await verify(
+            report = await verify_log(
                 db,
-                checkpoint=checkpoint,
+                settings,
+                public_key_file=args.public_key,
+                use_checkpoints=not args.no_checkpoint,
                 on_progress=lambda n: progress.update(task, completed=n),
                 workers=args.workers,
+            )
+        if report.problem is Problem.CHECKPOINT:
+            err.print(Text.assemble(("cannot trust the checkpoint file: ", "red"), report.explanation))
+            return 1
+        if report.checkpoint is None and not args.no_checkpoint:
+            err.print(
+                f"no checkpoint in {settings.checkpoint_file}: a cut tail or a rewritten chain cannot be detected; "
+                "sign one with: asnflow audit checkpoint",
+                markup=False,
             )
         if report.ok:
             print(report.explanation)
@@ -82,11 +90,6 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"audit chain broken at event {report.first_broken_seq} ({report.problem}): {report.explanation}")
         return 1
 
-    if checkpoint is None and not args.no_checkpoint:
-        err.print(
-            f"no checkpoint in {settings.checkpoint_file}: a cut tail or a rewritten chain cannot be detected; "
-            "sign one with: asnflow audit checkpoint"
-        )
     return _run(work)
 
 

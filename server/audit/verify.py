@@ -2,11 +2,12 @@
 
 One pass over the log in ``seq`` order, in constant memory, checks three things of every row: its
 stored hash matches its contents (``event_hash``), its ``prev_hash`` is the stored hash of the row
-before it, and its seq follows the previous one. The chain head row and, when given, the newest
-signed checkpoint are then compared with the end of the log. Rows that fail are kept (at most
-``MAX_ANOMALIES``) to tell an edit from a deletion, a reordering or an inserted forgery:
+before it, and its seq follows the previous one. The chain head row and every signed anchor given
+(each checkpoint, the last verified head) are then compared with the log. Rows that fail are kept (at
+most ``MAX_ANOMALIES``) to tell an edit from a deletion, a reordering or an inserted forgery:
 
-- own hash wrong, contents verify under another broken row's seq -> **reordered** (two events swapped);
+- own hash wrong, contents verify under another broken row's seq -> **reordered** (two events swapped;
+  two neighbours swapped when row k verifies under k+1 and row k+1 under k);
 - own hash wrong, contents verify under seq+1 -> **missing** (an event deleted, later ones renumbered);
 - own hash wrong, contents verify under seq-1 -> **inserted** (a forged event pushed the rest up one);
 - own hash wrong otherwise -> **edited**;
@@ -14,7 +15,8 @@ signed checkpoint are then compared with the end of the log. Rows that fail are 
 - own hash right but ``prev_hash`` wrong -> **reordered** when it names another event's hash,
   **inserted** when the next row's link is broken too, else the previous event was **edited** and re-hashed;
 - the head row behind the last event -> **inserted** (appended around the writer); ahead -> **truncated**;
-- the checkpoint's seq beyond the last event -> **truncated**; its hash not the event's -> **rewritten**.
+- an anchor's seq beyond the last event -> **truncated**; its hash not the event's -> **rewritten**, located
+  between the newest anchor below it that still holds and it.
 
 How it goes fast (docs/audit.md, "Verifying"): rows are checked a chunk of a few hundred at a time,
 with C-level operations over the whole chunk instead of Python work per row wherever possible. The
@@ -37,6 +39,7 @@ its own connection on PostgreSQL's exported snapshot; the pieces' ends are joine
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import datetime as dt
 import enum
@@ -52,7 +55,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -82,6 +85,7 @@ class Problem(enum.StrEnum):
     TRUNCATED = "truncated"
     REWRITTEN = "rewritten"
     HEAD_MISMATCH = "head_mismatch"
+    CHECKPOINT = "checkpoint"  # the checkpoint file itself cannot be trusted (missing, emptied, rewound, forged)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,24 @@ class VerificationReport:
     problem: Problem | None
     explanation: str
     checkpoint: Checkpoint | None = None
+    # a rewrite seen only at the anchors lies after this seq (the newest anchor that holds; 0: none) and
+    # at or before ``first_broken_seq``; None for every other finding, which names the exact event
+    last_intact_seq: int | None = None
+
+
+class Anchor(Protocol):
+    """A signed ``(seq, hash)`` the log must still hold: a checkpoint, or the last verified head."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def label(self) -> str:
+        """How the report names it: "the checkpoint signed at ..."."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,7 @@ class _Finding:
     seq: int
     problem: Problem
     explanation: str
+    intact: int | None = None
 
 
 # A row in ``queries.CHAIN_COLUMN_NAMES`` order (the exact path's input), and ``queries.chain_copy_sql``'s
@@ -286,15 +309,16 @@ class _Walk:
     rules row by row.
     """
 
-    def __init__(self, checkpoint_seq: int | None) -> None:
+    def __init__(self, checkpoint_seqs: Sequence[int] = ()) -> None:
         self.checked = 0
         self.first_row: tuple[Any, ...] | None = None
         self.last_seq = 0
         self.last_hash = GENESIS_HASH
         self.anomalies: list[_Anomaly] = []
         self.broken_rows = 0
-        self.checkpoint_seq = checkpoint_seq
-        self.hash_at_checkpoint: str | None = None
+        self.checkpoint_seqs = tuple(sorted(set(checkpoint_seqs)))
+        self.checkpoint_set = frozenset(self.checkpoint_seqs)
+        self.hash_at_checkpoint: dict[int, str] = {}  # the stored hash at each checkpointed seq walked
 
     def _start(self, first_row: tuple[Any, ...] | None) -> tuple[int, Any]:
         """The seq and prev_hash the next row must have; ``first_row`` starts the walk (None when it has started)."""
@@ -305,9 +329,9 @@ class _Walk:
 
     def _intact(self, first_seq: int, count: int, hash_at: Callable[[int], str]) -> None:
         """Record a chunk of ``count`` rows that all passed; ``hash_at(i)`` is the hash of its row ``i``."""
-        cp = self.checkpoint_seq
-        if cp is not None and first_seq <= cp < first_seq + count:
-            self.hash_at_checkpoint = hash_at(cp - first_seq)
+        seqs = self.checkpoint_seqs
+        for i in range(bisect.bisect_left(seqs, first_seq), bisect.bisect_left(seqs, first_seq + count)):
+            self.hash_at_checkpoint[seqs[i]] = hash_at(seqs[i] - first_seq)
         self.checked += count
         self.last_seq = first_seq + count - 1
         self.last_hash = hash_at(count - 1)
@@ -322,7 +346,7 @@ class _Walk:
 
         ``digest`` is the fast path's hash of the row, None when the fast path could not encode it exactly.
         """
-        cp = self.checkpoint_seq
+        cps = self.checkpoint_set
         for seq, prev, h, digest, row_of in rows:
             row: tuple[Any, ...] | None = None
             if digest != h:
@@ -331,8 +355,8 @@ class _Walk:
             hash_ok = h is not None and digest == h
             if not hash_ok or prev != last_hash or seq != expected:
                 self._broken(row or row_of(), expected, hash_ok, prev == last_hash)
-            if seq == cp:
-                self.hash_at_checkpoint = h
+            if seq in cps:
+                self.hash_at_checkpoint[seq] = h
             last_hash = h
             expected = seq + 1
         self.checked += len(rows)
@@ -465,7 +489,7 @@ class _Walk:
 
 def _join(walks: Sequence[_Walk]) -> _Walk:
     """Range walks in seq order joined into one, checking each joint (and the first against genesis)."""
-    chain = _Walk(None)
+    chain = _Walk()
     for walk in walks:
         if walk.first_row is None:
             continue
@@ -484,7 +508,8 @@ def _join(walks: Sequence[_Walk]) -> _Walk:
         chain.anomalies.extend(own)
         chain.checked += walk.checked
         chain.last_seq, chain.last_hash = walk.last_seq, walk.last_hash
-        chain.hash_at_checkpoint = chain.hash_at_checkpoint or walk.hash_at_checkpoint
+        for seq, h in walk.hash_at_checkpoint.items():
+            chain.hash_at_checkpoint.setdefault(seq, h)
     del chain.anomalies[MAX_ANOMALIES:]
     return chain
 
@@ -495,7 +520,9 @@ _Piece = tuple[int, int, str]  # low, high, and on PostgreSQL the COPY query of 
 class _Source:
     """One connection that walks pieces of the log: the caller's snapshot connection, or a helper's own."""
 
-    async def walk(self, piece: _Piece, checkpoint_seq: int | None, progress: Callable[[int], None] | None) -> _Walk:
+    async def walk(
+        self, piece: _Piece, checkpoint_seqs: Sequence[int], progress: Callable[[int], None] | None
+    ) -> _Walk:
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -513,8 +540,10 @@ class _CopySource(_Source):
         self.driver = driver
         self.owned = owned
 
-    async def walk(self, piece: _Piece, checkpoint_seq: int | None, progress: Callable[[int], None] | None) -> _Walk:
-        walk = _Walk(checkpoint_seq)
+    async def walk(
+        self, piece: _Piece, checkpoint_seqs: Sequence[int], progress: Callable[[int], None] | None
+    ) -> _Walk:
+        walk = _Walk(checkpoint_seqs)
         pending: list[bytes] = []
         size = 0
 
@@ -559,8 +588,10 @@ class _RowsSource(_Source):
         self.rows_sql = rows_sql
         self.owned = owned
 
-    async def walk(self, piece: _Piece, checkpoint_seq: int | None, progress: Callable[[int], None] | None) -> _Walk:
-        walk = _Walk(checkpoint_seq)
+    async def walk(
+        self, piece: _Piece, checkpoint_seqs: Sequence[int], progress: Callable[[int], None] | None
+    ) -> _Walk:
+        walk = _Walk(checkpoint_seqs)
         cursor = await self.driver.execute(self.rows_sql, piece[:2])
         try:
             while rows := await cursor.fetchmany(SQLITE_BATCH):
@@ -636,7 +667,7 @@ def _helper_main() -> None:
                     write(("error", failure))
                     continue
                 try:
-                    write(("walk", await source.walk(piece, config["checkpoint_seq"], None)))
+                    write(("walk", await source.walk(piece, config["checkpoint_seqs"], None)))
                 except Exception:
                     write(("error", traceback.format_exc()))
         finally:
@@ -719,7 +750,7 @@ async def _walk_log(
     low: int,
     high: int,
     workers: int,
-    checkpoint_seq: int | None,
+    checkpoint_seqs: Sequence[int],
     on_progress: Callable[[int], None] | None,
 ) -> list[_Walk]:
     """Walk ``low``..``high`` on ``conn`` (the caller's snapshot) and, with ``workers`` > 1, in helper processes.
@@ -731,7 +762,7 @@ async def _walk_log(
 
     driver: Any = (await conn.get_raw_connection()).driver_connection
     source: _Source
-    config: dict[str, Any] = {"checkpoint_seq": checkpoint_seq}
+    config: dict[str, Any] = {"checkpoint_seqs": tuple(checkpoint_seqs)}
     if db.is_sqlite:
         source = _RowsSource(driver, queries.chain_rows_sql())
         path = db.engine.url.database
@@ -746,7 +777,7 @@ async def _walk_log(
         config.update(kind="postgresql", target=target, settings=queries.PG_STREAM_SETTINGS, snapshot=None)
         copy_sql = queries.chain_copy_sql
     if workers <= 1 or high == low or not sys.executable:  # one process (or no interpreter for helpers)
-        return [await source.walk((low, high, copy_sql(low, high) if copy_sql else ""), checkpoint_seq, on_progress)]
+        return [await source.walk((low, high, copy_sql(low, high) if copy_sql else ""), checkpoint_seqs, on_progress)]
 
     if not db.is_sqlite:
         config["snapshot"] = await driver.fetchval("SELECT pg_export_snapshot()")
@@ -763,7 +794,7 @@ async def _walk_log(
     async def walk_here() -> None:
         while queue:
             i = queue.popleft()
-            results[i] = walk = await source.walk(pieces[i], checkpoint_seq, report)
+            results[i] = walk = await source.walk(pieces[i], checkpoint_seqs, report)
             done["finished"] += walk.checked
             report(0)
 
@@ -833,6 +864,17 @@ async def _chain_finding(conn: AsyncConnection, walk: _Walk) -> _Finding | None:
         return _Finding(e, Problem.MISSING, f"{_span(e, k - 1)} {verb} deleted: {where} {k}")
     if not first.hash_ok:
         original = _original_seq(first, anomalies)
+        if (
+            original == k + 1
+            and following is not None
+            and not following.hash_ok
+            and _exact_hash(following.row, k) == following.row[-1]
+        ):
+            return _Finding(
+                k,
+                Problem.REORDERED,
+                f"events {k} and {k + 1} were reordered: each holds the event that belongs at the other's seq",
+            )
         if original == k + 1:
             return _Finding(
                 k,
@@ -911,25 +953,39 @@ def _head_finding(walk: _Walk, head: tuple[int, str] | None) -> _Finding | None:
     return None
 
 
-def _checkpoint_finding(walk: _Walk, checkpoint: Checkpoint | None) -> _Finding | None:
-    if checkpoint is None or checkpoint.seq == 0:
-        return None
-    signed = f"the checkpoint signed at {checkpoint.at.isoformat()}"
-    if checkpoint.seq > walk.last_seq:
-        return _Finding(
-            walk.last_seq + 1,
-            Problem.TRUNCATED,
-            f"{signed} covers event {checkpoint.seq}, but the log ends at event {walk.last_seq}: "
-            f"{_span(walk.last_seq + 1, checkpoint.seq)} {'was' if checkpoint.seq == walk.last_seq + 1 else 'were'} "
-            "cut from the tail",
-        )
-    if walk.hash_at_checkpoint is not None and walk.hash_at_checkpoint != checkpoint.hash:
-        return _Finding(
-            checkpoint.seq,
-            Problem.REWRITTEN,
-            f"event {checkpoint.seq} has hash {walk.hash_at_checkpoint[:12]}…, but {signed} says "
-            f"{checkpoint.hash[:12]}…: the chain up to event {checkpoint.seq} was rewritten",
-        )
+def _anchor_finding(walk: _Walk, anchors: Sequence[Anchor]) -> _Finding | None:
+    """Every signed anchor, lowest seq first: the first the log no longer reaches (**truncated**) or no
+    longer matches (**rewritten**).
+
+    A consistent rewrite (every hash after the change recomputed) shows only at anchors, so it is
+    located between the newest anchor below it that still holds and the first that does not.
+    """
+    intact, intact_label = 0, ""
+    for anchor in sorted((a for a in anchors if a.seq > 0), key=lambda a: a.seq):
+        if anchor.seq > walk.last_seq:
+            last = walk.last_seq
+            return _Finding(
+                last + 1,
+                Problem.TRUNCATED,
+                f"{anchor.label} covers event {anchor.seq}, but the log ends at event {last}: "
+                f"{_span(last + 1, anchor.seq)} {'was' if anchor.seq == last + 1 else 'were'} cut from the tail",
+            )
+        stored = walk.hash_at_checkpoint.get(anchor.seq)
+        if stored is not None and stored != anchor.hash:
+            said = f"event {anchor.seq} has hash {stored[:12]}…, but {anchor.label} says {anchor.hash[:12]}…"
+            if not intact:
+                return _Finding(
+                    anchor.seq, Problem.REWRITTEN, f"{said}: the chain up to event {anchor.seq} was rewritten", 0
+                )
+            return _Finding(
+                anchor.seq,
+                Problem.REWRITTEN,
+                f"{said}: the chain was rewritten from an event between {intact + 1} and {anchor.seq} "
+                f"(event {intact} still has the hash {intact_label} signed)",
+                intact,
+            )
+        if stored == anchor.hash:
+            intact, intact_label = anchor.seq, anchor.label
     return None
 
 
@@ -945,18 +1001,21 @@ async def verify(
     db: Database,
     *,
     checkpoint: Checkpoint | None = None,
+    anchors: Sequence[Anchor] = (),
     on_progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> VerificationReport:
     """Recompute the whole chain; ``on_progress`` gets the number of events checked so far.
 
-    Read the checkpoint before calling, so that one signed meanwhile cannot be newer than the snapshot.
-    ``workers`` > 1 hashes in that many processes (this one and ``workers - 1`` helpers); None picks
-    ``default_workers`` for the length of the log.
+    ``checkpoint`` is the newest checkpoint and ``anchors`` every other signed ``(seq, hash)`` to hold
+    the log to (older checkpoints, the last verified head): each is checked, so a rewrite is located
+    between two of them. Read them before calling, so that one signed meanwhile cannot be newer than
+    the snapshot. ``workers`` > 1 hashes in that many processes (this one and ``workers - 1`` helpers);
+    None picks ``default_workers`` for the length of the log.
     """
     from server.audit import queries
 
-    walk_seq = checkpoint.seq if checkpoint is not None else None
+    every = [*anchors, *([checkpoint] if checkpoint is not None and checkpoint not in anchors else [])]
     conn = await _snapshot(db)
     try:
         head = await queries.read_head(conn)
@@ -965,21 +1024,24 @@ async def verify(
         if bounds is not None:
             low, high = bounds
             count = default_workers(high - low + 1) if workers is None else workers
-            walks = await _walk_log(db, conn, low, high, count, walk_seq, on_progress)
+            walks = await _walk_log(db, conn, low, high, count, [a.seq for a in every], on_progress)
         chain = _join(walks)
         chain_finding = await _chain_finding(conn, chain)
     finally:
         await conn.close()
-    findings = [
-        f for f in (chain_finding, _checkpoint_finding(chain, checkpoint), _head_finding(chain, head)) if f is not None
-    ]
+    findings = [f for f in (chain_finding, _anchor_finding(chain, every), _head_finding(chain, head)) if f is not None]
     if not findings:
         explanation = f"the chain holds: {chain.checked} events checked, head at event {chain.last_seq}"
         if checkpoint is not None:
             explanation += f", consistent with the checkpoint of event {checkpoint.seq}"
+        others = len(every) - (checkpoint is not None)
+        if others:
+            explanation += f" and {others} other signed {'head' if others == 1 else 'heads'}"
         return VerificationReport(True, chain.checked, None, chain.last_hash, None, explanation, checkpoint)
     worst = min(findings, key=lambda f: f.seq)
     explanation = worst.explanation
     if chain.broken_rows > 1:
         explanation += f" ({chain.broken_rows} rows fail a check in all)"
-    return VerificationReport(False, chain.checked, worst.seq, chain.last_hash, worst.problem, explanation, checkpoint)
+    return VerificationReport(
+        False, chain.checked, worst.seq, chain.last_hash, worst.problem, explanation, checkpoint, worst.intact
+    )

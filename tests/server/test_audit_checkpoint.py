@@ -110,3 +110,40 @@ async def test_a_damaged_line_is_refused(db: Database, settings: Settings) -> No
         fh.write(b'{"seq": 1\n')
     with pytest.raises(CheckpointError, match=r"line 2 .* is not a checkpoint"):
         latest_checkpoint(settings)
+
+
+async def test_a_head_behind_or_off_the_newest_checkpoint_is_not_signed(db: Database, settings: Settings) -> None:
+    """A scheduled checkpoint must not enshrine a cut or rewritten log."""
+    from tests.server.test_audit_tamper import attack, rewrite_from
+
+    await write_events(db, 5)
+    await create_checkpoint(db, settings)
+    await rewrite_from(db, 4)
+    with pytest.raises(CheckpointError, match="event 5 no longer has the hash the newest checkpoint"):
+        await create_checkpoint(db, settings)
+    await attack(
+        db,
+        "DELETE FROM audit_events WHERE seq > 3",
+        "UPDATE audit_head SET seq = 3, hash = (SELECT hash FROM audit_events WHERE seq = 3)",
+    )
+    with pytest.raises(
+        CheckpointError, match=r"the chain head \(event 3\) is behind the newest checkpoint \(event 5\)"
+    ):
+        await create_checkpoint(db, settings)
+    assert len(lines(settings)) == 1
+
+
+async def test_a_verification_record_never_moves_back(db: Database, settings: Settings) -> None:
+    """Two verifications at once: the slower one, which saw less, does not rewind what the faster recorded."""
+    from server.audit.checkpoint import all_checkpoints, load_or_create_key
+    from server.audit.verified import latest_verified, record_verified
+
+    await write_events(db, 3)
+    await create_checkpoint(db, settings)
+    key = load_or_create_key(settings)
+    checkpoints = all_checkpoints(settings)
+    assert record_verified(settings, key, 5, "a" * 64, checkpoints) is not None
+    assert record_verified(settings, key, 4, "b" * 64, checkpoints) is None
+    assert record_verified(settings, key, 5, "a" * 64, checkpoints) is None, "nothing new: nothing appended"
+    newest = latest_verified(settings, key.public_key())
+    assert newest is not None and (newest.seq, newest.checkpoints) == (5, 1)

@@ -331,3 +331,51 @@ async def test_deletions_at_the_joints_of_a_split_log_are_caught_where_they_are(
     assert report.checked_events == 30 - len(deleted)
     if processes > 1:
         assert pieces_walked_here[0] < 15  # the helpers walked some of the 15 pieces
+
+
+@split
+async def test_a_rewrite_between_two_checkpoints_is_located_between_them(
+    db: Database, settings: Settings, workers: int
+) -> None:
+    await chain_of_ten(db)
+    checkpoints = [await create_checkpoint(db, settings)]
+    for _ in range(2):
+        await write_events(db, 5)
+        checkpoints.append(await create_checkpoint(db, settings))
+    assert [c.seq for c in checkpoints] == [10, 15, 20]
+    await rewrite_from(db, 13)
+    report = await verify(db, checkpoint=checkpoints[-1], anchors=checkpoints[:-1], workers=workers)
+    assert (report.ok, report.first_broken_seq, report.problem, report.last_intact_seq) == (
+        False,
+        15,
+        Problem.REWRITTEN,
+        10,
+    )
+    assert "rewritten from an event between 11 and 15 (event 10 still has the hash" in report.explanation
+
+
+@split
+async def test_two_swapped_neighbours_are_caught_as_reordered(db: Database, workers: int) -> None:
+    await chain_of_ten(db)
+    await attack(
+        db,
+        "UPDATE audit_events SET seq = -1 WHERE seq = 6",
+        "UPDATE audit_events SET seq = 6 WHERE seq = 7",
+        "UPDATE audit_events SET seq = 7 WHERE seq = -1",
+    )
+    report = await verify(db, workers=workers)
+    assert (report.first_broken_seq, report.problem) == (6, Problem.REORDERED)
+    assert "events 6 and 7 were reordered" in report.explanation
+
+
+async def test_a_deletion_hidden_by_renumbering_is_still_missing_not_reordered(db: Database) -> None:
+    """The neighbour rule must not swallow a deletion: there row k holds k+1 and row k+1 holds k+2."""
+    await chain_of_ten(db)
+    await attack(
+        db,
+        "DELETE FROM audit_events WHERE seq = 6",
+        "UPDATE audit_events SET seq = -(seq - 1) WHERE seq > 6",
+        "UPDATE audit_events SET seq = -seq WHERE seq < 0",
+    )
+    report = await verify(db)
+    assert (report.first_broken_seq, report.problem) == (6, Problem.MISSING)
