@@ -15,7 +15,7 @@ from typing import Any
 
 from server.domain.education import education_at_least
 from server.domain.ranks import group, next_rank, rank_index
-from workflows import facts
+from workflows import evaluation_calendar, facts
 from workflows.context import StepContext
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
@@ -164,22 +164,23 @@ async def min_years_in_post(ctx: StepContext) -> GuardResult:
 
 
 def _predicates(ctx: StepContext) -> facts.PredicatesOf:
-    """The subject's predicates of the rule's last years before the request's year."""
-    rule = ctx.rule("performance.min_predicate")
-    return facts.PredicatesOf(ctx.subject.id, tuple(ctx.on.year - i for i in range(1, rule.int("years") + 1)))
+    """The subject's predicates of the years that can count on the request's date (the evaluation calendar)."""
+    rule, deadline = ctx.rule(evaluation_calendar.MIN_PREDICATE), ctx.rule(evaluation_calendar.EVALUATION_DEADLINE)
+    return facts.PredicatesOf(ctx.subject.id, evaluation_calendar.years_to_read(ctx.on, rule, deadline))
 
 
-@guard("predicate_last_two_years", "performance.min_predicate", reads=_predicates)
+@guard(
+    "predicate_last_two_years",
+    evaluation_calendar.MIN_PREDICATE,
+    evaluation_calendar.EVALUATION_DEADLINE,
+    reads=_predicates,
+)
 async def predicate_last_two_years(ctx: StepContext) -> GuardResult:
-    rule = ctx.rule("performance.min_predicate")
-    question = _predicates(ctx)
-    years = list(question.years)
-    found = await ctx.fact(question)
-    accepted = set(rule["accepted"])
-    short = [f"{y}: {found.get(y, 'no final evaluation')}" for y in years if found.get(y) not in accepted]
-    if short:
-        return _result(ctx, "predicate_last_two_years", rule.name, False, "needs at least Baik in " + "; ".join(short))
-    return _result(ctx, "predicate_last_two_years", rule.name, True, f"at least Baik in {', '.join(map(str, years))}")
+    """At least Baik in each of the last 2 years, the years chosen by ``evaluation_calendar.judge_predicates``."""
+    rule, deadline = ctx.rule(evaluation_calendar.MIN_PREDICATE), ctx.rule(evaluation_calendar.EVALUATION_DEADLINE)
+    found = await ctx.fact(_predicates(ctx))
+    verdict = evaluation_calendar.judge_predicates(ctx.on, found, rule, deadline)
+    return _result(ctx, "predicate_last_two_years", rule.name, verdict.passed, verdict.message)
 
 
 @guard("education_cap", "rank_promotion.education_cap")
