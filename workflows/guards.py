@@ -15,6 +15,8 @@ from typing import Any
 
 from server.domain.education import education_at_least
 from server.domain.ranks import group, next_rank, rank_index
+from server.models import Position
+from server.rules import RuleVersion
 from workflows import evaluation_calendar, facts
 from workflows.context import StepContext
 
@@ -109,21 +111,33 @@ def _slot(ctx: StepContext) -> facts.SlotOf | None:
     return facts.SlotOf(ctx.position.id, ctx.on, ctx.request.id) if ctx.position is not None else None
 
 
-@guard("slot_vacant", reads=_slot)
+def capacity(position: Position, rule: RuleVersion) -> int:
+    """How many definitive holders the position can have: its approved headcount, one when managerial."""
+    return min(position.quota, rule.int("managerial_holders")) if position.managerial else position.quota
+
+
+@guard("slot_vacant", "placement.vacancy", reads=_slot)
 async def slot_vacant(ctx: StepContext) -> GuardResult:
+    """A seat is free on the request's date: holders plus decided requests waiting to take effect (which
+    hold their seats) stay below the capacity. Checked at the decision, so a decided request can always
+    take effect."""
+    rule = ctx.rule("placement.vacancy")
     position, question = ctx.position, _slot(ctx)
     if position is None or question is None:
-        return _result(ctx, "slot_vacant", None, False, "the request names no position")
+        return _result(ctx, "slot_vacant", rule.name, False, "the request names no position")
     slot = await ctx.fact(question)
     holders, pending = slot.holders, slot.pending
     if ctx.subject.id in holders:
-        return _result(ctx, "slot_vacant", None, False, f"{ctx.subject.name} already holds {position.code} on {ctx.on}")
-    taken = len(holders) + pending
+        message = f"{ctx.subject.name} already holds {position.code} on {ctx.on}"
+        return _result(ctx, "slot_vacant", rule.name, False, message)
+    seats = capacity(position, rule)
+    kind = f"a managerial {position.type} post: {seats} definitive holder" if position.managerial else ""
+    headcount = kind or f"an approved headcount of {seats}"
     message = (
-        f"{position.code} has an approved headcount of {position.quota}, {len(holders)} holder(s) on "
-        f"{ctx.on} and {pending} decided request(s) waiting to take effect"
+        f"{position.code} has {headcount}, {len(holders)} holder(s) on {ctx.on} and {pending} decided "
+        "request(s) waiting to take effect"
     )
-    return _result(ctx, "slot_vacant", None, taken < position.quota, message)
+    return _result(ctx, "slot_vacant", rule.name, len(holders) + pending < seats, message)
 
 
 @guard("min_years_in_rank", "rank_promotion.min_years_in_rank")

@@ -183,6 +183,17 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         },
     ),
     RuleVersion(
+        name="placement.vacancy",
+        version_id="placement.vacancy/2014",
+        valid_from=D(2014, 1, 15),
+        valid_to=None,
+        legal_basis="UU 5/2014 (now UU 20/2023) jo. PP 11/2017 as amended by PP 17/2020: a post is filled within "
+        "its approved headcount (formasi/kebutuhan); a managerial post (JPT, administrator, pengawas) has one "
+        "definitive holder. A decided appointment holds its vacancy until it takes effect (asnflow's reading, "
+        "so that a decision can always be carried out)",
+        values={"managerial_holders": 1},
+    ),
+    RuleVersion(
         name="placement.rank_range",
         version_id="placement.rank_range/2020",
         valid_from=D(2020, 2, 28),
