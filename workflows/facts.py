@@ -269,6 +269,11 @@ class PredicatesOf(Question[dict[int, str]]):
         return {r.n1: r.s1 for r in rows}
 
 
+async def final_predicate(session: AsyncSession, employee_id: int, year: int) -> str | None:
+    """The employee's final predicate of ``year``, if the year's evaluation is final."""
+    return (await ask(session, PredicatesOf(employee_id, (year,)))).get(year)
+
+
 @dataclass(frozen=True)
 class Sanction:
     """A disciplinary sanction as guards read it (a row, not the ORM object)."""
