@@ -19,7 +19,7 @@ from server.clock import today_in_jakarta
 from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, EvaluationResult
-from workflows import facts
+from workflows import facts, repository
 from workflows.commands import CommandResult
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
@@ -98,6 +98,15 @@ async def correct_evaluation_command(
             raise CommandRefused(validation("reason", "reason must say why the final evaluation is corrected"))
         if not 2000 <= year <= day.year:
             raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year}"))
+        pending = await repository.open_request_of(session, [KIND], subject.id)
+        if pending is not None:
+            raise CommandRefused(
+                validation(
+                    "employeeNip",
+                    f"{subject.name} already has an unfinished evaluation correction ({pending[0]}); "
+                    "confirm, reject or withdraw it first",
+                )
+            )
         before = await facts.final_predicate(session, subject.id, year)
         data = {"year": year, "resultRating": result_rating, "behaviourRating": behaviour_rating, "before": before}
         return Proposal(KIND, subject, dt.date(year, 12, 31), reason=why, data=data)

@@ -90,6 +90,13 @@ async def test_a_correction_applies_only_when_a_second_bkd_official_confirms_it_
     assert proposal["comment"] == REASON
 
 
+async def test_one_correction_at_a_time(demo: DemoApi) -> None:
+    first = await propose_correction(demo)
+    second = await propose_correction(demo, resultRating="above")
+    assert (codes(second), fields(second)) == (["VALIDATION"], ["employeeNip"])
+    assert f"unfinished evaluation correction ({first['request']['id']})" in second["errors"][0]["message"]
+
+
 async def test_a_correction_needs_a_reason(demo: DemoApi) -> None:
     payload = await propose_correction(demo, reason="   ")
     assert (codes(payload), fields(payload)) == (["VALIDATION"], ["reason"])
