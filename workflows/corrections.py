@@ -24,7 +24,7 @@ from workflows.commands import CommandResult
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
 from workflows.errors import CommandRefused, validation
-from workflows.guards import GuardResult, _result, guard, ratings
+from workflows.guards import GuardResult, _result, guard
 from workflows.proposals import Proposal, _propose
 
 KIND = "EVALUATION_CORRECTION"
@@ -60,15 +60,17 @@ async def correct_evaluation(ctx: StepContext) -> list[Change]:
             )
         )
     ).scalar_one_or_none()
-    result, behaviour, predicate = ratings(ctx)
+    # The ratings proposed (and confirmed as they are): the confirmer's own step data does not change them.
+    result, behaviour = ctx.request.data.get("resultRating"), ctx.request.data.get("behaviourRating")
+    predicate = ctx.rule("evaluation.predicate_matrix")["matrix"].get(f"{result}|{behaviour}")
     if row is None or predicate is None:
         raise EffectFailed("correct_evaluation", f"{ctx.subject.name} has no final {year} evaluation to correct")
     before = {"year": year, "predicate": row.predicate}
-    row.predicate = predicate
+    row.predicate = str(predicate)
     await ctx.session.flush()
     after = {
         "year": year,
-        "predicate": predicate,
+        "predicate": row.predicate,
         "resultRating": result,
         "behaviourRating": behaviour,
         "reason": ctx.request.reason,

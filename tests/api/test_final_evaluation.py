@@ -75,7 +75,8 @@ async def test_a_correction_applies_only_when_a_second_bkd_official_confirms_it_
     assert await state_of(demo, rid) == "proposed"
 
     await grant_role(demo, "bkd_verifier", "bkd_official")
-    done = await drive(demo, rid, "bkd_verifier", "correct")
+    # Confirming takes the proposed ratings as they are: step data cannot change them.
+    done = await drive(demo, rid, "bkd_verifier", "correct", data={"resultRating": "above", "behaviourRating": "above"})
     assert (done["state"], done["terminal"]) == ("corrected", True)
     assert await predicate(demo, FINAL_YEAR) == "Butuh Perbaikan"
 
