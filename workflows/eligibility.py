@@ -38,7 +38,7 @@ from server.registry.queries import UnitCondition, in_units, subtree_ids
 from server.rules import RuleNotFound, RuleVersion, rules_for
 from workflows import catalog, evaluation_calendar, facts
 from workflows.context import StepContext
-from workflows.guards import GUARDS, GuardResult
+from workflows.guards import GUARDS, GuardResult, sanction_verdict
 
 KIND = "RANK_PROMOTION"
 PERIOD_RULE = "rank_promotion.periods"
@@ -259,7 +259,8 @@ async def _predicate_results(session: AsyncSession, ids: Sequence[int], period: 
 async def _sanction_results(
     session: AsyncSession, ids: Sequence[int], period: dt.date, today: dt.date
 ) -> dict[int, GuardResult]:
-    """``no_active_sanction`` for many employees in one statement (same rule values, window and message)."""
+    """``no_active_sanction`` for many employees in one statement: same rule values and window, and the guard's
+    own verdict (``guards.sanction_verdict``) on each one's first sanction."""
     rule = rules_for("discipline.active_sanction", period)
     start, end = min(today, period), max(today, period)
     rows = await session.execute(
@@ -272,18 +273,13 @@ async def _sanction_results(
         )
         .order_by(DisciplinarySanction.employee_id, DisciplinarySanction.start_date)
     )
-    first: dict[int, DisciplinarySanction] = {}
-    for sanction in rows.scalars():
-        first.setdefault(sanction.employee_id, sanction)
+    first: dict[int, facts.Sanction] = {}
+    for s in rows.scalars():
+        first.setdefault(s.employee_id, facts.Sanction(s.id, s.severity, s.start_date, s.end_date, s.decree_no))
     out = {}
     for employee_id in ids:
-        s = first.get(employee_id)
-        if s is None:
-            out[employee_id] = _guard_result("no_active_sanction", rule, True, "no moderate or heavy sanction runs")
-            continue
-        until = s.end_date.isoformat() if s.end_date else "no end date"
-        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
-        out[employee_id] = _guard_result("no_active_sanction", rule, False, message)
+        passed, message = sanction_verdict(first.get(employee_id))
+        out[employee_id] = _guard_result("no_active_sanction", rule, passed, message)
     return out
 
 

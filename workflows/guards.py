@@ -265,16 +265,22 @@ def _sanctions(ctx: StepContext) -> facts.SanctionsOf:
     return facts.SanctionsOf(ctx.subject.id, start, end, tuple(rule["blocking_severities"]))
 
 
+def sanction_verdict(first: facts.Sanction | None) -> tuple[bool, str]:
+    """Whether no blocking sanction runs, and the sentence naming the first that does (the guard and the
+    batched eligibility list say the same)."""
+    if first is None:
+        return True, "no moderate or heavy sanction runs"
+    until = first.end_date.isoformat() if first.end_date else "no end date"
+    decree = first.decree_no or "unnumbered"
+    return False, f"a {first.severity} sanction runs from {first.start_date} to {until} (decree {decree})"
+
+
 @guard("no_active_sanction", "discipline.active_sanction", reads=_sanctions)
 async def no_active_sanction(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("discipline.active_sanction")
     found = await ctx.fact(_sanctions(ctx))
-    if found:
-        s = found[0]
-        until = s.end_date.isoformat() if s.end_date else "no end date"
-        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
-        return _result(ctx, "no_active_sanction", rule.name, False, message)
-    return _result(ctx, "no_active_sanction", rule.name, True, "no moderate or heavy sanction runs")
+    passed, message = sanction_verdict(found[0] if found else None)
+    return _result(ctx, "no_active_sanction", rule.name, passed, message)
 
 
 def retirement_age(ctx: StepContext) -> int:
