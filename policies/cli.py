@@ -34,7 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check.add_argument("user_id", metavar="USER_ID")
     check.add_argument("action", metavar="ACTION")
     check.add_argument("object", metavar="OBJECT", help="placement | placement@UNIT | employee:NIP | request:ID")
-    check.add_argument("--on", type=dt.date.fromisoformat, default=None, help="the date to judge on (default today)")
+    check.add_argument(
+        "--on",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the date to judge on (default: the service's today, ASNFLOW_TODAY where set)",
+    )
     check.set_defaults(func=run_check)
     reload = commands.add_parser("reload", help="tell every server process to reload policies/policy.csv")
     reload.set_defaults(func=run_reload)
@@ -43,12 +48,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_check(args: argparse.Namespace) -> int:
     """Exit 0 when allowed, 1 when refused, 2 when OBJECT names nothing."""
     try:
-        decision = asyncio.run(_check(args.user_id, args.action, args.object, args.on or dt.date.today()))
+        decision = asyncio.run(_check(args.user_id, args.action, args.object, args.on or _service_today()))
     except UnknownObject as exc:
         print(exc, file=sys.stderr)
         return 2
     print(decision.reason)
     return 0 if decision.allowed else 1
+
+
+def _service_today() -> dt.date:
+    """The service's date, as the server judges (Jakarta's calendar, or ``ASNFLOW_TODAY`` outside production)."""
+    from server.clock import service_today
+    from server.settings import get_settings
+
+    return service_today(get_settings())
 
 
 def run_reload(args: argparse.Namespace) -> int:

@@ -133,7 +133,9 @@ class RegistryMutation:
             min_rank=input.min_rank,
             max_rank=input.max_rank,
         )
-        result = await registry.upsert_position(ctx.db, ctx.viewer, data, idempotency_key=input.idempotency_key)
+        result = await registry.upsert_position(
+            ctx.db, ctx.viewer, data, idempotency_key=input.idempotency_key, today=ctx.today
+        )
         if result.entity_id is None:
             return PositionPayload(position=None, errors=user_errors(result.errors))
         async with ctx.db.read() as s:

@@ -29,7 +29,7 @@ from schema.types.workflow import (
 from server import models
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
-from workflows import authorize, catalog, proposals, service
+from workflows import authorize, catalog, corrections, proposals, service
 from workflows import queries as wq
 from workflows.commands import CommandResult
 from workflows.diagram import mermaid
@@ -208,6 +208,18 @@ class StartEvaluationInput:
 
 
 @strawberry.input
+class CorrectEvaluationInput:
+    """A correction of a final evaluation: the corrected ratings and why (another BKD official confirms it)."""
+
+    employee_nip: str
+    year: int
+    result_rating: str
+    behaviour_rating: str
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input
 class ProposeTrainingInput:
     employee_nip: str
     title: str
@@ -270,6 +282,13 @@ class WorkflowMutation:
     @strawberry.mutation
     async def start_evaluation(self, info: Info, input: StartEvaluationInput) -> RequestPayload:
         return await _propose(info, proposals.start_evaluation, input)
+
+    @strawberry.mutation(
+        description="Propose the correction of a final evaluation (BKD); it applies when another BKD official "
+        "takes the `correct` step."
+    )
+    async def correct_evaluation(self, info: Info, input: CorrectEvaluationInput) -> RequestPayload:
+        return await _propose(info, corrections.correct_evaluation_command, input)
 
     @strawberry.mutation
     async def propose_training(self, info: Info, input: ProposeTrainingInput) -> RequestPayload:

@@ -22,12 +22,13 @@ KINDS: tuple[str, ...] = (
     "POSITION_PROMOTION",
     "EVALUATION",
     "TRAINING",
+    "EVALUATION_CORRECTION",
 )
 
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
-    from workflows import conflict_of_interest, distribution  # noqa: F401  (they register their guards)
+    from workflows import conflict_of_interest, corrections, distribution  # noqa: F401  (they register guards)
     from workflows.effects import EFFECTS
     from workflows.guards import GUARDS
 

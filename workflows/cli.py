@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 
 from server.audit.writer import append
-from server.clock import today_in_jakarta
+from server.clock import service_today, today_in_jakarta
 from server.db import Database
 from server.settings import get_settings
 from workflows import catalog, repository
@@ -54,7 +54,7 @@ def _run(_args: argparse.Namespace) -> int:
     async def main() -> int:
         db = Database(settings.database_url)
         try:
-            return await tick(db)
+            return await tick(db, today=service_today(settings))
         finally:
             await db.dispose()
 

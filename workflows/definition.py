@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from workflows import reachability
+
 ActionKind = Literal["forward", "reject", "return", "withdraw"]
 ACTION_KINDS: tuple[str, ...] = ("forward", "reject", "return", "withdraw")
 RELATIONS: tuple[str, ...] = ("self", "supervisor", "superior", "proposer")
@@ -120,6 +122,11 @@ class Definition:
     def actors_of(self, action: ActionDef, state: str) -> tuple[Actor, ...]:
         """The action's own actors, else whoever owns the state it leaves."""
         return action.actors or self.states[state].owners
+
+    @property
+    def reserving_states(self) -> frozenset[str]:
+        """The decided states a request waits in before its effects: it holds its slot there."""
+        return self.decided_from - self.terminal_states
 
     def guard_names(self) -> frozenset[str]:
         names = set(self.proposal.guards)
@@ -238,4 +245,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
     for spec in definition.states.values():
         if not spec.terminal and not definition.actions_from(spec.name):
             raise DefinitionError(f"{source}: state {spec.name!r} is not terminal but no action leaves it")
+    dead_end = reachability.explain(definition, source)
+    if dead_end is not None:
+        raise DefinitionError(dead_end)
     return definition

@@ -36,9 +36,9 @@ from server.domain.ranks import RANK_CODES, group, next_rank, rank_index
 from server.models import DisciplinarySanction, Employee, EvaluationResult, Position, Unit, WorkflowRequest
 from server.registry.queries import UnitCondition, in_units, subtree_ids
 from server.rules import RuleNotFound, RuleVersion, rules_for
-from workflows import catalog, facts
+from workflows import catalog, evaluation_calendar, facts
 from workflows.context import StepContext
-from workflows.guards import GUARDS, GuardResult
+from workflows.guards import GUARDS, GuardResult, sanction_verdict
 
 KIND = "RANK_PROMOTION"
 PERIOD_RULE = "rank_promotion.periods"
@@ -236,10 +236,11 @@ def _guard_result(name: str, rule: RuleVersion, passed: bool, message: str) -> G
 
 
 async def _predicate_results(session: AsyncSession, ids: Sequence[int], period: dt.date) -> dict[int, GuardResult]:
-    """``predicate_last_two_years`` for many employees in one statement (same rule values and message)."""
-    rule = rules_for("performance.min_predicate", period)
-    years = [period.year - i for i in range(1, rule.int("years") + 1)]
-    accepted = set(rule["accepted"])
+    """``predicate_last_two_years`` for many employees in one statement: the guard's own verdict
+    (``evaluation_calendar.judge_predicates``) on the rows the guard would read for each of them."""
+    rule = rules_for(evaluation_calendar.MIN_PREDICATE, period)
+    deadline = rules_for(evaluation_calendar.EVALUATION_DEADLINE, period)
+    years = evaluation_calendar.years_to_read(period, rule, deadline)
     found: dict[int, dict[int, str]] = defaultdict(dict)
     rows = await session.execute(
         select(EvaluationResult.employee_id, EvaluationResult.year, EvaluationResult.predicate).where(
@@ -250,23 +251,16 @@ async def _predicate_results(session: AsyncSession, ids: Sequence[int], period: 
         found[employee_id][year] = predicate
     out = {}
     for employee_id in ids:
-        mine = found.get(employee_id, {})
-        short = [f"{y}: {mine.get(y, 'no final evaluation')}" for y in years if mine.get(y) not in accepted]
-        if short:
-            out[employee_id] = _guard_result(
-                "predicate_last_two_years", rule, False, "needs at least Baik in " + "; ".join(short)
-            )
-        else:
-            out[employee_id] = _guard_result(
-                "predicate_last_two_years", rule, True, f"at least Baik in {', '.join(map(str, years))}"
-            )
+        verdict = evaluation_calendar.judge_predicates(period, found.get(employee_id, {}), rule, deadline)
+        out[employee_id] = _guard_result("predicate_last_two_years", rule, verdict.passed, verdict.message)
     return out
 
 
 async def _sanction_results(
     session: AsyncSession, ids: Sequence[int], period: dt.date, today: dt.date
 ) -> dict[int, GuardResult]:
-    """``no_active_sanction`` for many employees in one statement (same rule values, window and message)."""
+    """``no_active_sanction`` for many employees in one statement: same rule values and window, and the guard's
+    own verdict (``guards.sanction_verdict``) on each one's first sanction."""
     rule = rules_for("discipline.active_sanction", period)
     start, end = min(today, period), max(today, period)
     rows = await session.execute(
@@ -279,18 +273,13 @@ async def _sanction_results(
         )
         .order_by(DisciplinarySanction.employee_id, DisciplinarySanction.start_date)
     )
-    first: dict[int, DisciplinarySanction] = {}
-    for sanction in rows.scalars():
-        first.setdefault(sanction.employee_id, sanction)
+    first: dict[int, facts.Sanction] = {}
+    for s in rows.scalars():
+        first.setdefault(s.employee_id, facts.Sanction(s.id, s.severity, s.start_date, s.end_date, s.decree_no))
     out = {}
     for employee_id in ids:
-        s = first.get(employee_id)
-        if s is None:
-            out[employee_id] = _guard_result("no_active_sanction", rule, True, "no moderate or heavy sanction runs")
-            continue
-        until = s.end_date.isoformat() if s.end_date else "no end date"
-        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
-        out[employee_id] = _guard_result("no_active_sanction", rule, False, message)
+        passed, message = sanction_verdict(first.get(employee_id))
+        out[employee_id] = _guard_result("no_active_sanction", rule, passed, message)
     return out
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     bindparam,
     func,
     literal_column,
@@ -39,10 +40,34 @@ from server.models import Assignment, DisciplinarySanction, EvaluationResult, Po
 
 T = TypeVar("T")
 
-# States in which a request into a position has been decided but has not taken effect yet: such a
-# request holds the slot, so two decisions cannot fill one vacancy.
-DECIDED_STATES: tuple[str, ...] = ("approved", "decreed", "decided")
-SLOT_KINDS: tuple[str, ...] = ("PLACEMENT", "TRANSFER", "POSITION_PROMOTION")
+SLOT_GUARD = "slot_vacant"
+
+
+@functools.cache
+def reserving_states() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``(kind, states)`` of every workflow whose requests fill a slot (its definitions guard ``slot_vacant``):
+    the decided states a request waits in before it takes effect (``Definition.reserving_states``, every
+    installed version). A request there holds its slot, so two decisions cannot fill one vacancy."""
+    from workflows import catalog  # the catalog loads the guards, which read these facts
+
+    states: dict[str, set[str]] = {}
+    for definition in catalog.all_definitions():
+        if SLOT_GUARD in definition.guard_names():
+            states.setdefault(definition.kind, set()).update(definition.reserving_states)
+    return tuple((kind, tuple(sorted(found))) for kind, found in sorted(states.items()))
+
+
+def reserving() -> ColumnElement[bool]:
+    """SQL on ``WorkflowRequest``: decided into its position and not yet in effect (it holds the slot)."""
+    return and_(
+        or_(
+            *(
+                and_(WorkflowRequest.kind == kind, WorkflowRequest.state.in_(states))
+                for kind, states in reserving_states()
+            )
+        ),
+        WorkflowRequest.effects_applied.is_(False),
+    )
 
 
 @dataclass(frozen=True)
@@ -178,9 +203,7 @@ class SlotOf(Question[Slot]):
         holders = select(*_row(tag, n1=Assignment.employee_id)).where(Assignment.position_id == position, *covering(on))
         pending = select(*_row(tag, n2=func.count())).where(
             WorkflowRequest.position_id == position,
-            WorkflowRequest.kind.in_(SLOT_KINDS),
-            WorkflowRequest.state.in_(DECIDED_STATES),
-            WorkflowRequest.effects_applied.is_(False),
+            reserving(),
             WorkflowRequest.id.is_distinct_from(bindparam(f"exclude_{tag}")),  # NULL excludes nothing
         )
         return [holders, pending]
@@ -244,6 +267,11 @@ class PredicatesOf(Question[dict[int, str]]):
 
     def answer(self, rows: Sequence[Row[Any]]) -> dict[int, str]:
         return {r.n1: r.s1 for r in rows}
+
+
+async def final_predicate(session: AsyncSession, employee_id: int, year: int) -> str | None:
+    """The employee's final predicate of ``year``, if the year's evaluation is final."""
+    return (await ask(session, PredicatesOf(employee_id, (year,)))).get(year)
 
 
 @dataclass(frozen=True)

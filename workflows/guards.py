@@ -15,7 +15,9 @@ from typing import Any
 
 from server.domain.education import education_at_least
 from server.domain.ranks import group, next_rank, rank_index
-from workflows import facts
+from server.models import Position
+from server.rules import RuleVersion
+from workflows import evaluation_calendar, facts
 from workflows.context import StepContext
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
@@ -109,21 +111,33 @@ def _slot(ctx: StepContext) -> facts.SlotOf | None:
     return facts.SlotOf(ctx.position.id, ctx.on, ctx.request.id) if ctx.position is not None else None
 
 
-@guard("slot_vacant", reads=_slot)
+def capacity(position: Position, rule: RuleVersion) -> int:
+    """How many definitive holders the position can have: its approved headcount, one when managerial."""
+    return min(position.quota, rule.int("managerial_holders")) if position.managerial else position.quota
+
+
+@guard("slot_vacant", "placement.vacancy", reads=_slot)
 async def slot_vacant(ctx: StepContext) -> GuardResult:
+    """A seat is free on the request's date: holders plus decided requests waiting to take effect (which
+    hold their seats) stay below the capacity. Checked at the decision, so a decided request can always
+    take effect."""
+    rule = ctx.rule("placement.vacancy")
     position, question = ctx.position, _slot(ctx)
     if position is None or question is None:
-        return _result(ctx, "slot_vacant", None, False, "the request names no position")
+        return _result(ctx, "slot_vacant", rule.name, False, "the request names no position")
     slot = await ctx.fact(question)
     holders, pending = slot.holders, slot.pending
     if ctx.subject.id in holders:
-        return _result(ctx, "slot_vacant", None, False, f"{ctx.subject.name} already holds {position.code} on {ctx.on}")
-    taken = len(holders) + pending
+        message = f"{ctx.subject.name} already holds {position.code} on {ctx.on}"
+        return _result(ctx, "slot_vacant", rule.name, False, message)
+    seats = capacity(position, rule)
+    kind = f"a managerial {position.type} post: {seats} definitive holder" if position.managerial else ""
+    headcount = kind or f"an approved headcount of {seats}"
     message = (
-        f"{position.code} has an approved headcount of {position.quota}, {len(holders)} holder(s) on "
-        f"{ctx.on} and {pending} decided request(s) waiting to take effect"
+        f"{position.code} has {headcount}, {len(holders)} holder(s) on {ctx.on} and {pending} decided "
+        "request(s) waiting to take effect"
     )
-    return _result(ctx, "slot_vacant", None, taken < position.quota, message)
+    return _result(ctx, "slot_vacant", rule.name, len(holders) + pending < seats, message)
 
 
 @guard("min_years_in_rank", "rank_promotion.min_years_in_rank")
@@ -164,22 +178,23 @@ async def min_years_in_post(ctx: StepContext) -> GuardResult:
 
 
 def _predicates(ctx: StepContext) -> facts.PredicatesOf:
-    """The subject's predicates of the rule's last years before the request's year."""
-    rule = ctx.rule("performance.min_predicate")
-    return facts.PredicatesOf(ctx.subject.id, tuple(ctx.on.year - i for i in range(1, rule.int("years") + 1)))
+    """The subject's predicates of the years that can count on the request's date (the evaluation calendar)."""
+    rule, deadline = ctx.rule(evaluation_calendar.MIN_PREDICATE), ctx.rule(evaluation_calendar.EVALUATION_DEADLINE)
+    return facts.PredicatesOf(ctx.subject.id, evaluation_calendar.years_to_read(ctx.on, rule, deadline))
 
 
-@guard("predicate_last_two_years", "performance.min_predicate", reads=_predicates)
+@guard(
+    "predicate_last_two_years",
+    evaluation_calendar.MIN_PREDICATE,
+    evaluation_calendar.EVALUATION_DEADLINE,
+    reads=_predicates,
+)
 async def predicate_last_two_years(ctx: StepContext) -> GuardResult:
-    rule = ctx.rule("performance.min_predicate")
-    question = _predicates(ctx)
-    years = list(question.years)
-    found = await ctx.fact(question)
-    accepted = set(rule["accepted"])
-    short = [f"{y}: {found.get(y, 'no final evaluation')}" for y in years if found.get(y) not in accepted]
-    if short:
-        return _result(ctx, "predicate_last_two_years", rule.name, False, "needs at least Baik in " + "; ".join(short))
-    return _result(ctx, "predicate_last_two_years", rule.name, True, f"at least Baik in {', '.join(map(str, years))}")
+    """At least Baik in each of the last 2 years, the years chosen by ``evaluation_calendar.judge_predicates``."""
+    rule, deadline = ctx.rule(evaluation_calendar.MIN_PREDICATE), ctx.rule(evaluation_calendar.EVALUATION_DEADLINE)
+    found = await ctx.fact(_predicates(ctx))
+    verdict = evaluation_calendar.judge_predicates(ctx.on, found, rule, deadline)
+    return _result(ctx, "predicate_last_two_years", rule.name, verdict.passed, verdict.message)
 
 
 @guard("education_cap", "rank_promotion.education_cap")
@@ -250,16 +265,22 @@ def _sanctions(ctx: StepContext) -> facts.SanctionsOf:
     return facts.SanctionsOf(ctx.subject.id, start, end, tuple(rule["blocking_severities"]))
 
 
+def sanction_verdict(first: facts.Sanction | None) -> tuple[bool, str]:
+    """Whether no blocking sanction runs, and the sentence naming the first that does (the guard and the
+    batched eligibility list say the same)."""
+    if first is None:
+        return True, "no moderate or heavy sanction runs"
+    until = first.end_date.isoformat() if first.end_date else "no end date"
+    decree = first.decree_no or "unnumbered"
+    return False, f"a {first.severity} sanction runs from {first.start_date} to {until} (decree {decree})"
+
+
 @guard("no_active_sanction", "discipline.active_sanction", reads=_sanctions)
 async def no_active_sanction(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("discipline.active_sanction")
     found = await ctx.fact(_sanctions(ctx))
-    if found:
-        s = found[0]
-        until = s.end_date.isoformat() if s.end_date else "no end date"
-        message = f"a {s.severity} sanction runs from {s.start_date} to {until} (decree {s.decree_no or 'unnumbered'})"
-        return _result(ctx, "no_active_sanction", rule.name, False, message)
-    return _result(ctx, "no_active_sanction", rule.name, True, "no moderate or heavy sanction runs")
+    passed, message = sanction_verdict(found[0] if found else None)
+    return _result(ctx, "no_active_sanction", rule.name, passed, message)
 
 
 def retirement_age(ctx: StepContext) -> int:

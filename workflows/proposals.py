@@ -22,7 +22,7 @@ from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
-from workflows import authorize, catalog, guards, repository
+from workflows import authorize, catalog, facts, guards, repository
 from workflows.authorize import Standing
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -448,6 +448,15 @@ async def start_evaluation(
         if existing is not None:
             raise CommandRefused(
                 validation("year", f"{subject.name} already has the {year} evaluation (request {existing})")
+            )
+        final = await facts.final_predicate(session, subject.id, year)
+        if final is not None:
+            raise CommandRefused(
+                validation(
+                    "year",
+                    f"{subject.name}'s {year} evaluation is final ({final}) and is not evaluated again; "
+                    "BKD corrects a final evaluation with correctEvaluation, giving the reason",
+                )
             )
         return Proposal("EVALUATION", subject, dt.date(year, 12, 31), data={"year": year})
 

@@ -15,15 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.decide import decide
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry, changes
+from server.clock import today_in_jakarta
 from server.db import Database
 from server.domain import nip as nips
 from server.domain.education import EDUCATION_LEVELS, EDUCATION_RANK_RANGE, is_education
 from server.domain.positions import POSITION_TYPES, is_managerial
 from server.domain.ranks import is_rank, rank_index
 from server.models import Employee, Position, RankHistory, Unit
+from server.rules import rules_for
+from workflows import facts
 from workflows.commands import run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.steps import AuditedRefusal
+
+VACANCY_RULE = "placement.vacancy"
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,8 @@ def _employee_fields(row: Employee) -> dict[str, object]:
     }
 
 
-def _position_errors(data: PositionInput) -> list[UserError]:
+def _position_errors(data: PositionInput, today: dt.date) -> list[UserError]:
+    managerial_quota = rules_for(VACANCY_RULE, today).int("managerial_holders")
     errors: list[UserError] = []
     if not data.code.strip():
         errors.append(validation("code", "code must not be empty"))
@@ -191,6 +197,14 @@ def _position_errors(data: PositionInput) -> list[UserError]:
         errors.append(validation("type", f"type {data.type!r} is not one of {', '.join(POSITION_TYPES)}"))
     if data.quota < 0:
         errors.append(validation("quota", f"quota {data.quota} must not be negative"))
+    elif is_managerial(data.type) and data.quota != managerial_quota:
+        errors.append(
+            validation(
+                "quota",
+                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder "
+                f"({VACANCY_RULE}); use quota {managerial_quota}",
+            )
+        )
     if data.job_class is not None and not 1 <= data.job_class <= 17:
         errors.append(validation("jobClass", f"jobClass {data.job_class} must be between 1 and 17"))
     if data.min_education is not None and not is_education(data.min_education):
@@ -213,10 +227,31 @@ def _position_errors(data: PositionInput) -> list[UserError]:
     return errors
 
 
+async def _quota_error(s: AsyncSession, row: Position, quota: int, today: dt.date) -> UserError | None:
+    """A quota below the seats already taken (holders today, and decided requests holding theirs) is refused:
+    it would leave a decided request unable to take effect."""
+    slot = await facts.ask(s, facts.SlotOf(row.id, today, None))
+    taken = len(slot.holders) + slot.pending
+    if quota >= taken:
+        return None
+    return validation(
+        "quota",
+        f"quota {quota} for {row.code} is below the {taken} seat(s) taken: {len(slot.holders)} holder(s) on "
+        f"{today} and {slot.pending} decided request(s) waiting to take effect; end an assignment or let the "
+        "decisions take effect first",
+    )
+
+
 async def upsert_position(
-    db: Database, viewer: Viewer, data: PositionInput, *, idempotency_key: str | None = None
+    db: Database,
+    viewer: Viewer,
+    data: PositionInput,
+    *,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
 ) -> RegistryResult:
     """Create or change a position through the shared write path (workflows.commands)."""
+    day = today or today_in_jakarta()
 
     async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
         decision = decide(viewer, obj="position", action="upsert", unit_path=None)
@@ -225,7 +260,7 @@ async def upsert_position(
             raise AuditedRefusal.of(
                 viewer, error, action="position.upsert.refused", entity_type="position", entity_id=data.code
             )
-        errors = _position_errors(data)
+        errors = _position_errors(data, day)
         unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
         if unit is None:
             errors.append(validation("unitCode", f"unitCode {data.unit_code!r} is not a unit"))
@@ -233,6 +268,8 @@ async def upsert_position(
             raise CommandRefused(*errors)
         assert unit is not None
         row = (await s.execute(select(Position).where(Position.code == data.code))).scalar_one_or_none()
+        if row is not None and (quota_error := await _quota_error(s, row, data.quota, day)) is not None:
+            raise CommandRefused(quota_error)
         before = _position_fields(row) if row is not None else {}
         if row is None:
             row = Position(code=data.code, competencies=[])

@@ -129,7 +129,12 @@ async def task_rows(
     spec = loaded.definition.states[state]
     request = loaded.request
     due_day = due_date(spec, request, today)
-    due = dt.datetime.combine(due_day, dt.time(23, 59), tzinfo=JAKARTA) if due_day is not None else None
+    # 23:59 in Jakarta, stored in UTC: SQLite keeps no offset, so a Jakarta time would read back 7 hours late.
+    due = (
+        dt.datetime.combine(due_day, dt.time(23, 59), tzinfo=JAKARTA).astimezone(dt.UTC)
+        if due_day is not None
+        else None
+    )
     rows = []
     supervisors: tuple[int | None, int | None] | None = None
     for owner in spec.owners:

@@ -72,6 +72,17 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         values={"years": 2, "accepted": ["Sangat Baik", "Baik"]},
     ),
     RuleVersion(
+        name="performance.evaluation_deadline",
+        version_id="performance.evaluation_deadline/2019",
+        valid_from=D(2019, 4, 29),
+        valid_to=None,
+        legal_basis="PP 30/2019 (from 2022 with PermenPANRB 6/2022: annual SKP rated after the year ends, delivered, "
+        "objection within 14 days, the superior's decision final): a year's evaluations may be completed until "
+        "the end of February of the following year; until then that year neither counts nor blocks "
+        "(configurable: no primary text fixes the date; BKN's e-Kinerja schedule is set yearly)",
+        values={"months_after_year_end": 2},
+    ),
+    RuleVersion(
         name="transfer.years_in_post",
         version_id="transfer.years_in_post/2020",
         valid_from=D(2020, 2, 28),
@@ -170,6 +181,17 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
             "ADMINISTRATOR": {"min_education": "D-IV", "years": 3, "experience_in": ["PENGAWAS", "FUNGSIONAL"]},
             "PENGAWAS": {"min_education": "D-III", "years": 4, "experience_in": ["PELAKSANA", "FUNGSIONAL"]},
         },
+    ),
+    RuleVersion(
+        name="placement.vacancy",
+        version_id="placement.vacancy/2014",
+        valid_from=D(2014, 1, 15),
+        valid_to=None,
+        legal_basis="UU 5/2014 (now UU 20/2023) jo. PP 11/2017 as amended by PP 17/2020: a post is filled within "
+        "its approved headcount (formasi/kebutuhan); a managerial post (JPT, administrator, pengawas) has one "
+        "definitive holder. A decided appointment holds its vacancy until it takes effect (asnflow's reading, "
+        "so that a decision can always be carried out)",
+        values={"managerial_holders": 1},
     ),
     RuleVersion(
         name="placement.rank_range",

@@ -40,6 +40,7 @@ EFFECT_EVENTS = {
     "finalise_evaluation": "evaluation.finalised",
     "record_training": "training.recorded",
     "leave_jakarta_service": "employee.moved_out",
+    "correct_evaluation": "evaluation.corrected",
 }
 
 

@@ -101,6 +101,7 @@ async def test_an_employee_meeting_every_rule_is_listed_with_the_promotion_and_t
     assert me["yearsInRank"] == pytest.approx(6.17, abs=0.01)
     assert me["ruleVersions"] == {
         "discipline.active_sanction": "discipline.active_sanction/2021",
+        "performance.evaluation_deadline": "performance.evaluation_deadline/2019",
         "performance.min_predicate": "performance.min_predicate/2019",
         "rank_promotion.education_cap": "rank_promotion.education_cap/2002",
         "rank_promotion.min_years_in_rank": "rank_promotion.min_years_in_rank/2002",

@@ -1,0 +1,132 @@
+"""Final is final: a final evaluation changes only through an audited correction (``evaluation_correction``).
+
+``startEvaluation`` refuses a year that already has a final predicate (``facts.final_predicate``). A BKD
+official proposes a correction with the corrected ratings and the reason; another BKD official confirms it
+(``correct``), and only then does the year's predicate change, audited as ``evaluation.corrected`` with the
+predicate before and after and the reason. The ratings give the predicate through the matrix in force for
+the evaluated year, as the evaluation itself did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.viewer import Viewer
+from server.clock import today_in_jakarta
+from server.db import Database
+from server.domain.nip import normalize
+from server.models import Employee, EvaluationResult
+from workflows import facts, repository
+from workflows.commands import CommandResult
+from workflows.context import StepContext
+from workflows.effects import Change, EffectFailed, effect
+from workflows.errors import CommandRefused, validation
+from workflows.guards import GuardResult, _result, guard
+from workflows.proposals import Proposal, _propose
+
+KIND = "EVALUATION_CORRECTION"
+
+
+def _year(ctx: StepContext) -> int:
+    return int(ctx.request.data["year"])
+
+
+def _final(ctx: StepContext) -> facts.PredicatesOf:
+    return facts.PredicatesOf(ctx.subject.id, (_year(ctx),))
+
+
+@guard("final_evaluation_exists", reads=_final)
+async def final_evaluation_exists(ctx: StepContext) -> GuardResult:
+    """A correction corrects something: the year must have a final predicate (else it is evaluated, not corrected)."""
+    year = _year(ctx)
+    found = (await ctx.fact(_final(ctx))).get(year)
+    if found is None:
+        message = f"{ctx.subject.name} has no final {year} evaluation to correct; start the {year} evaluation instead"
+        return _result(ctx, "final_evaluation_exists", None, False, message)
+    return _result(ctx, "final_evaluation_exists", None, True, f"the final {year} predicate is {found}")
+
+
+@effect("correct_evaluation")
+async def correct_evaluation(ctx: StepContext) -> list[Change]:
+    """The year's final predicate becomes the one the corrected ratings give; before, after and the reason audited."""
+    year = _year(ctx)
+    row = (
+        await ctx.session.execute(
+            select(EvaluationResult).where(
+                EvaluationResult.employee_id == ctx.subject.id, EvaluationResult.year == year
+            )
+        )
+    ).scalar_one_or_none()
+    # The ratings proposed (and confirmed as they are): the confirmer's own step data does not change them.
+    result, behaviour = ctx.request.data.get("resultRating"), ctx.request.data.get("behaviourRating")
+    predicate = ctx.rule("evaluation.predicate_matrix")["matrix"].get(f"{result}|{behaviour}")
+    if row is None or predicate is None:
+        raise EffectFailed("correct_evaluation", f"{ctx.subject.name} has no final {year} evaluation to correct")
+    before = {"year": year, "predicate": row.predicate}
+    row.predicate = str(predicate)
+    await ctx.session.flush()
+    after = {
+        "year": year,
+        "predicate": row.predicate,
+        "resultRating": result,
+        "behaviourRating": behaviour,
+        "reason": ctx.request.reason,
+        "correctionRequest": ctx.request.id,
+    }
+    return [Change("evaluation.corrected", "employee", ctx.subject.nip, before, after)]
+
+
+async def correct_evaluation_command(
+    db: Database,
+    viewer: Viewer,
+    *,
+    employee_nip: str,
+    year: int,
+    result_rating: str,
+    behaviour_rating: str,
+    reason: str,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> CommandResult:
+    """Propose the correction of the employee's final ``year`` evaluation; another BKD official confirms it."""
+    day = today or today_in_jakarta()
+    why = " ".join(reason.split())
+
+    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+        if not why:
+            raise CommandRefused(validation("reason", "reason must say why the final evaluation is corrected"))
+        if not 2000 <= year <= day.year:
+            raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year}"))
+        pending = await repository.open_request_of(session, [KIND], subject.id)
+        if pending is not None:
+            raise CommandRefused(
+                validation(
+                    "employeeNip",
+                    f"{subject.name} already has an unfinished evaluation correction ({pending[0]}); "
+                    "confirm, reject or withdraw it first",
+                )
+            )
+        before = await facts.final_predicate(session, subject.id, year)
+        data = {"year": year, "resultRating": result_rating, "behaviourRating": behaviour_rating, "before": before}
+        return Proposal(KIND, subject, dt.date(year, 12, 31), reason=why, data=data)
+
+    payload = {
+        "employeeNip": normalize(employee_nip),
+        "year": year,
+        "resultRating": result_rating,
+        "behaviourRating": behaviour_rating,
+        "reason": why,
+    }
+    return await _propose(
+        db,
+        viewer,
+        command="correctEvaluation",
+        payload=payload,
+        employee_nip=employee_nip,
+        prepare=prepare,
+        idempotency_key=idempotency_key,
+        today=day,
+    )
