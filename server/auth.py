@@ -52,9 +52,7 @@ def issue_token(settings: Settings, user_id: str, ttl_seconds: int | None = None
 
 def verify_token(settings: Settings, token: str) -> Claims:
     try:
-        claims = jwt.decode(
-            token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
-        )
+        claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.ExpiredSignatureError:
         raise TokenError("the bearer token has expired; ask for a new one") from None
     except jwt.InvalidTokenError as exc:
@@ -68,7 +66,9 @@ def verify_token(settings: Settings, token: str) -> Claims:
         raise TokenError("the bearer token was issued in the future (iat); check the issuer's clock")
     limit = settings.token_max_lifetime_seconds
     if exp - iat > limit:
-        raise TokenError(f"the bearer token lives {exp - iat} seconds, more than the {limit} allowed; ask for a new one")
+        raise TokenError(
+            f"the bearer token lives {exp - iat} seconds, more than the {limit} allowed; ask for a new one"
+        )
     return Claims(user_id=sub, expires_at=exp)
 
 
