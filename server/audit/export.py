@@ -65,7 +65,7 @@ async def export(
     write = _sink(out)
     names = queries.CHAIN_COLUMN_NAMES
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and only then is a cell with \r quoted
     if fmt == "csv":
         writer.writerow(names)
     written = 0

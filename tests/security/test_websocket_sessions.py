@@ -9,6 +9,7 @@ token in ``connection_init`` closes it (4401); the legacy protocol is not offere
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ async def people(seeded_db: Database) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(seeded_db_url: str, tmp_path: Path) -> object:
+def server(seeded_db_url: str, tmp_path: Path) -> Iterator[Server]:
     with one_server(seeded_db_url, tmp_path) as running:
         yield running
 
