@@ -9,15 +9,18 @@ token in ``connection_init`` closes it (4401); the legacy protocol is not offere
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from server.db import Database
+from server.models import RoleGrant
 from server.seed import persona_user_ids
 from tests.multiprocess.servers import Server
 from tests.security.transport_helpers import PROTOCOL, AsgiSocket, one_server, session, token
@@ -81,6 +84,26 @@ async def test_a_revoked_grant_refuses_the_next_operation_on_an_open_socket(
         assert "auditor" not in {r["role"] for r in after["data"]["viewer"]["roles"]}
         refused = await ws.execute(AUDIT)
     assert not (refused.get("data") or {}).get("auditEvents", {}).get("edges"), refused
+
+
+async def test_a_grant_revoked_by_another_process_applies_to_the_next_operation_whatever_the_cache(
+    seeded_db: Database, seeded_db_url: str, people: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server caches viewers for an hour here, and hears of nothing: each WebSocket operation still reads the grants."""
+    monkeypatch.setenv("ASNFLOW_VIEWER_CACHE_SECONDS", "3600")
+    auditor = people["auditor"]
+    with one_server(seeded_db_url, tmp_path) as running:
+        async with session(running) as ws:
+            await ws.init({"Authorization": f"Bearer {token(auditor)}"})
+            assert "auditor" in {r["role"] for r in (await ws.execute(ROLES))["data"]["viewer"]["roles"]}
+            async with seeded_db.write() as s:
+                await s.execute(
+                    update(RoleGrant)
+                    .where(RoleGrant.user_id == auditor, RoleGrant.role == "auditor")
+                    .values(revoked_at=dt.datetime.now(dt.UTC))
+                )
+            after = await ws.execute(ROLES)
+    assert "auditor" not in {r["role"] for r in after["data"]["viewer"]["roles"]}
 
 
 async def test_a_message_over_the_size_limit_closes_the_socket(server: Server, people: dict[str, str]) -> None:
