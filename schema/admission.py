@@ -12,6 +12,10 @@ The body is read before a request queues (it is limited by ``BodyLimitMiddleware
 or idle clients never hold a place. The place is given back when the response starts. A request that
 waits longer than ``wait_seconds`` is answered 503 with ``Retry-After``, having done nothing. Health,
 readiness and metrics are not queued. ``limit`` 0 switches admission off.
+
+WebSocket operations share the same places (``Admission``): the middleware lets the WebSocket
+connection through, and schema/websocket.py takes a place for each operation it runs, giving it back
+when the operation's first message is sent, as an HTTP request gives it back when its response starts.
 """
 
 from __future__ import annotations
@@ -26,35 +30,56 @@ BUSY_BODY = {"errors": [{"message": BUSY_MESSAGE, "extensions": {"code": "UNAVAI
 QUEUED_PATHS = frozenset({"/graphql"})
 
 
-class AdmissionMiddleware:
-    def __init__(self, app: ASGIApp, *, limit: int, wait_seconds: float) -> None:
-        self.app = app
-        self.limit = limit
+class Admission:
+    """The places: ``enter`` waits for one (False after ``wait_seconds``), ``leave`` gives it back."""
+
+    def __init__(self, limit: int, wait_seconds: float) -> None:
         self.wait_seconds = wait_seconds
         self._places = asyncio.Semaphore(limit) if limit > 0 else None
 
+    @property
+    def enabled(self) -> bool:
+        return self._places is not None
+
+    async def enter(self) -> bool:
+        if self._places is None:
+            return True
+        ADMISSION_WAITING.inc()
+        try:
+            await asyncio.wait_for(self._places.acquire(), self.wait_seconds)
+        except TimeoutError:
+            return False
+        finally:
+            ADMISSION_WAITING.dec()
+        return True
+
+    def leave(self) -> None:
+        if self._places is not None:
+            self._places.release()
+
+
+class AdmissionMiddleware:
+    def __init__(self, app: ASGIApp, *, limit: int, wait_seconds: float, admission: Admission | None = None) -> None:
+        self.app = app
+        self.admission = admission or Admission(limit, wait_seconds)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._places is None or scope["type"] != "http" or scope.get("path") not in QUEUED_PATHS:
+        if not self.admission.enabled or scope["type"] != "http" or scope.get("path") not in QUEUED_PATHS:
             await self.app(scope, receive, send)
             return
         messages = await _whole_body(receive)
         if messages[-1]["type"] == "http.disconnect":
             return  # the client left before it finished sending: nothing to do
-        ADMISSION_WAITING.inc()
-        try:
-            await asyncio.wait_for(self._places.acquire(), self.wait_seconds)
-        except TimeoutError:
+        if not await self.admission.enter():
             await send_json(send, 503, BUSY_BODY, [(b"retry-after", b"1")])
             return
-        finally:
-            ADMISSION_WAITING.dec()
         held = True
 
         def release() -> None:
             nonlocal held
-            if held and self._places is not None:
+            if held:
                 held = False
-                self._places.release()
+                self.admission.leave()
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()

@@ -16,15 +16,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
-from schema.admission import AdmissionMiddleware
+from schema.admission import Admission, AdmissionMiddleware
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
 from schema.metrics import forget_process, metrics, watch_pool
 from schema.schema import build_schema
+from schema.websocket import SessionHandler, TextWebSocketAdapter, limit_messages
 from server.clock import service_today
 from server.db import Database
 from server.settings import Settings
@@ -33,17 +35,26 @@ log = logging.getLogger("asnflow.app")
 
 
 class AsnflowGraphQL(GraphQL[Context, None]):
-    """Builds the per-request context: the viewer from the user id the token middleware left."""
+    """Builds the per-request context: the viewer from the user id the token middleware left.
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    Over WebSocket the context is built per operation instead (``operation_context``, called by
+    schema/websocket.py's ``SessionHandler``), so that every operation sees the grants of that moment.
+    """
+
+    graphql_transport_ws_handler_class = SessionHandler
+    websocket_adapter_class = TextWebSocketAdapter
+
+    def __init__(self, db: Database, settings: Settings, admission: Admission | None = None) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.db = db
         self.settings = settings
         self.viewers = ViewerCache(settings.viewer_cache_seconds)
+        self.admission = admission or Admission(settings.max_concurrent_requests, settings.admission_wait_seconds)
 
     async def _load_viewer(self, user_id: str, today: dt.date) -> Viewer:
         async with self.db.read() as session:
@@ -58,6 +69,8 @@ class AsnflowGraphQL(GraphQL[Context, None]):
             body = {"errors": [{"message": "mutations are not allowed when using GET; send them with POST"}]}
             await send_json(send, 405, body, [(b"allow", b"POST")])
             return
+        if scope["type"] == "websocket":
+            receive = limit_messages(receive, send, self.settings.max_ws_message_bytes)
         try:
             await super().__call__(scope, receive, send)
         except DatabaseUnavailable:
@@ -67,12 +80,25 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
         return orjson.dumps(data)
 
+    async def operation_context(self, user_id: str | None, request_id: str) -> Context:
+        """A WebSocket operation's context: the viewer loaded afresh, never from the cache."""
+        today = service_today(self.settings)
+        viewer = PUBLIC
+        if user_id is not None:
+            try:
+                viewer = await self._load_viewer(user_id, today)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise DatabaseUnavailable from exc
+                raise
+        return Context(db=self.db, settings=self.settings, viewer=viewer, request_id=request_id, today=today)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.get("state", {})
         user_id = state.get("user_id")
         today = service_today(self.settings)
         viewer = PUBLIC
-        if user_id is not None:
+        if user_id is not None and request.scope["type"] == "http":
             try:
                 viewer = await self.viewers.viewer(lambda: self._load_viewer(user_id, today), user_id, today)
             except Exception as exc:
@@ -111,7 +137,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
             if db is None:
                 await database.dispose()
 
-    graphql = AsnflowGraphQL(database, settings)
+    admission = Admission(settings.max_concurrent_requests, settings.admission_wait_seconds)
+    graphql = AsnflowGraphQL(database, settings, admission)
     watch_pool(database)
     app = Starlette(
         routes=[
@@ -125,7 +152,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
     )
     wrapped: Any = TokenMiddleware(app, settings, database)
     wrapped = AdmissionMiddleware(
-        wrapped, limit=settings.max_concurrent_requests, wait_seconds=settings.admission_wait_seconds
+        wrapped,
+        limit=settings.max_concurrent_requests,
+        wait_seconds=settings.admission_wait_seconds,
+        admission=admission,
     )
     wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
     return RequestIdMiddleware(wrapped)

@@ -18,6 +18,7 @@ import uvicorn
 from schema.metrics import MULTIPROCESS_ENV
 from server import migrate as migrations
 from server.db import Database
+from server.demo_secret import ensure_demo_secret
 from server.logs import configure as configure_logs
 from server.settings import Settings, get_settings
 
@@ -28,7 +29,9 @@ def app_from_env() -> Any:
     from server.heap import freeze_startup_heap
 
     configure_logs()
-    app = create_app(get_settings())
+    settings = get_settings()
+    settings.check_serving()
+    app = create_app(settings)
     freeze_startup_heap()
     return app
 
@@ -70,6 +73,7 @@ def _shared_metrics(workers: int) -> Iterator[None]:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
+    settings.check_serving()
     settings.check_production()
     _check_workers(settings, args.workers)
     with _shared_metrics(args.workers):
@@ -81,6 +85,7 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level="warning",
             access_log=False,
+            ws_max_size=settings.max_ws_message_bytes,
         )
     return 0
 
@@ -99,8 +104,16 @@ async def _prepare_demo(settings: Settings) -> list[dict[str, Any]]:
         await db.dispose()
 
 
+def _use_demo_secret(settings: Settings) -> Settings:
+    """ASNFLOW_SECRET if set; otherwise the database's own demo secret, handed to the server it starts."""
+    if settings.secret_source != "env":
+        os.environ["ASNFLOW_SECRET"] = ensure_demo_secret(settings.database_url)
+        get_settings.cache_clear()
+    return get_settings()
+
+
 def _demo(args: argparse.Namespace) -> int:
-    settings = get_settings()
+    settings = _use_demo_secret(get_settings())
     people = asyncio.run(_prepare_demo(settings))
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"\nasnflow demo on {settings.database_url}\n  GraphQL (and GraphiQL in a browser): {url}\n")
@@ -113,7 +126,14 @@ def _demo(args: argparse.Namespace) -> int:
         f"Then:  curl -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' "
         f'-d \'{{"query":"{{ viewer {{ userId roles {{ role unitCode }} }} }}"}}\' {url}\n'
     )
-    uvicorn.run("schema.commands:app_from_env", factory=True, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        "schema.commands:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws_max_size=settings.max_ws_message_bytes,
+    )
     return 0
 
 

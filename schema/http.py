@@ -1,8 +1,10 @@
 """Plain ASGI middleware (not BaseHTTPMiddleware, which breaks contextvars): request ids, body limits, tokens.
 
-Order, outermost first: ``RequestIdMiddleware`` (sets the correlation id every log line and audit
-event carries), ``BodyLimitMiddleware`` (413 before reading a huge body), ``TokenMiddleware`` (a bad or
-expired bearer token is answered 401 here and audited; a good one leaves its user id in the scope).
+Order, outermost first: ``RequestIdMiddleware`` (sets the server's correlation id every log line and
+audit event carries, and keeps a client's ``X-Request-Id`` beside it), ``BodyLimitMiddleware`` (413
+before reading a huge body), ``TokenMiddleware`` (a bad or expired bearer token is answered 401 here
+and audited, two Authorization headers 400, an oversized one 431; a good token leaves its user id and
+expiry in the scope).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import orjson
 
 from server import request_context
 from server.audit.writer import AuditEntry, append
-from server.auth import TokenError, user_id_from_token
+from server.auth import TokenError, bearer_header, verify_token
 from server.db import Database
 from server.settings import Settings
 
@@ -31,7 +33,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("asnflow.http")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+MAX_CLIENT_ID_CHARS = 64
 
 
 async def send_json(
@@ -64,20 +67,39 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-request-id")
-        rid = given if given and _SAFE_ID.match(given) else uuid.uuid4().hex
+        rid = uuid.uuid4().hex
+        client_rid = client_request_id(_header(scope, b"x-request-id"))
         token = request_context.correlation_id.set(rid)
-        scope.setdefault("state", {})["request_id"] = rid
+        client_token = request_context.client_request_id.set(client_rid)
+        state = scope.setdefault("state", {})
+        state["request_id"], state["client_request_id"] = rid, client_rid
+        extra = [(b"x-request-id", rid.encode())]
+        if client_rid is not None:
+            extra.append((b"x-client-request-id", client_rid.encode()))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            request_context.client_request_id.reset(client_token)
             request_context.correlation_id.reset(token)
+
+
+def client_request_id(given: str | None) -> str | None:
+    """A client's ``X-Request-Id`` made safe to log: letters, digits and ``._-`` kept, at most 64 of them.
+
+    It is recorded beside the server's own correlation id (log lines, the ``X-Client-Request-Id``
+    response header), never instead of it: a client choosing the id could otherwise merge its requests
+    with someone else's in the logs and the audit trail.
+    """
+    if not given:
+        return None
+    kept = _UNSAFE_ID_CHARS.sub("", given)[:MAX_CLIENT_ID_CHARS]
+    return kept or None
 
 
 class BodyLimitMiddleware:
@@ -134,25 +156,23 @@ class TokenMiddleware:
             return
         state = scope.setdefault("state", {})
         state["user_id"] = None
-        header = _header(scope, b"authorization")
-        if header:
-            scheme, _, token = header.partition(" ")
-            try:
-                if scheme.lower() != "bearer" or not token.strip():
-                    raise TokenError("the Authorization header must be 'Bearer <token>'")
-                state["user_id"] = user_id_from_token(self.settings, token.strip())
-            except TokenError as exc:
-                await self._audit_rejection(str(exc))
-                if scope["type"] == "http":
-                    await send_json(
-                        send,
-                        401,
-                        {"errors": [{"message": str(exc)}]},
-                        [(b"www-authenticate", b'Bearer error="invalid_token"')],
-                    )
-                else:
-                    await send({"type": "websocket.close", "code": 4401, "reason": str(exc)})
-                return
+        try:
+            token = bearer_header(scope.get("headers", []), self.settings)
+            if token is not None:
+                claims = verify_token(self.settings, token)
+                state["user_id"], state["token_expires_at"] = claims.user_id, claims.expires_at
+        except TokenError as exc:
+            await self._audit_rejection(str(exc))
+            if scope["type"] == "http":
+                await send_json(
+                    send,
+                    exc.status,
+                    {"errors": [{"message": str(exc)}]},
+                    [(b"www-authenticate", b'Bearer error="invalid_token"')] if exc.status == 401 else [],
+                )
+            else:
+                await send({"type": "websocket.close", "code": 4000 + exc.status, "reason": close_reason(str(exc))})
+            return
         await self.app(scope, receive, send)
 
     async def _audit_rejection(self, reason: str) -> None:
@@ -172,6 +192,11 @@ class TokenMiddleware:
                 )
         except Exception:
             log.exception("could not audit a rejected token")
+
+
+def close_reason(text: str) -> str:
+    """A WebSocket close reason fits in 123 bytes of UTF-8 (RFC 6455, 5.5): longer ones are cut."""
+    return text.encode()[:123].decode(errors="ignore")
 
 
 def is_mutation_over_get(scope: Scope) -> bool:

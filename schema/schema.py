@@ -12,7 +12,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -26,6 +25,7 @@ from schema.metrics import MetricsExtension
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
@@ -43,7 +43,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: aliases,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=settings.cache_size),
-        lambda: ValidationCache(maxsize=settings.cache_size),
+        lambda: SuggestionFreeValidation(settings.cache_size, hide_suggestions=settings.production),
         lambda: AsnflowMaskErrors(should_mask_error=should_mask),
         MetricsExtension,
     ]
@@ -55,7 +55,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=settings.production),
-        execution_context_class=AsnflowExecutionContext,
+        execution_context_class=suggestion_free(AsnflowExecutionContext)
+        if settings.production
+        else AsnflowExecutionContext,
     )
     streamline_resolvers(built)
     return built

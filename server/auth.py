@@ -1,8 +1,18 @@
-"""Bearer tokens: HS256 JWTs signed with ``ASNFLOW_SECRET``; ``sub`` is the user id (a NIP for civil servants)."""
+"""Bearer tokens: HS256 JWTs signed with ``ASNFLOW_SECRET``; ``sub`` is the user id (a NIP for civil servants).
+
+A token is accepted only if it is short-lived and plainly formed: whole-number ``iat`` and ``exp``
+(PyJWT alone would take ``"exp": "99999999999"`` or a float), a lifetime ``exp - iat`` within
+``token_max_lifetime_seconds`` (a leaked token is worth hours, not years), issued no later than now
+(PyJWT checks ``iat``).
+The ``Authorization`` header is read once: a second one, or one longer than
+``max_authorization_bytes``, is refused before any signature is checked.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import jwt
 
@@ -12,23 +22,71 @@ ALGORITHM = "HS256"
 
 
 class TokenError(ValueError):
-    """The token is missing a part, badly signed or expired; the message says which."""
+    """The token is missing a part, badly signed or expired; the message says which.
+
+    ``status`` is the HTTP status to answer with: 401 for the token itself, 400 for a malformed
+    request (two Authorization headers), 431 for a header too large to read.
+    """
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: str
+    expires_at: int  # seconds since the epoch: a WebSocket session ends then
 
 
 def issue_token(settings: Settings, user_id: str, ttl_seconds: int | None = None) -> str:
-    now = int(time.time())
     ttl = settings.token_ttl_seconds if ttl_seconds is None else ttl_seconds
+    if ttl > settings.token_max_lifetime_seconds:
+        raise TokenError(
+            f"a token lifetime of {ttl} seconds is refused: at most {settings.token_max_lifetime_seconds} "
+            "seconds are allowed (ASNFLOW_TOKEN_MAX_LIFETIME_SECONDS)"
+        )
+    now = int(time.time())
     return jwt.encode({"sub": user_id, "iat": now, "exp": now + ttl}, settings.secret, algorithm=ALGORITHM)
 
 
-def user_id_from_token(settings: Settings, token: str) -> str:
+def verify_token(settings: Settings, token: str) -> Claims:
     try:
-        claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+        claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.ExpiredSignatureError:
         raise TokenError("the bearer token has expired; ask for a new one") from None
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"the bearer token is not valid: {exc}") from None
-    sub = claims.get("sub")
+    sub, exp, iat = claims.get("sub"), claims.get("exp"), claims.get("iat")
     if not isinstance(sub, str) or not sub:
         raise TokenError("the bearer token has no subject (sub)")
-    return sub
+    if type(exp) is not int or type(iat) is not int:
+        raise TokenError("the bearer token's exp and iat must be whole numbers of seconds since 1970")
+    limit = settings.token_max_lifetime_seconds
+    if exp - iat > limit:
+        raise TokenError(
+            f"the bearer token lives {exp - iat} seconds, more than the {limit} allowed; ask for a new one"
+        )
+    return Claims(user_id=sub, expires_at=exp)
+
+
+def user_id_from_token(settings: Settings, token: str) -> str:
+    return verify_token(settings, token).user_id
+
+
+def bearer_header(headers: Iterable[tuple[bytes, bytes]], settings: Settings) -> str | None:
+    """The one ``Authorization`` header's token, None without one; ``TokenError`` when it cannot be used."""
+    found = [bytes(value) for key, value in headers if key.lower() == b"authorization"]
+    if not any(found):
+        return None  # none, or an empty one: an anonymous request, as before
+    if len(found) > 1:
+        raise TokenError("send one Authorization header; this request has several", status=400)
+    if len(found[0]) > settings.max_authorization_bytes:
+        raise TokenError(
+            f"the Authorization header is longer than {settings.max_authorization_bytes} bytes; send a shorter token",
+            status=431,
+        )
+    scheme, _, token = found[0].decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("the Authorization header must be 'Bearer <token>'")
+    return token.strip()

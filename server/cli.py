@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from server import migrate as migrations
-from server.auth import issue_token
+from server.auth import TokenError, issue_token
 from server.settings import ConfigurationError, get_settings
 
 
@@ -29,7 +29,21 @@ def _token(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(issue_token(settings, args.user_id, args.ttl))
+    if settings.secret_source == "default":
+        print(
+            "asnflow token: set ASNFLOW_SECRET to the server's secret, or run asnflow demo first "
+            "(it keeps a secret beside its SQLite database)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.ttl is not None and args.ttl < 1:
+        print(f"asnflow token: --ttl {args.ttl} must be at least 1 second", file=sys.stderr)
+        return 2
+    try:
+        print(issue_token(settings, args.user_id, args.ttl))
+    except TokenError as exc:
+        print(f"asnflow token: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -40,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_migrate)
     p = sub.add_parser("token", help="a bearer token for a user (refused in production mode)")
     p.add_argument("user_id", metavar="USER_ID")
-    p.add_argument("--ttl", type=int, default=None, metavar="SECONDS", help="lifetime (default 8 hours)")
+    p.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime (default 8 hours; at most ASNFLOW_TOKEN_MAX_LIFETIME_SECONDS, 12 hours)",
+    )
     p.set_defaults(func=_token)
     for ep in sorted(entry_points(group="asnflow.commands"), key=lambda e: e.name):
         ep.load()(sub)

@@ -1,4 +1,4 @@
-"""Structured JSON log lines, each carrying the request's correlation id."""
+"""Structured JSON log lines, each carrying the request's correlation id (and the client's own id, if it sent one)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_context.correlation_id.get(),
         }
+        client_id = request_context.client_request_id.get()
+        if client_id is not None:
+            doc["client_request_id"] = client_id
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(doc).decode()

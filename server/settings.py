@@ -1,7 +1,9 @@
 """Configuration from ``ASNFLOW_*`` environment variables.
 
-The defaults make the embedded demo work untouched: a SQLite file in the working directory, a
-development secret and GraphiQL on. Production mode (``ASNFLOW_ENV=prod``) refuses the default secret.
+The defaults make the embedded demo work untouched: a SQLite file in the working directory, a secret
+``asnflow demo`` makes for it (server/demo_secret.py) and GraphiQL on. ``asnflow serve`` refuses to
+start without ``ASNFLOW_SECRET`` (``check_serving``); the public development secret only signs
+tokens of in-process tests.
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ class Settings:
     policy_reload_seconds: float = 30.0
     viewer_cache_seconds: float = 2.0
     today: dt.date | None = None
+    # Transport and token safety (issue 9, items 5 and 8); see docs/operations.md, "Tokens and sessions".
+    secret_source: str = "default"  # "env" (ASNFLOW_SECRET), "demo-file" (beside the demo's SQLite file), "default"
+    token_max_lifetime_seconds: int = 12 * 3600
+    max_authorization_bytes: int = 4096
+    max_ws_message_bytes: int = 65_536
 
     @property
     def production(self) -> bool:
@@ -82,6 +89,14 @@ class Settings:
         if self.production and len(self.secret) < 32:
             raise ConfigurationError("ASNFLOW_SECRET must be at least 32 characters in production")
 
+    def check_serving(self) -> None:
+        """A server signs and checks tokens with a secret of its operator's, never the public default."""
+        if self.secret_source != "env" or self.secret == DEFAULT_SECRET:
+            raise ConfigurationError(
+                "set ASNFLOW_SECRET to a secret of your own (for example: export ASNFLOW_SECRET=$(openssl rand -hex 32)); "
+                "the server will not sign tokens with the public development secret"
+            )
+
 
 def load_settings() -> Settings:
     env = os.environ.get("ASNFLOW_ENV", "dev").strip().lower()
@@ -94,10 +109,13 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"ASNFLOW_TODAY={today_raw!r} is not a date (YYYY-MM-DD)") from exc
     if today is not None and env == "prod":
         raise ConfigurationError("ASNFLOW_TODAY pins the date for demos and tests; it is refused in production")
+    database_url = os.environ.get("ASNFLOW_DATABASE_URL") or DEFAULT_DATABASE_URL
+    secret, source = _secret(database_url)
     return Settings(
         today=today,
-        database_url=os.environ.get("ASNFLOW_DATABASE_URL") or DEFAULT_DATABASE_URL,
-        secret=os.environ.get("ASNFLOW_SECRET") or DEFAULT_SECRET,
+        database_url=database_url,
+        secret=secret,
+        secret_source=source,
         env=env,
         max_page_size=_int("ASNFLOW_MAX_PAGE_SIZE", 100),
         max_query_depth=_int("ASNFLOW_MAX_QUERY_DEPTH", 12),
@@ -110,7 +128,33 @@ def load_settings() -> Settings:
         viewer_cache_seconds=_float("ASNFLOW_VIEWER_CACHE_SECONDS", 2.0),
         checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
         checkpoint_key_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_KEY") or "asnflow-checkpoint.key"),
+        **_transport_settings(),
     )
+
+
+def _secret(database_url: str) -> tuple[str, str]:
+    """The token secret and where it came from: ASNFLOW_SECRET, else the demo's file beside a SQLite database."""
+    from server.demo_secret import demo_secret
+
+    given = os.environ.get("ASNFLOW_SECRET")
+    if given:
+        return given, "env"
+    made = demo_secret(database_url)
+    if made is not None:
+        return made, "demo-file"
+    return DEFAULT_SECRET, "default"
+
+
+def _transport_settings() -> dict[str, int]:
+    settings = {
+        "token_max_lifetime_seconds": _int("ASNFLOW_TOKEN_MAX_LIFETIME_SECONDS", 12 * 3600),
+        "max_authorization_bytes": _int("ASNFLOW_MAX_AUTHORIZATION_BYTES", 4096),
+        "max_ws_message_bytes": _int("ASNFLOW_MAX_WS_MESSAGE_BYTES", 65_536),
+    }
+    for name, value in settings.items():
+        if value <= 0:
+            raise ConfigurationError(f"ASNFLOW_{name.upper()}={value} must be a positive whole number")
+    return settings
 
 
 @lru_cache(maxsize=1)

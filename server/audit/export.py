@@ -4,7 +4,8 @@ A JSON line holds every hashed field with the values ``event_hash`` reads (``at`
 ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC, JSON columns as JSON) plus ``hash``, so an auditor can
 recompute the chain from the export alone: drop ``hash`` from a line, encode it canonically and
 compare. CSV has the same columns in the same order; JSON columns hold compact JSON text and an
-empty cell is null.
+empty cell is null. A text cell a spreadsheet would run as a formula is neutralised (server/csv_safe.py:
+a leading ``'`` is added), so recompute hashes from the JSON lines export, or strip that one ``'``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import orjson
 
 from server.audit import queries
 from server.audit.chain import format_at
+from server.csv_safe import neutralise
 from server.db import Database
 
 Format = Literal["jsonl", "csv"]
@@ -47,7 +49,7 @@ def _sink(out: IO[bytes] | IO[str]) -> Callable[[bytes], object]:
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    return value
+    return neutralise(value) if isinstance(value, str) else value
 
 
 async def export(
@@ -63,7 +65,7 @@ async def export(
     write = _sink(out)
     names = queries.CHAIN_COLUMN_NAMES
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and only then is a cell with \r quoted
     if fmt == "csv":
         writer.writerow(names)
     written = 0

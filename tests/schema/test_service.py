@@ -103,7 +103,8 @@ async def test_an_unexpected_exception_is_masked_and_logged_with_the_request_id(
     body = response.json()
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "secret" not in response.text and "Traceback" not in response.text
-    assert response.headers["x-request-id"] == "req-123"
+    assert response.headers["x-client-request-id"] == "req-123"
+    assert response.headers["x-request-id"] != "req-123"  # the server's own id, never the client's
     assert any(
         "secret internals" in r.getMessage() or (r.exc_info and "secret internals" in str(r.exc_info[1]))
         for r in caplog.records

@@ -18,7 +18,12 @@ def test_the_uvicorn_factory_freezes_what_start_up_built(tmp_path: Path) -> None
         "app_from_env()\n"
         "print(before, gc.get_freeze_count())\n"
     )
-    env = {**os.environ, "ASNFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'heap.db'}", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "ASNFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'heap.db'}",
+        "ASNFLOW_SECRET": "heap-test-secret-0123456789abcdef0123",
+        "PYTHONPATH": str(ROOT),
+    }
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     before, after = (int(x) for x in done.stdout.split())
     assert before == 0
