@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -62,6 +63,17 @@ class AsnflowGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
         except DatabaseUnavailable:
             await send_json(send, 503, UNAVAILABLE_BODY, [(b"retry-after", b"5")])
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or ``variables``) that is JSON but not an object, such as ``42`` or ``null``, is a 400 with a
+        sentence: strawberry would call ``.get`` on it and answer 500. A list stays a batch (refused by name)."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            got = "null" if value is None else "a string" if isinstance(value, str) else orjson.dumps(value).decode()
+            raise HTTPException(
+                400, f'the request must be a JSON object such as {{"query": "{{ __typename }}"}}, not {got}'
+            )
+        return value
 
     def encode_json(self, data: object) -> bytes:
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
