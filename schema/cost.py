@@ -1,0 +1,175 @@
+"""The query cost limit: how many fields an operation would resolve, computed before it runs.
+
+The depth, alias and token limits bound the *text* of a query, not its work: 30 aliases of
+``positions(first: 100)`` with holders nested under each are a short, shallow query that used to
+run 20 s, answer 27 MB and hold every pooled connection. The cost is the number of field
+resolutions the operation asks for, an upper bound computed from the document alone:
+
+* every selected field costs 1 for each time it is resolved, so each alias counts on its own and
+  fragments (named or inline) count where they are spread;
+* a connection's ``edges`` are resolved ``first`` times (``first`` from the literal or the variable,
+  else the server's default page size; a ``first`` over the maximum page size is counted at that
+  maximum, the resolver refuses it anyway);
+* any other list (``holders``, ``assignments``, ``openTasks``, ...) is counted as ``LIST_ESTIMATE``
+  items, a generous size for the short lists of one person, post or request;
+* introspection (``__schema``, ``__type``) costs 1: its size is the schema's, not the data's.
+
+The limit is checked in ``on_execute``, after validation and before graphql-core runs a resolver,
+so a refused operation runs no SQL at all. The refusal is a GraphQL error (HTTP 200, ``data``
+null, code ``QUERY_TOO_COSTLY``) that names the cost, the limit and the setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    NamedTypeNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+from strawberry.extensions import SchemaExtension
+
+LIST_ESTIMATE = 10
+SETTING = "ASNFLOW_MAX_QUERY_COST"
+
+
+class CostModel:
+    """The page sizes that turn ``first`` (or its absence) into a count of rows."""
+
+    def __init__(self, *, default_page: int, max_page: int) -> None:
+        self.default_page = default_page
+        self.max_page = max_page
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, Any],
+        variables: Mapping[str, Any],
+    ) -> int:
+        root = schema.get_root_type(operation.operation)
+        if root is None:
+            return 0
+        walk = _Walk(schema, fragments, variables, self)
+        return walk.selection_cost(operation.selection_set, root, times=1, page=None)
+
+    def page_size(self, first: object) -> int:
+        if not isinstance(first, int) or isinstance(first, bool) or first < 0:
+            return self.default_page
+        return min(first, self.max_page)
+
+
+class _Walk:
+    def __init__(
+        self, schema: GraphQLSchema, fragments: Mapping[str, Any], variables: Mapping[str, Any], model: CostModel
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.model = model
+
+    def fields(
+        self, selection_set: SelectionSetNode, parent: GraphQLObjectType
+    ) -> Iterator[tuple[FieldNode, GraphQLObjectType]]:
+        """The field nodes under ``selection_set`` with the type they are selected on, fragments expanded."""
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection, parent
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if not isinstance(fragment, FragmentDefinitionNode):
+                    continue
+                condition: NamedTypeNode | None = fragment.type_condition
+                inner = fragment.selection_set
+            elif isinstance(selection, InlineFragmentNode):
+                condition, inner = selection.type_condition, selection.selection_set
+            else:
+                continue
+            on = self.schema.get_type(condition.name.value) if condition is not None else parent
+            yield from self.fields(inner, on if isinstance(on, GraphQLObjectType) else parent)
+
+    def selection_cost(
+        self, selection_set: SelectionSetNode, parent: GraphQLObjectType, *, times: int, page: int | None
+    ) -> int:
+        total = 0
+        for node, on in self.fields(selection_set, parent):
+            total += times
+            name = node.name.value
+            definition = on.fields.get(name)
+            if definition is None or name.startswith("__") or node.selection_set is None:
+                continue
+            inner_times = times * self.list_size(definition, page)
+            child = get_named_type(definition.type)
+            if isinstance(child, GraphQLObjectType):
+                inner_page = self.first(node) if "first" in definition.args else None
+                total += self.selection_cost(node.selection_set, child, times=inner_times, page=inner_page)
+        return total
+
+    def list_size(self, definition: GraphQLField, page: int | None) -> int:
+        kind = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        if not isinstance(kind, GraphQLList):
+            return 1
+        return page if page is not None else LIST_ESTIMATE
+
+    def first(self, node: FieldNode) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return self.model.page_size(int(value.value))
+            if isinstance(value, VariableNode):
+                return self.model.page_size(self.variables.get(value.name.value))
+        return self.model.default_page
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuses, before execution, an operation whose cost is over ``max_cost`` (0 switches the limit off)."""
+
+    def __init__(self, *, max_cost: int, model: CostModel) -> None:
+        self.max_cost = max_cost
+        self.model = model
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if self.max_cost > 0 and document is not None and ctx.result is None:
+            operation = _operation(document.definitions, ctx.operation_name)
+            if operation is not None:
+                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+                cost = self.model.cost(ctx.schema._schema, operation, fragments, ctx.variables or {})
+                if cost > self.max_cost:
+                    ctx.result = ExecutionResult(data=None, errors=[too_costly(cost, self.max_cost)])
+        yield
+
+
+def too_costly(cost: int, limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"this query would resolve about {cost:,} fields, over the limit of {limit:,} ({SETTING}); "
+        "ask for fewer rows with `first`, fewer aliases or less nesting, and page with `after`",
+        extensions={"code": "QUERY_TOO_COSTLY"},
+    )
+
+
+def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name is not None and o.name.value == name), None)
