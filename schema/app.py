@@ -60,7 +60,11 @@ class AsnflowGraphQL(GraphQL[Context, None]):
             await send_json(send, 405, body, [(b"allow", b"POST")])
             return
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                async with self.db.one_session_per_request():
+                    await super().__call__(scope, receive, send)
+            else:  # a WebSocket lives for hours: its operations keep their own short sessions
+                await super().__call__(scope, receive, send)
         except DatabaseUnavailable:
             await send_json(send, 503, UNAVAILABLE_BODY, [(b"retry-after", b"5")])
 
