@@ -25,6 +25,7 @@ from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
 from schema.metrics import forget_process, metrics, watch_pool
+from schema.ratelimit import AnonymousRateLimitMiddleware
 from schema.schema import build_schema
 from server.clock import service_today
 from server.db import Database
@@ -139,9 +140,13 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
         ],
         lifespan=lifespan,
     )
-    wrapped: Any = TokenMiddleware(app, settings, database)
-    wrapped = AdmissionMiddleware(
-        wrapped, limit=settings.max_concurrent_requests, wait_seconds=settings.admission_wait_seconds
+    wrapped: Any = AdmissionMiddleware(
+        app, limit=settings.max_concurrent_requests, wait_seconds=settings.admission_wait_seconds
     )
+    # Outside admission: a refused token or an anonymous client over its rate never takes a place.
+    wrapped = AnonymousRateLimitMiddleware(
+        wrapped, rate=settings.anonymous_rate_per_second, burst=settings.anonymous_burst
+    )
+    wrapped = TokenMiddleware(wrapped, settings, database)
     wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
     return RequestIdMiddleware(wrapped)

@@ -19,8 +19,8 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
-from schema.eligibility import EligibilityQuery
 from schema.cost import CostModel, QueryCostLimiter
+from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.metrics import MetricsExtension

@@ -70,7 +70,9 @@ class Settings:
     today: dt.date | None = None
     # issue 9, item 7 (resource limits): query cost, anonymous rate limit, metric labels, token rejections
     max_query_cost: int = 25_000
-    anonymous_rate_per_second: float = 10.0
+    # Off for an app built in code (tests send hundreds of anonymous requests from one address);
+    # ``load_settings`` turns it on for ``asnflow serve`` and ``demo`` (10 a second, bursts of 60).
+    anonymous_rate_per_second: float = 0.0
     anonymous_burst: int = 60
     metric_operations: frozenset[str] = frozenset()
     token_rejection_audit_seconds: float = 60.0
