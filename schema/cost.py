@@ -15,8 +15,10 @@ resolutions the operation asks for, an upper bound computed from the document al
 * introspection (``__schema``, ``__type``) costs 1: its size is the schema's, not the data's.
 
 The limit is checked in ``on_execute``, after validation and before graphql-core runs a resolver,
-so a refused operation runs no SQL at all. The refusal is a GraphQL error (HTTP 200, ``data``
-null, code ``QUERY_TOO_COSTLY``) that names the cost, the limit and the setting.
+so a refused operation runs no SQL at all. The walk gives up (and refuses) once the cost passes ten
+times the limit or it has visited ``MAX_VISITS`` fields, so a document whose fragments spread each
+other twice over cannot make the count itself the expensive part. The refusal is a GraphQL error
+(HTTP 200, ``data`` null, code ``QUERY_TOO_COSTLY``) that names the cost, the limit and the setting.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 LIST_ESTIMATE = 10
+MAX_VISITS = 100_000
 SETTING = "ASNFLOW_MAX_QUERY_COST"
 
 
@@ -63,11 +66,27 @@ class CostModel:
         fragments: Mapping[str, Any],
         variables: Mapping[str, Any],
     ) -> int:
+        return self.measure(schema, operation, fragments, variables)[0]
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        stop_above: int | None = None,
+    ) -> tuple[int, bool]:
+        """The cost and whether it is complete: the walk stops once the cost passes ``stop_above`` or it
+        has visited ``MAX_VISITS`` fields (fragments spreading fragments twice over grow exponentially)."""
         root = schema.get_root_type(operation.operation)
         if root is None:
-            return 0
-        walk = _Walk(schema, fragments, variables, self)
-        return walk.selection_cost(operation.selection_set, root, times=1, page=None)
+            return 0, True
+        walk = _Walk(schema, fragments, variables, self, stop_above)
+        try:
+            walk.add(operation.selection_set, root, times=1, page=None)
+        except _Stop:
+            return walk.total, False
+        return walk.total, True
 
     def page_size(self, first: object) -> int:
         if not isinstance(first, int) or isinstance(first, bool) or first < 0:
@@ -77,12 +96,20 @@ class CostModel:
 
 class _Walk:
     def __init__(
-        self, schema: GraphQLSchema, fragments: Mapping[str, Any], variables: Mapping[str, Any], model: CostModel
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        model: CostModel,
+        stop_above: int | None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.model = model
+        self.stop_above = stop_above
+        self.total = 0
+        self.visits = 0
 
     def fields(
         self, selection_set: SelectionSetNode, parent: GraphQLObjectType
@@ -105,12 +132,12 @@ class _Walk:
             on = self.schema.get_type(condition.name.value) if condition is not None else parent
             yield from self.fields(inner, on if isinstance(on, GraphQLObjectType) else parent)
 
-    def selection_cost(
-        self, selection_set: SelectionSetNode, parent: GraphQLObjectType, *, times: int, page: int | None
-    ) -> int:
-        total = 0
+    def add(self, selection_set: SelectionSetNode, parent: GraphQLObjectType, *, times: int, page: int | None) -> None:
         for node, on in self.fields(selection_set, parent):
-            total += times
+            self.total += times
+            self.visits += 1
+            if self.visits > MAX_VISITS or (self.stop_above is not None and self.total > self.stop_above):
+                raise _Stop
             name = node.name.value
             definition = on.fields.get(name)
             if definition is None or name.startswith("__") or node.selection_set is None:
@@ -119,8 +146,7 @@ class _Walk:
             child = get_named_type(definition.type)
             if isinstance(child, GraphQLObjectType):
                 inner_page = self.first(node) if "first" in definition.args else None
-                total += self.selection_cost(node.selection_set, child, times=inner_times, page=inner_page)
-        return total
+                self.add(node.selection_set, child, times=inner_times, page=inner_page)
 
     def list_size(self, definition: GraphQLField, page: int | None) -> int:
         kind = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
@@ -154,18 +180,25 @@ class QueryCostLimiter(SchemaExtension):
             operation = _operation(document.definitions, ctx.operation_name)
             if operation is not None:
                 fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-                cost = self.model.cost(ctx.schema._schema, operation, fragments, ctx.variables or {})
-                if cost > self.max_cost:
-                    ctx.result = ExecutionResult(data=None, errors=[too_costly(cost, self.max_cost)])
+                cost, complete = self.model.measure(
+                    ctx.schema._schema, operation, fragments, ctx.variables or {}, stop_above=10 * self.max_cost
+                )
+                if cost > self.max_cost or not complete:
+                    ctx.result = ExecutionResult(data=None, errors=[too_costly(cost, self.max_cost, complete)])
         yield
 
 
-def too_costly(cost: int, limit: int) -> GraphQLError:
+def too_costly(cost: int, limit: int, complete: bool = True) -> GraphQLError:
+    amount = f"about {cost:,}" if complete else f"at least {cost:,}"
     return GraphQLError(
-        f"this query would resolve about {cost:,} fields, over the limit of {limit:,} ({SETTING}); "
+        f"this query would resolve {amount} fields, over the limit of {limit:,} ({SETTING}); "
         "ask for fewer rows with `first`, fewer aliases or less nesting, and page with `after`",
         extensions={"code": "QUERY_TOO_COSTLY"},
     )
+
+
+class _Stop(Exception):
+    """The walk has seen enough to refuse the operation."""
 
 
 def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
