@@ -42,6 +42,8 @@ from graphql import (
     NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
     VariableNode,
     get_named_type,
 )
@@ -189,7 +191,7 @@ class QueryCostLimiter(SchemaExtension):
 
 
 def too_costly(cost: int, limit: int, complete: bool = True) -> GraphQLError:
-    amount = f"about {cost:,}" if complete else f"at least {cost:,}"
+    amount = f"{cost:,}" if complete else f"at least {cost:,}"
     return GraphQLError(
         f"this query would resolve {amount} fields, over the limit of {limit:,} ({SETTING}); "
         "ask for fewer rows with `first`, fewer aliases or less nesting, and page with `after`",
@@ -199,6 +201,70 @@ def too_costly(cost: int, limit: int, complete: bool = True) -> GraphQLError:
 
 class _Stop(Exception):
     """The walk has seen enough to refuse the operation."""
+
+
+class FragmentExpansionGuard(SchemaExtension):
+    """Refuses, before validation, a document whose fragments expand to more than ``max_fields`` fields.
+
+    Fragments that spread the next one twice over (``fragment f0 on Query { ...f1 ...f1 }``, thirty of
+    them) are a short document that expands to 2^30 fields. strawberry's alias and depth limiters
+    expand fragments without memory and kept the event loop busy for as long as that takes (a worker
+    stuck for good). This counts each fragment once (memoised, linear in the document) and, when the
+    expansion is too large, validates with one rule that says so instead of the usual rules. It must
+    come before ``ValidationCache`` among the extensions. ``max_fields`` is the cost limit: every
+    expanded field costs at least 1, so such a document would be refused by the cost limit anyway.
+    """
+
+    def __init__(self, *, max_fields: int) -> None:
+        self.max_fields = max_fields
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if self.max_fields > 0 and document is not None:
+            size = expanded_size(document.definitions)
+            if size is None or size > self.max_fields:
+                ctx.validation_rules = (_refusal_rule(size, self.max_fields),)
+        yield
+
+
+def expanded_size(definitions: Any) -> int | None:
+    """Fields of the operations with every fragment spread expanded; None if it nests past Python's stack."""
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    sizes: dict[str, int] = {}
+
+    def size_of(selection_set: SelectionSetNode | None, within: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set is not None else ():
+            if isinstance(selection, FieldNode):
+                total += 1 + size_of(selection.selection_set, within)
+            elif isinstance(selection, InlineFragmentNode):
+                total += size_of(selection.selection_set, within)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or name in within:  # unknown or cyclic: validation reports it
+                    continue
+                if name not in sizes:
+                    sizes[name] = size_of(fragment.selection_set, within | {name})
+                total += sizes[name]
+        return total
+
+    try:
+        return sum(size_of(d.selection_set, frozenset()) for d in definitions if isinstance(d, OperationDefinitionNode))
+    except RecursionError:
+        return None
+
+
+def _refusal_rule(size: int | None, limit: int) -> type[ValidationRule]:
+    error = too_costly(size if size is not None else limit + 1, limit, complete=size is not None)
+
+    class ExpansionRefused(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            context.report_error(error)
+
+    return ExpansionRefused
 
 
 def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:

@@ -19,7 +19,7 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
-from schema.cost import CostModel, QueryCostLimiter
+from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
@@ -46,6 +46,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: aliases,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=settings.cache_size),
+        lambda: FragmentExpansionGuard(max_fields=settings.max_query_cost),  # before ValidationCache
         lambda: ValidationCache(maxsize=settings.cache_size),
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost, model=cost),
         lambda: AsnflowMaskErrors(should_mask_error=should_mask),
