@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
 from schema.metrics import forget_process, metrics, watch_pool
+from schema.ratelimit import AnonymousRateLimitMiddleware
 from schema.schema import build_schema
 from schema.websocket import SessionHandler, TextWebSocketAdapter, limit_messages
 from server.clock import service_today
@@ -72,9 +74,24 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         if scope["type"] == "websocket":
             receive = limit_messages(receive, send, self.settings.max_ws_message_bytes)
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                async with self.db.one_session_per_request():
+                    await super().__call__(scope, receive, send)
+            else:  # a WebSocket lives for hours: its operations keep their own short sessions
+                await super().__call__(scope, receive, send)
         except DatabaseUnavailable:
             await send_json(send, 503, UNAVAILABLE_BODY, [(b"retry-after", b"5")])
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or ``variables``) that is JSON but not an object, such as ``42`` or ``null``, is a 400 with a
+        sentence: strawberry would call ``.get`` on it and answer 500. A list stays a batch (refused by name)."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            got = "null" if value is None else "a string" if isinstance(value, str) else orjson.dumps(value).decode()
+            raise HTTPException(
+                400, f'the request must be a JSON object such as {{"query": "{{ __typename }}"}}, not {got}'
+            )
+        return value
 
     def encode_json(self, data: object) -> bytes:
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
@@ -150,12 +167,16 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
         ],
         lifespan=lifespan,
     )
-    wrapped: Any = TokenMiddleware(app, settings, database)
-    wrapped = AdmissionMiddleware(
-        wrapped,
+    wrapped: Any = AdmissionMiddleware(
+        app,
         limit=settings.max_concurrent_requests,
         wait_seconds=settings.admission_wait_seconds,
         admission=admission,
     )
+    # Outside admission: a refused token or an anonymous client over its rate never takes a place.
+    wrapped = AnonymousRateLimitMiddleware(
+        wrapped, rate=settings.anonymous_rate_per_second, burst=settings.anonymous_burst
+    )
+    wrapped = TokenMiddleware(wrapped, settings, database)
     wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
     return RequestIdMiddleware(wrapped)

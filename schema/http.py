@@ -20,10 +20,12 @@ from urllib.parse import parse_qs
 import graphql
 import orjson
 
+from schema.metrics import TOKEN_REJECTIONS
 from server import request_context
 from server.audit.writer import AuditEntry, append
 from server.auth import TokenError, bearer_header, verify_token
 from server.db import Database
+from server.flood import FloodGate
 from server.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -145,10 +147,14 @@ class _BodyTooLarge(Exception):
 
 
 class TokenMiddleware:
+    """A refused token is counted in ``/metrics`` every time and audited under flood control: at most one
+    event per client address per ``ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS``, carrying the count."""
+
     def __init__(self, app: ASGIApp, settings: Settings, db: Database) -> None:
         self.app = app
         self.settings = settings
         self.db = db
+        self.rejections = FloodGate(window_seconds=settings.token_rejection_audit_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -162,7 +168,12 @@ class TokenMiddleware:
                 claims = verify_token(self.settings, token)
                 state["user_id"], state["token_expires_at"] = claims.user_id, claims.expires_at
         except TokenError as exc:
-            await self._audit_rejection(str(exc))
+            TOKEN_REJECTIONS.inc()
+            client = scope.get("client")
+            source = str(client[0]) if client else "-"
+            count = self.rejections.should_audit(source)
+            if count is not None:
+                await self._audit_rejection(str(exc), source, count)
             if scope["type"] == "http":
                 await send_json(
                     send,
@@ -175,7 +186,7 @@ class TokenMiddleware:
             return
         await self.app(scope, receive, send)
 
-    async def _audit_rejection(self, reason: str) -> None:
+    async def _audit_rejection(self, reason: str, source: str, count: int) -> None:
         try:
             async with self.db.write() as session:
                 await append(
@@ -186,7 +197,8 @@ class TokenMiddleware:
                             action="auth.token_rejected",
                             entity_type="token",
                             entity_id="-",
-                            comment=reason,
+                            after={"source": source, "refusals": count},
+                            comment=f"{reason} ({count} refused from {source} since this source's last event)",
                         )
                     ],
                 )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from strawberry.types.nodes import Selection
 
-from schema.prefetch import Prefetch, children, selected
+from schema.prefetch import Prefetch, child, children, selected
 from schema.types.audit import AuditEvent
 from schema.types.registry import Employee, Position
 from schema.types.workflow import ActionKind, ActionOption, Task, WorkflowRequest
@@ -53,11 +53,15 @@ class WorkflowPrefetch(Prefetch):
                     strict=True,
                 )
             )
-            mine = {o.row.id: o for o in objs}
+            # A task's request is a fresh object filled for the selection under ``openTasks { request }``:
+            # reusing this level's object would show it with this level's selection (a nested
+            # ``subject`` left unfilled, or an outer ``openTasks`` overwritten by the inner one).
+            again = {o.row.id: WorkflowRequest.of(o.row) for o in objs}
             for o in objs:
                 o.task_list = [made[t.id] for t in by_request.get(o.row.id, [])]
                 for task in o.task_list:
-                    task.request_obj = mine[task.request_id]
+                    task.request_obj = again[task.request_id]
+            await self.requests(list(again.values()), child(children(fields["openTasks"]), "request"))
         if "availableActions" in fields:
             standing = await wq.standings(self.session, self.ctx.viewer, rows, self.ctx.today)
             for o in objs:

@@ -21,6 +21,18 @@ from server.domain.ranks import is_rank
 from server.paging import CursorError, Page, count, keyset_page
 from server.registry import queries as q
 
+MAX_SEARCH_CHARS = 100
+
+
+def _search(text: str | None) -> str | None:
+    """A search string of a sane length: a name or code is short, and SQLite refuses a LIKE pattern over
+    50,000 bytes (which used to read as "the database is unreachable")."""
+    if text is not None and len(text) > MAX_SEARCH_CHARS:
+        raise PublicError(
+            f"filter.search: {len(text)} characters is too long; search with at most {MAX_SEARCH_CHARS} characters"
+        )
+    return text
+
 
 @strawberry.input
 class PositionFilter:
@@ -146,7 +158,9 @@ class RegistryQuery:
         async with info.context.db.read() as s:
             unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
             query = q.positions_query(
-                q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), flt.search),
+                q.PositionFilter(
+                    unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)
+                ),
                 day=info.context.today,
             )
             page, total = await _page(s, query, models.Position.code, first, after, info)
@@ -178,7 +192,7 @@ class RegistryQuery:
         async with ctx.db.read() as s:
             unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
             query = q.employees_query(
-                q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, flt.search),
+                q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
                 day=ctx.today,
                 visible=ctx.people_visible,
                 self_id=ctx.viewer.employee_id,

@@ -18,10 +18,11 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
+from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
-from schema.metrics import MetricsExtension
+from schema.metrics import MetricsExtension, OperationLabels
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
@@ -38,14 +39,18 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # and ValidationCache keys on those classes, so one instance per request never hits the cache.
     depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
     aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
+    labels = OperationLabels(settings.metric_operations)
+    cost = CostModel(default_page=settings.default_page_size, max_page=settings.max_page_size)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: depth,
         lambda: aliases,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=settings.cache_size),
+        lambda: FragmentExpansionGuard(max_fields=settings.max_query_cost),  # before validation
         lambda: SuggestionFreeValidation(settings.cache_size, hide_suggestions=settings.production),
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost, model=cost),
         lambda: AsnflowMaskErrors(should_mask_error=should_mask),
-        MetricsExtension,
+        lambda: MetricsExtension(labels),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

@@ -34,6 +34,16 @@ from workflows import queries as wq
 from workflows.commands import CommandResult
 from workflows.diagram import mermaid
 
+MAX_DATA_DEPTH = 8
+
+
+def _depth(value: object, limit: int = MAX_DATA_DEPTH + 1) -> int:
+    """How deep ``value`` nests, counted up to ``limit`` (a 500-deep value once broke the input hash)."""
+    if limit <= 0 or not isinstance(value, dict | list):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in items), default=0)
+
 
 @strawberry.input
 class RequestFilter:
@@ -303,6 +313,10 @@ class WorkflowMutation:
         data = input.data if isinstance(input.data, dict) else None
         if input.data is not None and data is None:
             raise PublicError('data: must be a JSON object, e.g. {"answer": "MS"}')
+        if data is not None and _depth(data) > MAX_DATA_DEPTH:
+            raise PublicError(
+                f'data: nested more than {MAX_DATA_DEPTH} levels deep; step data is an object of named values, e.g. {{"answer": "MS"}}'
+            )
         return await _payload(
             info,
             await service.act(

@@ -11,16 +11,18 @@ PostgreSQL connections are pinged when they leave the pool only if they sat idle
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 import orjson
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 WRITE_OPTION = "asnflow_write"
 IDLE_PING_SECONDS = 1.0
@@ -107,6 +109,68 @@ def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float = IDLE_PING_
             raise
 
 
+class _RequestReads:
+    """Every read of one request on one connection and one session, taken in turns.
+
+    A GraphQL request used to open a session per root field and per helper (``request`` opened three),
+    each a pool checkout: a query with many root fields held as many connections as it had fields, and
+    a few such requests exhausted the pool. Now the first read of a request checks out one connection;
+    the request's reads share it, one at a time (root fields resolve concurrently, and an
+    ``AsyncSession`` must not be used by two tasks at once). A read nested in another read of the same
+    task (a helper called inside a ``read()`` block) reuses the session without waiting for itself.
+
+    Each outermost block is its own transaction: rolled back at the end, after its rows were detached
+    (as closing a session detaches them), so a read after a write of the same request sees the write
+    even on SQLite, whose read transaction keeps the snapshot it started with.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._connection: AsyncConnection | None = None
+        self._session: AsyncSession | None = None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        task = asyncio.current_task()
+        if self._session is not None and task is not None and self._owner is task:
+            yield self._session
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                if self._session is None:
+                    self._connection = await self.db.engine.connect()
+                    self._session = AsyncSession(bind=self._connection, expire_on_commit=False, autoflush=False)
+                yield self._session
+            finally:
+                self._owner = None
+                await self._end_transaction()
+
+    async def _end_transaction(self) -> None:
+        if self._session is None:
+            return
+        try:
+            self._session.expunge_all()
+            await self._session.rollback()
+        except Exception:
+            await self.close()  # a broken connection: the next read of the request checks out a new one
+
+    async def close(self) -> None:
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        with contextlib.suppress(Exception):
+            if session is not None:
+                await session.close()
+        with contextlib.suppress(Exception):
+            if connection is not None:
+                await connection.close()
+
+
+_request_reads: ContextVar[_RequestReads | None] = ContextVar("asnflow_request_reads", default=None)
+
+
 class Database:
     """The engine and the two session factories of one process."""
 
@@ -129,9 +193,32 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short read-only session; closed (and its transaction rolled back) on exit."""
+        """A short read-only session; closed (and its transaction rolled back) on exit.
+
+        Inside ``one_session_per_request`` it is the request's one session instead (see ``_RequestReads``).
+        """
+        shared = _request_reads.get()
+        if shared is not None and shared.db is self:
+            async with shared.session() as session:
+                yield session
+            return
         async with self._reads() as session:
             yield session
+
+    @asynccontextmanager
+    async def one_session_per_request(self) -> AsyncIterator[None]:
+        """Every ``read()`` until the block ends shares one connection; it goes back to the pool at the end.
+
+        The write path keeps its own transaction (``write()``): it must commit or roll back as one unit,
+        and on SQLite it starts with ``BEGIN IMMEDIATE``.
+        """
+        shared = _RequestReads(self)
+        token = _request_reads.set(shared)
+        try:
+            yield
+        finally:
+            _request_reads.reset(token)
+            await shared.close()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -45,6 +45,11 @@ def _float(name: str, default: float) -> float:
     return value
 
 
+def _names(name: str) -> frozenset[str]:
+    """A comma-separated list of names (surrounding spaces ignored); unset or empty is none."""
+    return frozenset(part.strip() for part in (os.environ.get(name) or "").split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -70,6 +75,14 @@ class Settings:
     token_max_lifetime_seconds: int = 12 * 3600
     max_authorization_bytes: int = 4096
     max_ws_message_bytes: int = 65_536
+    # issue 9, item 7 (resource limits): query cost, anonymous rate limit, metric labels, token rejections
+    max_query_cost: int = 25_000
+    # Off for an app built in code (tests send hundreds of anonymous requests from one address);
+    # ``load_settings`` turns it on for ``asnflow serve`` and ``demo`` (10 a second, bursts of 60).
+    anonymous_rate_per_second: float = 0.0
+    anonymous_burst: int = 60
+    metric_operations: frozenset[str] = frozenset()
+    token_rejection_audit_seconds: float = 60.0
 
     @property
     def production(self) -> bool:
@@ -129,6 +142,12 @@ def load_settings() -> Settings:
         checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
         checkpoint_key_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_KEY") or "asnflow-checkpoint.key"),
         **_transport_settings(),
+        # issue 9, item 7 (resource limits)
+        max_query_cost=_int("ASNFLOW_MAX_QUERY_COST", 25_000),
+        anonymous_rate_per_second=_float("ASNFLOW_ANONYMOUS_RATE_PER_SECOND", 10.0),
+        anonymous_burst=_int("ASNFLOW_ANONYMOUS_BURST", 60),
+        metric_operations=_names("ASNFLOW_METRIC_OPERATIONS"),
+        token_rejection_audit_seconds=_float("ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS", 60.0),
     )
 
 
