@@ -67,6 +67,8 @@ class RequestIdMiddleware:
         given = _header(scope, b"x-request-id")
         rid = given if given and _SAFE_ID.match(given) else uuid.uuid4().hex
         token = request_context.correlation_id.set(rid)
+        peer = scope.get("client")
+        client_token = request_context.client.set(str(peer[0]) if peer else None)
         scope.setdefault("state", {})["request_id"] = rid
 
         async def send_with_id(message: Message) -> None:
@@ -77,6 +79,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            request_context.client.reset(client_token)
             request_context.correlation_id.reset(token)
 
 
