@@ -1,24 +1,21 @@
 """Starting requests: validate the input, check who may propose, record the rule versions, open the first tasks.
 
-Authority comes first (DESIGN.md, "authorize, then validate"): ``_authority`` finds the subject and decides
-whether the viewer may propose this kind about them before anything about the subject is checked or said.
-A subject the viewer may neither propose about nor read is answered exactly like a NIP that does not
-exist (same code, field and words; no name, no request id, no unit), and both are audited. Then each
-``propose_*`` command validates its input and fills a ``Proposal`` of its kind for ``_start``, which is
-the same for every workflow: the proposal's guards, the request row, its first tasks, the audit event and
-whatever follows by itself (a step the proposal already gives).
+Authority comes first (DESIGN.md, "authorize, then validate"): ``workflows.proposal_authority`` finds the
+subject and decides whether the viewer may propose this kind about them before anything about the subject
+is checked or said. Then each ``propose_*`` command validates its input and fills a ``Proposal`` of its
+kind for ``_start``, which is the same for every workflow: the proposal's guards, the request row, its
+first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
@@ -26,12 +23,10 @@ from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
-from workflows import authorize, catalog, guards, reach, repository
-from workflows.authorize import Standing, UnitRef
+from workflows import authorize, catalog, guards, repository
 from workflows.commands import CommandResult, run_command
-from workflows.definition import Actor as Capacity
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.loading import unit_map
+from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
@@ -48,60 +43,11 @@ class Proposal:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Authority:
-    """Who the proposal is about, their post today, the request's units, and the capacity the viewer proposes in."""
-
-    subject: Employee
-    position: Position | None
-    current: Position | None
-    units: dict[str, UnitRef]
-    standing: Standing
-    capacity: Capacity | None
-
-
 Prepare = Callable[[AsyncSession, Authority], Awaitable[Proposal]]
 
 
 def _not_found(field_name: str, message: str) -> CommandRefused:
     return CommandRefused(UserError(ErrorCode.NOT_FOUND, message, field_name))
-
-
-async def _authority(
-    session: AsyncSession, viewer: Viewer, kind: str, nip: str, position: Position | None, today: dt.date
-) -> Authority:
-    """The subject (locked, so that two proposals about one person queue up and the "one unfinished request
-    of a kind" checks see each other) and the viewer's authority to propose ``kind`` about them.
-
-    Refused and unable to read the subject, the viewer is told what a NIP that does not exist tells: the
-    refusal's reason would name the subject's unit, and the checks after it their name and requests.
-    """
-    definition = catalog.current(kind)
-    who = Actor(str(viewer.user_id), sorted(viewer.roles))
-    subject = await repository.employee_by_nip(session, nip, lock=True)
-    if subject is None:
-        raise _unknown_subject(who, kind, nip, definition.version, "no employee has this NIP")
-    current = await repository.current_position(session, subject.id, today)
-    request_unit = position.unit_id if position else (current.unit_id if current else None)
-    origin_unit = current.unit_id if current else None
-    units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)
-    relations = await relations_to(session, viewer, subject.id, today)
-    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id))
-    capacity, refusal = authorize.check_proposal(definition, viewer, standing)
-    if refusal is not None:
-        if not await reach.person_in_scope(session, viewer, subject, relations, today):
-            raise _unknown_subject(who, kind, nip, definition.version, "outside the proposer's scope")
-        error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")
-        raise AuditedRefusal(_refusal(who, kind, subject.nip, definition.version, [error], [refusal.rule]), error)
-    return Authority(subject, position, current, units, standing, capacity)
-
-
-def _unknown_subject(who: Actor, kind: str, nip: str, version: str, why: str) -> AuditedRefusal:
-    """NOT_FOUND for ``nip``: the same answer whether no such employee exists or the viewer may not know of them
-    (only the audit log, which auditors read, says which: ``after.reason``)."""
-    error = UserError(ErrorCode.NOT_FOUND, f"no employee has NIP {normalize(nip)}", "employeeNip")
-    entry = _refusal(who, kind, normalize(nip), version, [error], [])
-    return AuditedRefusal(replace(entry, after={**(entry.after or {}), "reason": why}), error)
 
 
 async def _position(session: AsyncSession, code: str, field_name: str) -> Position:
@@ -162,7 +108,7 @@ async def _start(
             )
             for r in failed
         ]
-        entry = _refusal(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
+        entry = refusal_entry(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
         raise AuditedRefusal(entry, *errors)
     implied = [
         a.name
@@ -198,19 +144,6 @@ async def _start(
     return request.id, [entry, *await advance(session, loaded, by=who, today=today)]
 
 
-def _refusal(who: Actor, kind: str, nip: str, version: str, errors: list[UserError], rules: list[str]) -> AuditEntry:
-    return AuditEntry(
-        actor=who.user_id,
-        actor_roles=who.roles,
-        action="request.refused",
-        entity_type="employee",
-        entity_id=nip,
-        comment="; ".join(e.message for e in errors),
-        after={"action": "propose", "kind": kind, "code": errors[0].code.value, "rules": rules},
-        definition_version=version,
-    )
-
-
 async def _propose(
     db: Database,
     viewer: Viewer,
@@ -229,7 +162,7 @@ async def _propose(
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         named = await _position(session, *position) if position is not None else None
-        authority = await _authority(session, viewer, kind, employee_nip, named, today)
+        authority = await authority_to_propose(session, viewer, kind, employee_nip, named, today)
         proposal = await prepare(session, authority)
         return await _start(session, viewer, proposal, authority, today)
 

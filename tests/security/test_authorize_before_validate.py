@@ -198,3 +198,16 @@ async def test_who_may_act_still_hears_that_the_request_moved_on(demo: DemoApi) 
     assert codes(again) == ["CONFLICT"]
     stale = await act(demo, "board_member", rid, "recommend", expectedVersion=1)
     assert (codes(stale), fields(stale)) == (["CONFLICT"], ["expectedVersion"])
+
+
+async def test_who_may_record_no_units_predicate_is_refused_before_the_unit_is_looked_up(demo: DemoApi) -> None:
+    record = """mutation($input: SetUnitPerformanceInput!) { setUnitPerformance(input: $input) {
+      errors { code message field } } }"""
+
+    async def attempt(code: str) -> dict[str, object]:
+        values = {"unitCode": code, "year": 2026, "predicate": "Nope"}
+        return (await demo.ask("employee", record, input=values))["setUnitPerformance"]  # type: ignore[no-any-return]
+
+    real, missing = await attempt("KEL-GAMBIR-01"), await attempt("NO-SUCH-UNIT")
+    assert codes(real) == ["FORBIDDEN"]  # type: ignore[arg-type]
+    assert same_bytes(real, missing, "KEL-GAMBIR-01", "NO-SUCH-UNIT"), (real, missing)
