@@ -106,10 +106,11 @@ def _unknown_request(viewer: Viewer, request_id: int, action: str, why: str) -> 
     audit log (``after.reason``) says which."""
     error = UserError(ErrorCode.NOT_FOUND, NO_SUCH_REQUEST.format(request_id), "requestId")
     refusal = AuditedRefusal.of(
-        viewer, error, action="request.refused", entity_type="request", entity_id=str(request_id)
+        viewer, error, action="request.refused", entity_type="request", entity_id=str(request_id), reason=why
     )
-    after: dict[str, Any] = {"action": action, "code": error.code.value, "rules": [], "reason": why}
-    return AuditedRefusal(replace(refusal.entry, after=after), error)
+    # the fields every request.refused event has
+    step: dict[str, Any] = {"action": action, "code": error.code.value, "rules": []}
+    return AuditedRefusal(replace(refusal.entry, after={**(refusal.entry.after or {}), **step}), error)
 
 
 def _no_right(loaded: Loaded, action: str, viewer: Viewer, standing: authorize.Standing) -> authorize.Refusal | None:
