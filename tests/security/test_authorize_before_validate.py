@@ -211,3 +211,13 @@ async def test_who_may_record_no_units_predicate_is_refused_before_the_unit_is_l
     real, missing = await attempt("KEL-GAMBIR-01"), await attempt("NO-SUCH-UNIT")
     assert codes(real) == ["FORBIDDEN"]  # type: ignore[arg-type]
     assert same_bytes(real, missing, "KEL-GAMBIR-01", "NO-SUCH-UNIT"), (real, missing)
+
+
+async def test_a_supervisor_early_for_their_step_hears_about_the_state_not_a_refusal(demo: DemoApi) -> None:
+    """The right to a supervisory step is judged with the supervisor relation even while the request waits
+    on the employee: the unit head asking to set the plan before it is drafted may do that step, just not now."""
+    rid = await proposed(demo, "unit_head", "startEvaluation", employeeNip=demo.uid("employee"), year=2026)
+    early = await act(demo, "unit_head", rid, "set_plan")
+    assert codes(early) == ["INVALID_TRANSITION"], early["errors"]
+    colleague = await act(demo, "target_head", rid, "set_plan")
+    assert codes(colleague) == ["NOT_FOUND"]
