@@ -134,7 +134,7 @@ async def test_declaring_a_tie_for_someone_outside_scope_reads_like_an_unknown_n
 
     real_nip = demo.uid("employee")
     real, missing = await declare(real_nip), await declare(NO_SUCH_NIP)
-    assert codes(real) == ["NOT_FOUND"]  # type: ignore[arg-type]
+    assert codes(real) == ["NOT_FOUND"]
     assert same_bytes(real, missing, real_nip, NO_SUCH_NIP), (real, missing)
 
 
@@ -209,7 +209,7 @@ async def test_who_may_record_no_units_predicate_is_refused_before_the_unit_is_l
         return (await demo.ask("employee", record, input=values))["setUnitPerformance"]  # type: ignore[no-any-return]
 
     real, missing = await attempt("KEL-GAMBIR-01"), await attempt("NO-SUCH-UNIT")
-    assert codes(real) == ["FORBIDDEN"]  # type: ignore[arg-type]
+    assert codes(real) == ["FORBIDDEN"]
     assert same_bytes(real, missing, "KEL-GAMBIR-01", "NO-SUCH-UNIT"), (real, missing)
 
 
