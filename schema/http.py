@@ -78,6 +78,8 @@ class RequestIdMiddleware:
         extra = [(b"x-request-id", rid.encode())]
         if client_rid is not None:
             extra.append((b"x-client-request-id", client_rid.encode()))
+        peer = scope.get("client")
+        peer_token = request_context.client.set(str(peer[0]) if peer else None)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -88,6 +90,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_context.client_request_id.reset(client_token)
+            request_context.client.reset(peer_token)
             request_context.correlation_id.reset(token)
 
 

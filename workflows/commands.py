@@ -2,15 +2,18 @@
 
 The body does the work and returns the request id and the audit entries; they are appended last, just
 before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
-back; FORBIDDEN and GUARD_FAILED refusals are then written to the audit log in a short transaction of
-their own, so the trail shows who tried what even though nothing changed.
+back; audited refusals (FORBIDDEN, NOT_FOUND outside the viewer's scope, GUARD_FAILED) are then written to
+the audit log in a short transaction of their own, so the trail shows who tried what even though nothing
+changed. So is a command sent without a token. Refusals a caller can repeat at will without any right (no
+token, FORBIDDEN, NOT_FOUND) pass a flood gate (``server.audit.flood``): a few events per caller, action and
+code a minute, the next one carrying how many were not written.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -18,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.viewer import Viewer
+from server import request_context
+from server.audit.flood import gate_for
 from server.audit.writer import AuditEntry, append
 from server.db import Database
 from workflows import repository
@@ -50,6 +55,15 @@ class CommandResult:
 
 Body = Callable[[AsyncSession], Awaitable[tuple[int, list[AuditEntry]]]]
 
+ANONYMOUS = "anonymous"
+# Refusals answered to a caller without the right to act: the ones a script can provoke without limit.
+FLOODABLE = frozenset({ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND})
+# Events per (caller, action, code) a minute: a person refused now and then keeps a complete trail; a script
+# sending the same refusal in a loop writes a few rows a minute, each saying how many were not written.
+SIGNED_IN_BURST = 5
+ANONYMOUS_BURST = 1
+SIGN_IN = "sign in first: commands need a bearer token"
+
 
 def input_hash(command: str, payload: Mapping[str, Any]) -> str:
     canonical = orjson.dumps({"command": command, "input": payload}, option=orjson.OPT_SORT_KEYS, default=str)
@@ -71,17 +85,16 @@ async def run_command(
     request_id: int | None = None,
 ) -> CommandResult:
     if viewer.user_id is None:
-        return refused(
-            UserError(ErrorCode.FORBIDDEN, "sign in first: commands need a bearer token"), request_id=request_id
-        )
+        error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
+        await audit_refusal(db, _anonymous_entry(command, error), error.code)
+        return refused(error, request_id=request_id)
     user = viewer.user_id
     digest = input_hash(command, payload)
     for attempt in (1, 2):
         try:
             return await _once(db, user, idempotency_key, digest, body)
         except AuditedRefusal as refusal:
-            async with db.write() as session:
-                await append(session, [refusal.entry])
+            await audit_refusal(db, refusal.entry, refusal.errors[0].code)
             return refused(*refusal.errors, request_id=request_id)
         except CommandRefused as refusal:
             return refused(*refusal.errors, request_id=request_id)
@@ -90,6 +103,34 @@ async def run_command(
                 message = f"the database refused the change ({exc.orig}); reload and retry"
                 return refused(UserError(ErrorCode.CONFLICT, message), request_id=request_id)
     raise AssertionError("unreachable")
+
+
+def _anonymous_entry(command: str, error: UserError) -> AuditEntry:
+    return AuditEntry(
+        actor=ANONYMOUS,
+        action="command.refused",
+        entity_type="command",
+        entity_id=command,
+        comment=error.message,
+        after={"command": command, "code": error.code.value, "client": request_context.client.get()},
+    )
+
+
+async def audit_refusal(db: Database, entry: AuditEntry, code: ErrorCode) -> None:
+    """Write a refusal's event in a transaction of its own, through the flood gate when a caller without any
+    right could repeat it at will; an event written after uncounted ones says how many (``after.repeats``)."""
+    if code in FLOODABLE:
+        anonymous = entry.actor == ANONYMOUS
+        who = (ANONYMOUS, request_context.client.get()) if anonymous else entry.actor
+        repeats = gate_for(db).admit(
+            (who, entry.action, code.value), burst=ANONYMOUS_BURST if anonymous else SIGNED_IN_BURST
+        )
+        if repeats is None:
+            return
+        if repeats:
+            entry = replace(entry, after={**(entry.after or {}), "repeats": repeats})
+    async with db.write() as session:
+        await append(session, [entry])
 
 
 async def _once(db: Database, user: str, key: str | None, digest: str, body: Body) -> CommandResult:

@@ -18,13 +18,14 @@ from policies.viewer import Viewer
 from server.clock import today_in_jakarta
 from server.db import Database
 from server.domain.nip import normalize
-from server.models import Employee, EvaluationResult
+from server.models import EvaluationResult
 from workflows import facts, repository
 from workflows.commands import CommandResult
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
 from workflows.errors import CommandRefused, validation
 from workflows.guards import GuardResult, _result, guard
+from workflows.proposal_authority import Authority
 from workflows.proposals import Proposal, _propose
 
 KIND = "EVALUATION_CORRECTION"
@@ -95,7 +96,8 @@ async def correct_evaluation_command(
     day = today or today_in_jakarta()
     why = " ".join(reason.split())
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
+        subject = authority.subject
         if not why:
             raise CommandRefused(validation("reason", "reason must say why the final evaluation is corrected"))
         if not 2000 <= year <= day.year:
@@ -105,7 +107,7 @@ async def correct_evaluation_command(
             raise CommandRefused(
                 validation(
                     "employeeNip",
-                    f"{subject.name} already has an unfinished evaluation correction ({pending[0]}); "
+                    f"{subject.name} already has an unfinished evaluation correction; "
                     "confirm, reject or withdraw it first",
                 )
             )
@@ -124,6 +126,7 @@ async def correct_evaluation_command(
         db,
         viewer,
         command="correctEvaluation",
+        kind=KIND,
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,

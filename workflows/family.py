@@ -20,20 +20,36 @@ from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, FamilyRelation, Unit
 from server.models.people import FAMILY_KINDS
-from workflows import repository
+from workflows import reach, repository
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.steps import AuditedRefusal
 
 
+def _unknown(nip: str, field: str) -> UserError:
+    return UserError(ErrorCode.NOT_FOUND, f"no employee has NIP {normalize(nip)}", field)
+
+
 async def _employee(session: AsyncSession, nip: str, field: str) -> Employee:
     found = await repository.employee_by_nip(session, nip)
     if found is None:
-        raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no employee has NIP {normalize(nip)}", field))
+        raise CommandRefused(_unknown(nip, field))
     return found
 
 
-async def _authorize(session: AsyncSession, viewer: Viewer, subject: Employee, day: dt.date) -> None:
+def _refused(viewer: Viewer, error: UserError, nip: str, reason: str | None = None) -> AuditedRefusal:
+    return AuditedRefusal.of(
+        viewer, error, action="employee.relation.refused", entity_type="employee", entity_id=nip, reason=reason
+    )
+
+
+async def _subject(session: AsyncSession, viewer: Viewer, nip: str, day: dt.date) -> Employee:
+    """The employee whose tie is declared, once the viewer is known to be allowed to declare it. A subject the
+    viewer may neither declare for nor read answers like a NIP that does not exist (the refusal would name
+    their unit); both are audited."""
+    subject = await repository.employee_by_nip(session, nip)
+    if subject is None:
+        raise _refused(viewer, _unknown(nip, "employeeNip"), normalize(nip), "no employee has this NIP")
     post = await repository.current_position(session, subject.id, day)
     unit = await session.get(Unit, post.unit_id) if post is not None else None
     relations = await relations_to(session, viewer, subject.id, day)
@@ -46,10 +62,11 @@ async def _authorize(session: AsyncSession, viewer: Viewer, subject: Employee, d
         unit_code=unit.code if unit else None,
     )
     if not decision.allowed:
-        error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-        raise AuditedRefusal.of(
-            viewer, error, action="employee.relation.refused", entity_type="employee", entity_id=subject.nip
-        )
+        if not await reach.person_in_scope(session, viewer, subject, relations, day):
+            error = _unknown(nip, "employeeNip")
+            raise _refused(viewer, error, normalize(nip), "outside the declarer's scope")
+        raise _refused(viewer, UserError(ErrorCode.FORBIDDEN, decision.reason), subject.nip)
+    return subject
 
 
 async def declare_family_relation(
@@ -66,8 +83,7 @@ async def declare_family_relation(
     day = today or today_in_jakarta()
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        subject = await _employee(session, employee_nip, "employeeNip")
-        await _authorize(session, viewer, subject, day)
+        subject = await _subject(session, viewer, employee_nip, day)
         if kind not in FAMILY_KINDS:
             raise CommandRefused(validation("kind", f"kind {kind!r} is not one of {', '.join(FAMILY_KINDS)}"))
         relative = await _employee(session, relative_nip, "relativeNip")

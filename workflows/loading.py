@@ -32,28 +32,40 @@ async def load(session: AsyncSession, request_id: int, *, lock: bool) -> Loaded 
 SUPERVISORY = frozenset({"supervisor", "superior"})
 
 
-def _steps_need_supervisors(loaded: Loaded) -> bool:
+def _steps_need_supervisors(loaded: Loaded, action: str | None) -> bool:
     definition, state = loaded.definition, loaded.request.state
-    return any(
+    if any(
         actor.relation in SUPERVISORY
-        for action in definition.actions_from(state)
-        for actor in definition.actors_of(action, state)
+        for step in definition.actions_from(state)
+        for actor in definition.actors_of(step, state)
+    ):
+        return True
+    return action is not None and any(
+        actor.relation in SUPERVISORY
+        for step in definition.actions
+        if step.name == action
+        for source in step.sources
+        for actor in definition.actors_of(step, source)
     )
 
 
-async def standing_of(session: AsyncSession, viewer: Viewer, loaded: Loaded, today: dt.date) -> Standing:
+async def standing_of(
+    session: AsyncSession, viewer: Viewer, loaded: Loaded, today: dt.date, *, action: str | None = None
+) -> Standing:
     """How the viewer stands to the request; the position tree is walked only when it can matter.
 
     Being the subject is a comparison. Supervisor and superior relations cost a recursive query, so
-    they are computed when the current state has a supervisory step, or when nothing else makes the
-    request visible to the viewer (a supervisor may read requests about their staff).
+    they are computed when the current state has a supervisory step, when ``action`` (the one ``act`` is
+    asked to take) is a supervisory step in some state (whether the viewer may ever take it is decided
+    before the state is looked at), or when nothing else makes the request visible to the viewer (a
+    supervisor may read requests about their staff).
     """
     if viewer.employee_id is not None and viewer.employee_id == loaded.subject.id:
         return loaded.standing(frozenset({"self"}))
     standing = loaded.standing(frozenset())
     if viewer.employee_id is None:
         return standing
-    if _steps_need_supervisors(loaded) or not visible(viewer, standing):
+    if _steps_need_supervisors(loaded, action) or not visible(viewer, standing):
         return loaded.standing(await relations_to(session, viewer, loaded.subject.id, today))
     return standing
 

@@ -1,8 +1,10 @@
 """Starting requests: validate the input, check who may propose, record the rule versions, open the first tasks.
 
-Each ``propose_*`` command fills a ``Proposal`` of its kind and hands it to ``_start``, which is the same for
-every workflow: the definition in force, the proposer's standing, the proposal's guards, the request row,
-its first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
+Authority comes first (DESIGN.md, "authorize, then validate"): ``workflows.proposal_authority`` finds the
+subject and decides whether the viewer may propose this kind about them before anything about the subject
+is checked or said. Then each ``propose_*`` command validates its input and fills a ``Proposal`` of its
+kind for ``_start``, which is the same for every workflow: the proposal's guards, the request row, its
+first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
@@ -23,10 +24,9 @@ from server.domain.nip import normalize
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
 from workflows import authorize, catalog, facts, guards, repository
-from workflows.authorize import Standing
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.loading import unit_map
+from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
@@ -43,21 +43,11 @@ class Proposal:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Prepare = Callable[[AsyncSession, Employee], Awaitable[Proposal]]
+Prepare = Callable[[AsyncSession, Authority], Awaitable[Proposal]]
 
 
 def _not_found(field_name: str, message: str) -> CommandRefused:
     return CommandRefused(UserError(ErrorCode.NOT_FOUND, message, field_name))
-
-
-async def _subject(session: AsyncSession, nip: str) -> Employee:
-    """The employee the proposal is about, locked so that two proposals about one person queue up:
-    the "one unfinished request of a kind" and "one evaluation a year" checks then see each other
-    (on SQLite the write transaction already serialises them)."""
-    subject = await repository.employee_by_nip(session, nip, lock=True)
-    if subject is None:
-        raise _not_found("employeeNip", f"no employee has NIP {normalize(nip)}")
-    return subject
 
 
 async def _position(session: AsyncSession, code: str, field_name: str) -> Position:
@@ -78,17 +68,14 @@ def _rule_versions(proposal: Proposal) -> dict[str, str]:
 
 
 async def _start(
-    session: AsyncSession, viewer: Viewer, proposal: Proposal, today: dt.date
+    session: AsyncSession, viewer: Viewer, proposal: Proposal, authority: Authority, today: dt.date
 ) -> tuple[int, list[AuditEntry]]:
     definition = catalog.current(proposal.kind)
     subject = proposal.subject
-    current = await repository.current_position(session, subject.id, today)
-    origin = proposal.origin_position or current
-    request_unit = proposal.position.unit_id if proposal.position else (current.unit_id if current else None)
+    origin = proposal.origin_position or authority.current
+    request_unit = proposal.position.unit_id if proposal.position else (origin.unit_id if origin else None)
     origin_unit = origin.unit_id if origin else None
-    units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)
-    relations = await relations_to(session, viewer, subject.id, today)
-    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id))
+    units, standing, capacity = authority.units, authority.standing, authority.capacity
     who = Actor(str(viewer.user_id), sorted(viewer.roles))
     stamp = now()
     values: dict[str, Any] = {
@@ -112,10 +99,6 @@ async def _start(
     }
     request = WorkflowRequest(**values)
     loaded = Loaded(request, definition, subject, proposal.position, origin, units)
-    capacity, refusal = authorize.check_proposal(definition, viewer, standing)
-    if refusal is not None:
-        error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")
-        raise AuditedRefusal(_refusal(who, proposal, definition.version, [error], [refusal.rule]), error)
     results = await guards.evaluate(definition.proposal.guards, loaded.context(session, today, {}))
     failed = [r for r in results if r.refuses]
     if failed:
@@ -125,7 +108,8 @@ async def _start(
             )
             for r in failed
         ]
-        raise AuditedRefusal(_refusal(who, proposal, definition.version, errors, [r.guard for r in failed]), *errors)
+        entry = refusal_entry(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
+        raise AuditedRefusal(entry, *errors)
     implied = [
         a.name
         for a in definition.actions
@@ -160,34 +144,27 @@ async def _start(
     return request.id, [entry, *await advance(session, loaded, by=who, today=today)]
 
 
-def _refusal(who: Actor, proposal: Proposal, version: str, errors: list[UserError], rules: list[str]) -> AuditEntry:
-    return AuditEntry(
-        actor=who.user_id,
-        actor_roles=who.roles,
-        action="request.refused",
-        entity_type="employee",
-        entity_id=proposal.subject.nip,
-        comment="; ".join(e.message for e in errors),
-        after={"action": "propose", "kind": proposal.kind, "code": errors[0].code.value, "rules": rules},
-        definition_version=version,
-    )
-
-
 async def _propose(
     db: Database,
     viewer: Viewer,
     *,
     command: str,
+    kind: str,
     payload: dict[str, Any],
     employee_nip: str,
     prepare: Prepare,
     idempotency_key: str | None,
     today: dt.date,
+    position: tuple[str, str] | None = None,
 ) -> CommandResult:
+    """``position``: the (code, field) of the position the proposal names; positions are public, so an unknown
+    code is answered before the subject is looked at, the same for every subject."""
+
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        subject = await _subject(session, employee_nip)
-        proposal = await prepare(session, subject)
-        return await _start(session, viewer, proposal, today)
+        named = await _position(session, *position) if position is not None else None
+        authority = await authority_to_propose(session, viewer, kind, employee_nip, named, today)
+        proposal = await prepare(session, authority)
+        return await _start(session, viewer, proposal, authority, today)
 
     return await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
 
@@ -200,20 +177,22 @@ def _future(effective_date: dt.date, today: dt.date) -> None:
 
 
 async def _no_open(session: AsyncSession, subject: Employee, *kinds: str) -> None:
+    """One unfinished request of a kind per person. The other request's id is not named: the proposer may
+    have the right to propose without the right to read that request (a target unit's head)."""
     found = await repository.open_request_of(session, kinds, subject.id)
     if found is not None:
-        open_id, kind = found
+        kind = found[1].lower().replace("_", " ")
         raise CommandRefused(
             validation(
                 "employeeNip",
-                f"{subject.name} already has an unfinished {kind.lower().replace('_', ' ')} request ({open_id})",
+                f"{subject.name} already has an unfinished {kind} request; propose again once it is decided or withdrawn",
             )
         )
 
 
-async def _transfer_origin(session: AsyncSession, subject: Employee, day: dt.date) -> Position:
+async def _transfer_origin(session: AsyncSession, authority: Authority, day: dt.date) -> Position:
     """The post a transfer (within or out of Jakarta) starts from; one unfinished transfer at a time."""
-    origin = await repository.current_position(session, subject.id, day)
+    origin, subject = authority.current, authority.subject
     if origin is None:
         raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
     await _no_open(session, subject, "TRANSFER", "TRANSFER_OUT")
@@ -233,11 +212,10 @@ async def propose_placement(
 ) -> CommandResult:
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
-        position = await _position(session, position_code, "positionCode")
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
         _future(effective_date, day)
-        await _no_open(session, subject, "PLACEMENT")
-        return Proposal("PLACEMENT", subject, effective_date, position=position, reason=reason)
+        await _no_open(session, authority.subject, "PLACEMENT")
+        return Proposal("PLACEMENT", authority.subject, effective_date, position=authority.position, reason=reason)
 
     payload = {
         "employeeNip": normalize(employee_nip),
@@ -249,6 +227,8 @@ async def propose_placement(
         db,
         viewer,
         command="proposePlacement",
+        kind="PLACEMENT",
+        position=(position_code, "positionCode"),
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -272,10 +252,11 @@ async def propose_transfer(
     """Submit a transfer; ``exception_reason`` allows it before the minimum years in post (recorded as a warning)."""
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
-        target = await _position(session, target_position_code, "targetPositionCode")
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
+        subject, target = authority.subject, authority.position
+        assert target is not None
         _future(effective_date, day)
-        origin = await _transfer_origin(session, subject, day)
+        origin = await _transfer_origin(session, authority, day)
         if origin.id == target.id:
             raise CommandRefused(validation("targetPositionCode", f"{subject.name} already holds {target.code}"))
         data = {"exceptionReason": exception_reason} if exception_reason else {}
@@ -294,6 +275,8 @@ async def propose_transfer(
         db,
         viewer,
         command="proposeTransfer",
+        kind="TRANSFER",
+        position=(target_position_code, "targetPositionCode"),
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -318,15 +301,17 @@ async def propose_transfer_out(
     day = today or today_in_jakarta()
     where = " ".join(destination.split())
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
         if not 3 <= len(where) <= 200:
             raise CommandRefused(
                 validation("destination", f"destination {destination!r} must name the receiving province or agency")
             )
         _future(effective_date, day)
-        origin = await _transfer_origin(session, subject, day)
+        origin = await _transfer_origin(session, authority, day)
         data = {"destination": where, **({"exceptionReason": exception_reason} if exception_reason else {})}
-        return Proposal("TRANSFER_OUT", subject, effective_date, origin_position=origin, reason=reason, data=data)
+        return Proposal(
+            "TRANSFER_OUT", authority.subject, effective_date, origin_position=origin, reason=reason, data=data
+        )
 
     payload = {
         "employeeNip": normalize(employee_nip),
@@ -339,6 +324,7 @@ async def propose_transfer_out(
         db,
         viewer,
         command="proposeTransferOut",
+        kind="TRANSFER_OUT",
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -360,7 +346,8 @@ async def propose_rank_promotion(
     """Propose a regular rank promotion effective on a promotion period (the periods in force on that date)."""
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
+        subject = authority.subject
         _future(effective_date, day)
         if subject.employment_type != "PNS" or subject.rank_code is None:
             raise CommandRefused(
@@ -374,6 +361,7 @@ async def propose_rank_promotion(
         db,
         viewer,
         command="proposeRankPromotion",
+        kind="RANK_PROMOTION",
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -398,16 +386,22 @@ async def propose_position_promotion(
     """Propose a promotion to a higher position, from talent box ``talent_box`` (1-9) or a passed assessment."""
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
-        position = await _position(session, position_code, "positionCode")
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
         _future(effective_date, day)
         if talent_box is not None and not 1 <= talent_box <= 9:
             raise CommandRefused(
                 validation("talentBox", f"talentBox {talent_box} is not a box of the nine-box grid (1-9)")
             )
-        await _no_open(session, subject, "POSITION_PROMOTION")
+        await _no_open(session, authority.subject, "POSITION_PROMOTION")
         data = {"talentBox": talent_box, "assessmentPassed": assessment_passed}
-        return Proposal("POSITION_PROMOTION", subject, effective_date, position=position, reason=reason, data=data)
+        return Proposal(
+            "POSITION_PROMOTION",
+            authority.subject,
+            effective_date,
+            position=authority.position,
+            reason=reason,
+            data=data,
+        )
 
     payload = {
         "employeeNip": normalize(employee_nip),
@@ -421,6 +415,8 @@ async def propose_position_promotion(
         db,
         viewer,
         command="proposePositionPromotion",
+        kind="POSITION_PROMOTION",
+        position=(position_code, "positionCode"),
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -441,14 +437,12 @@ async def start_evaluation(
     """Open the yearly evaluation (SKP) of ``year`` for the employee; judged by the rules of 31 December."""
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
+        subject = authority.subject
         if not 2000 <= year <= day.year + 1:
             raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year + 1}"))
-        existing = await repository.evaluation_of_year(session, subject.id, year)
-        if existing is not None:
-            raise CommandRefused(
-                validation("year", f"{subject.name} already has the {year} evaluation (request {existing})")
-            )
+        if await repository.evaluation_of_year(session, subject.id, year) is not None:
+            raise CommandRefused(validation("year", f"{subject.name} already has the {year} evaluation"))
         final = await facts.final_predicate(session, subject.id, year)
         if final is not None:
             raise CommandRefused(
@@ -465,6 +459,7 @@ async def start_evaluation(
         db,
         viewer,
         command="startEvaluation",
+        kind="EVALUATION",
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,
@@ -487,7 +482,7 @@ async def propose_training(
     """Request a training (``hours`` planned; the claim later states the hours on the certificate)."""
     day = today or today_in_jakarta()
 
-    async def prepare(session: AsyncSession, subject: Employee) -> Proposal:
+    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
         errors = []
         if not title.strip():
             errors.append(validation("title", "title must not be empty"))
@@ -496,13 +491,14 @@ async def propose_training(
         if errors:
             raise CommandRefused(*errors)
         data = {"title": title.strip(), "hours": hours, "date": date.isoformat()}
-        return Proposal("TRAINING", subject, date, data=data)
+        return Proposal("TRAINING", authority.subject, date, data=data)
 
     payload = {"employeeNip": normalize(employee_nip), "title": title, "hours": hours, "date": date}
     return await _propose(
         db,
         viewer,
         command="proposeTraining",
+        kind="TRAINING",
         payload=payload,
         employee_nip=employee_nip,
         prepare=prepare,

@@ -2,12 +2,19 @@
 
 ``act`` takes a step of a request; the ``propose_*`` commands (in ``workflows.proposals``) start one.
 Each answers a ``CommandResult``: the request id, or the errors (``UserError``) that stopped it.
+
+``act`` authorizes before it validates. A request outside the viewer's scope is NOT_FOUND in the words of
+one that does not exist; a viewer with no right to take the action on this request at all (from any state)
+is FORBIDDEN before anything about the request's state, version or last step is said. Both are audited.
+Only then come the version check, the state (INVALID_TRANSITION, CONFLICT), segregation of duties and the
+input, answered to someone who may take the step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +23,7 @@ from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
 from server.db import Database
-from workflows import authorize, engine
+from workflows import authorize, engine, reach
 from workflows.commands import CommandResult, run_command
 from workflows.definition import ActionDef
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -30,6 +37,8 @@ from workflows.proposals import (
     start_evaluation,
 )
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, refusal_entry, take_step
+
+NO_SUCH_REQUEST = "request {} does not exist"
 
 __all__ = [
     "CommandResult",
@@ -67,11 +76,6 @@ def _not_possible(loaded: Loaded, action: str) -> UserError:
 
 def _choose(loaded: Loaded, action: str, data: Mapping[str, Any]) -> ActionDef:
     request, definition = loaded.request, loaded.definition
-    if action not in definition.action_names():
-        names = ", ".join(sorted(definition.action_names()))
-        raise CommandRefused(
-            validation("action", f"{definition.version} has no action {action!r}; its actions: {names}")
-        )
     if request.terminal:
         raise CommandRefused(
             UserError(
@@ -95,6 +99,37 @@ def _choose(loaded: Loaded, action: str, data: Mapping[str, Any]) -> ActionDef:
             UserError(ErrorCode.FORBIDDEN, f"{action} is taken by the scheduler ({chosen.auto}), not by a person")
         )
     return chosen
+
+
+def _unknown_request(viewer: Viewer, request_id: int, action: str, why: str) -> AuditedRefusal:
+    """NOT_FOUND for ``request_id``, the same whether it does not exist or is outside the viewer's scope; the
+    audit log (``after.reason``) says which."""
+    error = UserError(ErrorCode.NOT_FOUND, NO_SUCH_REQUEST.format(request_id), "requestId")
+    refusal = AuditedRefusal.of(
+        viewer, error, action="request.refused", entity_type="request", entity_id=str(request_id), reason=why
+    )
+    # the fields every request.refused event has
+    step: dict[str, Any] = {"action": action, "code": error.code.value, "rules": []}
+    return AuditedRefusal(replace(refusal.entry, after={**(refusal.entry.after or {}), **step}), error)
+
+
+def _no_right(loaded: Loaded, action: str, viewer: Viewer, standing: authorize.Standing) -> authorize.Refusal | None:
+    """Why the viewer may not take ``action`` on this request from any state (route and policy; the state's own
+    segregation checks come later), or None when some state would allow it. Said in words that do not depend
+    on the request's state, so a refusal here tells nothing of where the request stands."""
+    definition = loaded.definition
+    candidates = [a for a in definition.actions if a.name == action]
+    if any(authorize.permitted(definition, a, viewer, standing) for a in candidates):
+        return None
+    actors = [actor for a in candidates for source in a.sources for actor in definition.actors_of(a, source)]
+    if actors and all(actor.system is not None for actor in actors):
+        return authorize.Refusal("route", f"{action} is taken by the scheduler ({candidates[0].auto}), not by a person")
+    for candidate in candidates:
+        for source in candidate.sources:
+            refusal = authorize.check(definition, candidate, source, viewer, standing)
+            if refusal is not None:
+                return refusal
+    return authorize.Refusal("route", f"refused: {action} is for {authorize.describe(actors)}")
 
 
 def _check_input(chosen: ActionDef, comment: str | None, data: Mapping[str, Any]) -> None:
@@ -136,11 +171,21 @@ async def act(
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         loaded = await load(session, request_id, lock=True)
         if loaded is None:
-            raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"request {request_id} does not exist", "requestId"))
-        standing = await standing_of(session, viewer, loaded, day)
-        if not authorize.visible(viewer, standing):
-            raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"request {request_id} does not exist", "requestId"))
+            raise _unknown_request(viewer, request_id, action, "no such request")
+        standing = await standing_of(session, viewer, loaded, day, action=action)
+        if not reach.request_in_scope(viewer, standing):
+            raise _unknown_request(viewer, request_id, action, "outside the viewer's scope")
         request = loaded.request
+        who = Actor(str(viewer.user_id), sorted(viewer.roles))
+        if action not in loaded.definition.action_names():
+            names = ", ".join(sorted(loaded.definition.action_names()))
+            raise CommandRefused(
+                validation("action", f"{loaded.definition.version} has no action {action!r}; its actions: {names}")
+            )
+        no_right = _no_right(loaded, action, viewer, standing)
+        if no_right is not None:
+            error = UserError(ErrorCode.FORBIDDEN, f"{no_right.reason} (rule {no_right.rule})")
+            raise AuditedRefusal(refusal_entry(loaded, who, action, [error], [no_right.rule]), error)
         if expected_version is not None and expected_version != request.version:
             raise CommandRefused(
                 UserError(
@@ -150,7 +195,6 @@ async def act(
                 )
             )
         chosen = _choose(loaded, action, values)
-        who = Actor(str(viewer.user_id), sorted(viewer.roles))
         refusal = authorize.check(loaded.definition, chosen, request.state, viewer, standing)
         if refusal is not None:
             error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")

@@ -43,15 +43,27 @@ class AuditedRefusal(CommandRefused):
         self.entry = entry
 
     @classmethod
-    def of(cls, viewer: Viewer, *errors: UserError, action: str, entity_type: str, entity_id: str) -> AuditedRefusal:
-        """The refusal of a command about ``entity_type`` ``entity_id``, audited as ``action``."""
+    def of(
+        cls,
+        viewer: Viewer,
+        *errors: UserError,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        reason: str | None = None,
+    ) -> AuditedRefusal:
+        """The refusal of a command about ``entity_type`` ``entity_id``, audited as ``action``; ``reason`` tells
+        auditors what the caller was not told (a NOT_FOUND for an object outside the caller's scope)."""
         entry = AuditEntry(
             actor=str(viewer.user_id),
             actor_roles=sorted(viewer.roles),
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,
-            after={"errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors]},
+            after={
+                "errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors],
+                **({"reason": reason} if reason else {}),
+            },
             comment="; ".join(e.message for e in errors),
         )
         return cls(entry, *errors)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
+from policies.enforcer import get_enforcer
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
@@ -49,6 +50,13 @@ async def set_unit_performance(
     code = unit_code.strip()
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
+        if not any(get_enforcer().permits(g.role, "unit", "set_performance") for g in viewer.grants):
+            # No role of the viewer may record a unit's predicate anywhere: refused before the unit is looked up.
+            decision = decide(viewer, obj="unit", action="set_performance", unit_path=None, unit_code=code)
+            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
+            raise AuditedRefusal.of(
+                viewer, error, action="unit.performance.refused", entity_type="unit", entity_id=code
+            )
         unit = (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
         if unit is None:
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no unit has code {code!r}", "unitCode"))

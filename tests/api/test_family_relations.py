@@ -41,8 +41,10 @@ async def test_an_employee_declares_a_tie_and_a_transfer_under_that_relative_is_
 async def test_hr_and_bkd_may_declare_for_an_employee_but_not_other_people(demo: DemoApi) -> None:
     assert (await declare(demo, "unit_hr", "target_head"))["errors"] == []
     assert (await declare(demo, "bkd_official", "superior", "parent"))["errors"] == []
-    for persona in ("unit_head", "target_head", "bkd_verifier"):
+    for persona in ("unit_head", "bkd_verifier"):
         assert codes(await declare(demo, persona, "bkd_verifier", "sibling")) == ["FORBIDDEN"], persona
+    # The employee is outside target_head's unit: refused as if the NIP did not exist (the refusal would name it).
+    assert codes(await declare(demo, "target_head", "bkd_verifier", "sibling")) == ["NOT_FOUND"]
     assert len(await audit_events(demo, action="employee.relation.refused")) == 3
 
 

@@ -95,7 +95,8 @@ async def test_one_correction_at_a_time(demo: DemoApi) -> None:
     first = await propose_correction(demo)
     second = await propose_correction(demo, resultRating="above")
     assert (codes(second), fields(second)) == (["VALIDATION"], ["employeeNip"])
-    assert f"unfinished evaluation correction ({first['request']['id']})" in second["errors"][0]["message"]
+    assert first["request"]["id"]
+    assert "already has an unfinished evaluation correction" in second["errors"][0]["message"]
 
 
 async def test_a_correction_needs_a_reason(demo: DemoApi) -> None:
