@@ -22,6 +22,7 @@ from server.audit.writer import AuditEntry, append
 from server.db import Database
 from workflows import repository
 from workflows.errors import CommandRefused, ErrorCode, UserError
+from workflows.input_limits import input_errors
 from workflows.steps import AuditedRefusal, now
 
 
@@ -74,6 +75,9 @@ async def run_command(
         return refused(
             UserError(ErrorCode.FORBIDDEN, "sign in first: commands need a bearer token"), request_id=request_id
         )
+    shape = input_errors(command, payload, idempotency_key)
+    if shape:
+        return refused(*shape, request_id=request_id)
     user = viewer.user_id
     digest = input_hash(command, payload)
     for attempt in (1, 2):
