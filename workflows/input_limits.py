@@ -10,7 +10,7 @@ A field's limit is the length of the column it is stored in, read from the model
 migration that widens a column widens the check with it. Text that goes to a column without a length
 (comments, reasons) or is only looked up gets ``FREE_TEXT_LIMIT``. Step data (``act``'s ``data``) has
 its own limits, declared per field in the definitions (``workflows.step_data``); here it is only checked
-for NUL and the free-text limit.
+for NUL.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ STORED_IN_BY_COMMAND: Mapping[str, Mapping[str, InstrumentedAttribute[Any]]] = {
 """Where a command stores a field under a name another command uses for a different column."""
 
 
+DECLARED_ELSEWHERE = frozenset({"data"})
+"""``act``'s step data: each field's limit is declared in its definition and checked there (after the
+authority check), so the refusal names the field's own limit rather than the free-text one."""
+
+
 def limit_of(command: str, field: str) -> int:
     """The longest text ``field`` of ``command`` accepts: its column's length, else the free-text limit."""
     name = _camel(field)
@@ -113,7 +118,7 @@ def input_errors(command: str, payload: Mapping[str, Any], idempotency_key: str 
                 errors.append(
                     validation(where, f"{what} contains a NUL character (\\x00) at position {nul}; remove it")
                 )
-            elif len(text) > limit and not is_key:
+            elif len(text) > limit and not is_key and top not in DECLARED_ELSEWHERE:
                 errors.append(
                     validation(where, f"{where} is {len(text)} characters long, above the limit of {limit}; shorten it")
                 )
