@@ -89,7 +89,7 @@ def test_a_definition_with_an_untyped_or_unbounded_field_does_not_load(data: Any
 
 
 def test_every_installed_decree_number_fits_the_columns_it_is_written_to() -> None:
-    column = min(int(c.type.length) for c in (Assignment.decree_no, RankHistory.decree_no))  # type: ignore[attr-defined]
+    column = min(int(c.type.length) for c in (Assignment.decree_no, RankHistory.decree_no))
     declared = [
         spec
         for definition in catalog.all_definitions()
@@ -142,7 +142,7 @@ async def test_unknown_keys_and_values_of_the_wrong_type_are_each_named(demo: De
     refused = await act(
         demo, "bkd_official", rid, "issue_decree", data={"decreeNo": 42, "approvals": {"decide": "someone"}}
     )
-    assert sorted(fields(refused)) == ["data.approvals", "data.decreeNo"]
+    assert sorted(str(f) for f in fields(refused)) == ["data.approvals", "data.decreeNo"]
     assert set(codes(refused)) == {"VALIDATION"}
     assert any("issue_decree takes no data.approvals; it takes data.decreeNo" in m for m in messages(refused))
     assert any("data.decreeNo must be text of at most 80 characters, got 42" in m for m in messages(refused))
@@ -188,7 +188,7 @@ async def test_nul_in_a_comment_or_a_reason_is_refused_naming_the_field(demo: De
 
 
 async def test_text_longer_than_its_column_is_refused_on_every_engine_naming_the_limit(demo: DemoApi) -> None:
-    name_limit = Employee.name.type.length  # type: ignore[attr-defined]
+    name_limit = Employee.name.type.length
     person = {
         "nip": "198609262015051001",
         "name": "N" * (name_limit + 1),
@@ -203,12 +203,12 @@ async def test_text_longer_than_its_column_is_refused_on_every_engine_naming_the
     assert (codes(registered), fields(registered)) == (["VALIDATION"], ["name"])
     assert f"name is {name_limit + 1} characters long, above the limit of {name_limit}" in messages(registered)[0]
 
-    title_limit = Position.title.type.length  # type: ignore[attr-defined]
+    title_limit = Position.title.type.length
     post = {"code": "X-1", "title": "T" * (title_limit + 1), "type": "pelaksana", "unitCode": "BKD", "quota": 1}
     upserted = (await demo.ask("bkd_official", UPSERT_POSITION, input=post))["upsertPosition"]
     assert (codes(upserted), fields(upserted)) == (["VALIDATION"], ["title"])
 
-    user_limit = RoleGrant.user_id.type.length  # type: ignore[attr-defined]
+    user_limit = RoleGrant.user_id.type.length
     grant = {"userId": "u" * (user_limit + 1), "role": "unit_hr", "unitCode": "BKD"}
     granted = (await demo.ask("admin", GRANT_ROLE, input=grant))["grantRole"]
     assert (codes(granted), fields(granted)) == (["VALIDATION"], ["userId"])
