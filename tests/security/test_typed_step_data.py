@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from graphql import GraphQLInputObjectType, GraphQLNonNull, build_schema, get_named_type
 
-from server.models import Assignment, Employee, Position, RankHistory, RoleGrant
+from schema.export import sdl
+from server.models import Assignment, Employee, IdempotencyRecord, Position, RankHistory, RoleGrant
 from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import (
     GRANT_ROLE,
@@ -34,7 +36,7 @@ from workflows import catalog
 from workflows.definition import DefinitionError, parse
 from workflows.effects import EFFECTS
 from workflows.guards import GUARDS
-from workflows.input_limits import FREE_TEXT_LIMIT
+from workflows.input_limits import FREE_TEXT_LIMIT, limit_of
 
 TARGET = "KEL-GAMBIR-01-PLK2"
 TO_APPROVED = [("bkd_verifier", "verify"), ("board_member", "recommend"), ("pyb", "decide")]
@@ -221,3 +223,55 @@ async def test_free_text_and_idempotency_keys_have_limits_too(demo: DemoApi) -> 
     key = await act(demo, "bkd_official", rid, "issue_decree", data={"decreeNo": "SK-1"}, idempotencyKey="k" * 201)
     assert (codes(key), fields(key)) == (["VALIDATION"], ["idempotencyKey"])
     assert await state_of(demo, rid) == "approved"
+
+
+# ------------------------------------------------------- generated: every String input of every mutation
+
+
+SCHEMA = build_schema(sdl())
+PLACEHOLDER = {"String": "x", "Int": 1, "Date": "2026-12-01", "ID": "1", "Boolean": False}
+
+
+def _input_type(mutation: str) -> GraphQLInputObjectType:
+    assert SCHEMA.mutation_type is not None
+    input_type = get_named_type(SCHEMA.mutation_type.fields[mutation].args["input"].type)
+    assert isinstance(input_type, GraphQLInputObjectType)
+    return input_type
+
+
+def _string_inputs() -> list[tuple[str, str, str]]:
+    """(mutation, its input type, field) for every String field of every mutation's input, from the schema."""
+    assert SCHEMA.mutation_type is not None
+    return [
+        (mutation, _input_type(mutation).name, name)
+        for mutation in SCHEMA.mutation_type.fields
+        for name, spec in _input_type(mutation).fields.items()
+        if get_named_type(spec.type).name == "String"
+    ]
+
+
+def _input_with(mutation: str, field: str, value: str) -> dict[str, Any]:
+    """The mutation's input with every required field filled in and ``field`` set to ``value``."""
+    required = {
+        name: PLACEHOLDER[get_named_type(spec.type).name]
+        for name, spec in _input_type(mutation).fields.items()
+        if isinstance(spec.type, GraphQLNonNull)
+    }
+    return {**required, field: value}
+
+
+STRING_INPUTS = _string_inputs()
+
+
+@pytest.mark.parametrize(
+    ("mutation", "input_type", "field"), STRING_INPUTS, ids=[f"{m}.{f}" for m, _, f in STRING_INPUTS]
+)
+async def test_every_string_input_of_every_mutation_refuses_nul_and_text_beyond_its_column(
+    demo: DemoApi, mutation: str, input_type: str, field: str
+) -> None:
+    query = f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ errors {{ code field message }} }} }}"
+    limit = IdempotencyRecord.key.type.length if field == "idempotencyKey" else limit_of(mutation, field)
+    for value, says in (("1\x002", "contains a NUL character"), ("1" * (limit + 1), f"above the limit of {limit}")):
+        answer = (await demo.ask("admin", query, input=_input_with(mutation, field, value)))[mutation]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [("VALIDATION", field)], answer
+        assert says in answer["errors"][0]["message"]
