@@ -7,6 +7,12 @@ the audit log in a short transaction of their own, so the trail shows who tried 
 changed. So is a command sent without a token. Refusals a caller can repeat at will without any right (no
 token, FORBIDDEN, NOT_FOUND) pass a flood gate (``server.audit.flood``): a few events per caller, action and
 code a minute, the next one carrying how many were not written.
+
+An idempotency key is claimed before the body runs, by inserting its row under the (user, key) primary
+key in the command's own transaction: concurrent retries of one command (a client that timed out and
+sent it again, twenty times, to two server processes) queue on that row and all answer the first one's
+stored result, instead of racing the body and reading CONFLICT or VALIDATION from its effects. A refused
+command rolls its claim back, so the key stays free for a corrected retry.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from server import request_context
 from server.audit.flood import gate_for
 from server.audit.writer import AuditEntry, append
 from server.db import Database
+from server.models import IdempotencyRecord
 from workflows import repository
 from workflows.errors import CommandRefused, ErrorCode, UserError
+from workflows.input_limits import input_errors
 from workflows.steps import AuditedRefusal, now
 
 
@@ -88,21 +96,21 @@ async def run_command(
         error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
         await audit_refusal(db, _anonymous_entry(command, error), error.code)
         return refused(error, request_id=request_id)
+    shape = input_errors(command, payload, idempotency_key)
+    if shape:
+        return refused(*shape, request_id=request_id)
     user = viewer.user_id
     digest = input_hash(command, payload)
-    for attempt in (1, 2):
-        try:
-            return await _once(db, user, idempotency_key, digest, body)
-        except AuditedRefusal as refusal:
-            await audit_refusal(db, refusal.entry, refusal.errors[0].code)
-            return refused(*refusal.errors, request_id=request_id)
-        except CommandRefused as refusal:
-            return refused(*refusal.errors, request_id=request_id)
-        except IntegrityError as exc:
-            if attempt == 2 or idempotency_key is None:
-                message = f"the database refused the change ({exc.orig}); reload and retry"
-                return refused(UserError(ErrorCode.CONFLICT, message), request_id=request_id)
-    raise AssertionError("unreachable")
+    try:
+        return await _once(db, user, idempotency_key, digest, body)
+    except AuditedRefusal as refusal:
+        await audit_refusal(db, refusal.entry, refusal.errors[0].code)
+        return refused(*refusal.errors, request_id=request_id)
+    except CommandRefused as refusal:
+        return refused(*refusal.errors, request_id=request_id)
+    except IntegrityError as exc:
+        message = f"the database refused the change ({exc.orig}); reload and retry"
+        return refused(UserError(ErrorCode.CONFLICT, message), request_id=request_id)
 
 
 def _anonymous_entry(command: str, error: UserError) -> AuditEntry:
@@ -134,22 +142,30 @@ async def audit_refusal(db: Database, entry: AuditEntry, code: ErrorCode) -> Non
 
 
 async def _once(db: Database, user: str, key: str | None, digest: str, body: Body) -> CommandResult:
+    """One attempt; with a key, the key is claimed first so that concurrent retries wait for the first."""
     async with db.write() as session:
-        if key is not None:
-            record = await repository.idempotency_record(session, user, key)
-            if record is not None:
-                if record.input_hash != digest:
-                    raise CommandRefused(
-                        UserError(
-                            ErrorCode.IDEMPOTENCY_MISMATCH,
-                            f"idempotency key {key!r} was used for a different input; use a new key for a new command",
-                            "idempotencyKey",
-                        )
-                    )
-                return CommandResult.from_json(record.result)
+        if key is not None and not await repository.claim_idempotency(session, user, key, digest, now()):
+            return _replay(await repository.idempotency_record(session, user, key), key, digest)
         request_id, entries = await body(session)
         result = CommandResult(request_id)
         if key is not None:
-            await repository.store_idempotency(session, user, key, digest, result.to_json(), now())
+            await repository.record_idempotent_result(session, user, key, result.to_json())
         await append(session, entries)
         return result
+
+
+def _replay(record: IdempotencyRecord | None, key: str, digest: str) -> CommandResult:
+    """The stored result of the first command with ``key``; a different input under the same key is refused."""
+    if record is None:  # not reachable while records are never deleted; answered rather than assumed
+        raise CommandRefused(
+            UserError(ErrorCode.CONFLICT, f"idempotency key {key!r} is in use; retry", "idempotencyKey")
+        )
+    if record.input_hash != digest:
+        raise CommandRefused(
+            UserError(
+                ErrorCode.IDEMPOTENCY_MISMATCH,
+                f"idempotency key {key!r} was used for a different input; use a new key for a new command",
+                "idempotencyKey",
+            )
+        )
+    return CommandResult.from_json(record.result)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 from workflows import reachability
+from workflows.step_data import DataField, FieldError, outcome_field, parse_fields
 
 ActionKind = Literal["forward", "reject", "return", "withdraw"]
 ACTION_KINDS: tuple[str, ...] = ("forward", "reject", "return", "withdraw")
@@ -81,7 +82,7 @@ class ActionDef:
     needs_comment: bool = False
     approval: bool = True
     when: Mapping[str, str] = field(default_factory=dict)
-    data: tuple[str, ...] = ()
+    data: tuple[DataField, ...] = ()
     auto: str | None = None
     implied_by_proposer: bool = False
 
@@ -128,6 +129,19 @@ class Definition:
         """The decided states a request waits in before its effects: it holds its slot there."""
         return self.decided_from - self.terminal_states
 
+    def inputs(self, state: str, name: str) -> tuple[DataField, ...]:
+        """What action ``name`` takes from ``state`` (``ActionOption.inputs``): the choice that tells its outcomes
+        apart first, then every field any outcome declares; a field only some outcomes take is not required."""
+        named = [a for a in self.actions_from(state) if a.name == name]
+        fields: dict[str, DataField] = {}
+        for key in sorted({k for a in named for k in a.when}):
+            fields[key] = outcome_field(key, tuple(sorted({a.when[key] for a in named if key in a.when})))
+        for action in named:
+            for spec in action.data:
+                everywhere = all(any(f.name == spec.name for f in a.data) for a in named)
+                fields.setdefault(spec.name, replace(spec, required=spec.required and everywhere))
+        return tuple(fields.values())
+
     def guard_names(self) -> frozenset[str]:
         names = set(self.proposal.guards)
         for action in self.actions:
@@ -159,6 +173,13 @@ def _actor(raw: Any, where: str) -> Actor:
     if actor.system is not None and actor.system not in AUTO_CONDITIONS:
         raise DefinitionError(f"{where}: system condition {actor.system!r} is not one of {', '.join(AUTO_CONDITIONS)}")
     return actor
+
+
+def _fields(raw: Any, where: str) -> tuple[DataField, ...]:
+    try:
+        return parse_fields(raw)
+    except FieldError as exc:
+        raise DefinitionError(f"{where}: {exc}") from None
 
 
 def _month_day(raw: Any, where: str) -> tuple[int, int] | None:
@@ -203,7 +224,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
                 needs_comment=bool(spec.get("needs_comment", kind in ("reject", "return"))),
                 approval=bool(spec.get("approval", kind == "forward")),
                 when={str(k): str(v) for k, v in dict(spec.get("when") or {}).items()},
-                data=tuple(_list(spec.get("data"))),
+                data=_fields(spec.get("data"), where),
                 auto=spec.get("auto"),
                 implied_by_proposer=bool(spec.get("implied_by_proposer", False)),
             )
@@ -216,6 +237,9 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
             for name in action.effects:
                 if name not in effects:
                     raise DefinitionError(f"{where}: effect {name!r} is not a known effect")
+            for spec in action.data:
+                if spec.name in action.when:
+                    raise DefinitionError(f"{where}: data field {spec.name!r} is also the outcome key of when")
             if action.auto is not None and action.auto not in AUTO_CONDITIONS:
                 raise DefinitionError(f"{where}: auto {action.auto!r} is not one of {', '.join(AUTO_CONDITIONS)}")
             actions.append(action)

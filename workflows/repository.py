@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -214,13 +216,29 @@ async def idempotency_record(session: AsyncSession, user_id: str, key: str) -> I
     ).scalar_one_or_none()
 
 
-async def store_idempotency(
-    session: AsyncSession, user_id: str, key: str, input_hash: str, result: Mapping[str, Any], now: dt.datetime
-) -> None:
+async def claim_idempotency(session: AsyncSession, user_id: str, key: str, input_hash: str, now: dt.datetime) -> bool:
+    """Claim ``key`` for this transaction before the command runs; False when it was already taken.
+
+    The row is inserted first, under the primary key (user, key), and ``ON CONFLICT DO NOTHING``: on
+    PostgreSQL a second transaction claiming the same key waits here until the first commits (then it
+    reads the stored result) or rolls back (then the claim is its own). The result is filled in by
+    ``record_idempotent_result`` in the same transaction, so no one ever sees the placeholder.
+    """
+    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = (
+        dialect_insert(IdempotencyRecord)
+        .values(user_id=user_id, key=key, input_hash=input_hash, result={}, created_at=now)
+        .on_conflict_do_nothing(index_elements=[IdempotencyRecord.user_id, IdempotencyRecord.key])
+        .returning(IdempotencyRecord.key)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def record_idempotent_result(session: AsyncSession, user_id: str, key: str, result: Mapping[str, Any]) -> None:
     await session.execute(
-        insert(IdempotencyRecord).values(
-            user_id=user_id, key=key, input_hash=input_hash, result=dict(result), created_at=now
-        )
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+        .values(result=dict(result))
     )
 
 

@@ -23,7 +23,7 @@ from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
 from server.db import Database
-from workflows import authorize, engine, reach
+from workflows import authorize, engine, reach, step_data
 from workflows.commands import CommandResult, run_command
 from workflows.definition import ActionDef
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -137,9 +137,8 @@ def _check_input(chosen: ActionDef, comment: str | None, data: Mapping[str, Any]
     if chosen.needs_comment and not (comment or "").strip():
         errors.append(validation("comment", f"{chosen.name.replace('_', ' ')} needs a comment giving the reason"))
     errors += [
-        validation(f"data.{key}", f"{chosen.name} needs data.{key}")
-        for key in chosen.data
-        if data.get(key) in (None, "")
+        validation(f"data.{key}", message)
+        for key, message in step_data.problems(chosen.name, chosen.data, chosen.when, data)
     ]
     if errors:
         raise CommandRefused(*errors)

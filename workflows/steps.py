@@ -204,7 +204,7 @@ async def take_step(
         entry = refusal_entry(loaded, actor, action.name, errors, [r.guard for r in failed])
         raise AuditedRefusal(entry, *errors)
     to_state = engine.fire(definition, from_state, action.name, data)
-    stored = {key: data[key] for key in action.data if key in data}
+    stored = {spec.name: data[spec.name] for spec in action.data if spec.name in data}
     if action.when:
         stored.update({key: data[key] for key in action.when})
     last = {"action": action.name, "from": from_state, "to": to_state, "by": actor.user_id, "version": version + 1}

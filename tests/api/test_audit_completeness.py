@@ -169,7 +169,7 @@ async def a_morning_of_work(api: DemoApi) -> Observed:
     await step(api, seen, training, "unit_head", "approve")
     await step(api, seen, training, "employee", "record_attendance")
     assert codes(await act(api, "employee", training, "claim", data={"hours": -3, "certificate": "C"})) == [
-        "GUARD_FAILED"
+        "VALIDATION"
     ]
     await step(api, seen, training, "employee", "claim", data={"hours": 10, "certificate": "DL-1"})
     await step(api, seen, training, "bkd_verifier", "return", comment="stamp missing")
@@ -288,10 +288,7 @@ async def test_effect_events_carry_what_changed(worked: tuple[DemoApi, Observed]
 async def test_each_refusal_is_in_the_trail_without_changing_the_state(worked: tuple[DemoApi, Observed]) -> None:
     api, _ = worked
     refused = await audit_events(api, action="request.refused")
-    assert sorted((e["after"]["action"], e["after"]["code"]) for e in refused) == [
-        ("claim", "GUARD_FAILED"),
-        ("verify", "FORBIDDEN"),
-    ]
+    assert sorted((e["after"]["action"], e["after"]["code"]) for e in refused) == [("verify", "FORBIDDEN")]
     assert all(e["fromState"] == e["toState"] for e in refused)
 
 

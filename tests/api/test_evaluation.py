@@ -136,7 +136,8 @@ async def test_ratings_outside_the_matrix_are_refused(demo: DemoApi) -> None:
     rid = await start(demo)
     await run(demo, rid, [("employee", "draft_plan"), ("unit_head", "set_plan")])
     bad = await act(demo, "unit_head", rid, "rate", data={"resultRating": "excellent", "behaviourRating": "as"})
-    assert (codes(bad), fields(bad)) == (["GUARD_FAILED"], ["ratings_in_matrix"])
+    assert (codes(bad), fields(bad)) == (["VALIDATION"], ["data.resultRating"])
+    assert "'excellent' is not one of above, as, below" in bad["errors"][0]["message"]
     assert await state_of(demo, rid) == "in_progress"
 
 

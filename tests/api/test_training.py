@@ -79,11 +79,11 @@ async def test_bkd_returns_an_unreadable_claim_and_the_employee_claims_again(dem
     assert len(claims) == 2
 
 
-async def test_a_claim_without_positive_hours_is_refused_by_the_claimed_hours_rule(demo: DemoApi) -> None:
+async def test_a_claim_without_positive_hours_or_a_certificate_is_refused_naming_the_field(demo: DemoApi) -> None:
     rid = await request_training(demo)
     await run(demo, rid, [("unit_head", "approve"), ("employee", "record_attendance")])
     zero = await act(demo, "employee", rid, "claim", data={"hours": 0, "certificate": "C-1"})
-    assert (codes(zero), fields(zero)) == (["GUARD_FAILED"], ["claimed_hours"])
+    assert (codes(zero), fields(zero)) == (["VALIDATION"], ["data.hours"])
     no_certificate = await act(demo, "employee", rid, "claim", data={"hours": 8})
     assert (codes(no_certificate), fields(no_certificate)) == (["VALIDATION"], ["data.certificate"])
     assert await state_of(demo, rid) == "attended"

@@ -28,7 +28,7 @@ async def test_a_verified_training_claim_counts_its_hours(world: World) -> None:
     assert (await step(world, "kabid_a", rid, "approve")).ok
     assert (await step(world, "budi", rid, "record_attendance")).ok
     bad = await step(world, "budi", rid, "claim", data={"hours": 0, "certificate": "C-1"})
-    assert codes(bad) == ["GUARD_FAILED"]
+    assert codes(bad) == ["VALIDATION"] and bad.errors[0].field == "data.hours"
     assert (await step(world, "budi", rid, "claim", data={"hours": 20, "certificate": "C-1"})).ok
     assert (await step(world, "verifier", rid, "return", comment="certificate unreadable")).ok
     assert (await step(world, "budi", rid, "claim", data={"hours": 20, "certificate": "C-1b"})).ok
