@@ -22,10 +22,10 @@ import orjson
 
 from schema.metrics import TOKEN_REJECTIONS
 from server import request_context
+from server.audit.flood import FloodGate
 from server.audit.writer import AuditEntry, append
 from server.auth import TokenError, bearer_header, verify_token
 from server.db import Database
-from server.flood import FloodGate
 from server.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -174,9 +174,9 @@ class TokenMiddleware:
             TOKEN_REJECTIONS.inc()
             client = scope.get("client")
             source = str(client[0]) if client else "-"
-            count = self.rejections.should_audit(source)
-            if count is not None:
-                await self._audit_rejection(str(exc), source, count)
+            unwritten = self.rejections.admit(source)
+            if unwritten is not None:
+                await self._audit_rejection(str(exc), source, unwritten + 1)
             if scope["type"] == "http":
                 await send_json(
                     send,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from schema.app import create_app
-from server.flood import FloodGate
+from server.audit.flood import FloodGate
 from server.models import AuditEvent
 from server.settings import load_settings
 from tests.api.helpers import DemoApi
@@ -72,13 +72,13 @@ async def test_each_source_gets_its_own_event(demo: DemoApi) -> None:
 def test_the_first_refusal_after_the_window_carries_every_refusal_since_the_last_event() -> None:
     now = [0.0]
     gate = FloodGate(window_seconds=60, clock=lambda: now[0])
-    assert gate.should_audit("a") == 1
-    assert [gate.should_audit("a") for _ in range(299)] == [None] * 299
+    assert gate.admit("a") == 0  # written at once, nothing unwritten before it
+    assert [gate.admit("a") for _ in range(299)] == [None] * 299
     now[0] = 59.9
-    assert gate.should_audit("a") is None
+    assert gate.admit("a") is None
     now[0] = 60.0
-    assert gate.should_audit("a") == 301  # 299 + the one at 59.9 + this one
-    assert gate.should_audit("b") == 1
+    assert gate.admit("a") == 300  # written, carrying the 299 + the one at 59.9 not written (301 refusals)
+    assert gate.admit("b") == 0
 
 
 def test_the_window_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
