@@ -6,6 +6,7 @@ import time
 
 import jwt
 
+from server.identity import UserIdError, canonical_user_id
 from server.settings import Settings
 
 ALGORITHM = "HS256"
@@ -31,4 +32,7 @@ def user_id_from_token(settings: Settings, token: str) -> str:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise TokenError("the bearer token has no subject (sub)")
-    return sub
+    try:
+        return canonical_user_id(sub)
+    except UserIdError as exc:
+        raise TokenError(f"the bearer token's subject is not a user id: {exc}") from None
