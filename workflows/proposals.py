@@ -88,7 +88,7 @@ async def _start(
     origin_unit = origin.unit_id if origin else None
     units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)
     relations = await relations_to(session, viewer, subject.id, today)
-    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id))
+    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id), proposer=viewer.person)
     who = Actor(str(viewer.user_id), sorted(viewer.roles))
     stamp = now()
     values: dict[str, Any] = {
@@ -104,7 +104,11 @@ async def _start(
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
         "reason": proposal.reason,
-        "data": {**proposal.data, **({"originUnitId": origin_unit} if origin_unit else {})},
+        "data": {
+            **proposal.data,
+            **({"originUnitId": origin_unit} if origin_unit else {}),
+            "proposer": viewer.person,
+        },
         "rule_versions": _rule_versions(proposal),
         "effects_applied": False,
         "created_at": stamp,
@@ -126,19 +130,17 @@ async def _start(
             for r in failed
         ]
         raise AuditedRefusal(_refusal(who, proposal, definition.version, errors, [r.guard for r in failed]), *errors)
-    implied = [
-        a.name
-        for a in definition.actions
-        if a.implied_by_proposer and authorize.permitted(definition, a, viewer, standing)
-    ]
+    implied = authorize.implied_steps(definition, viewer, standing)
     if implied:
         request.data = {**request.data, "implied": sorted(set(implied))}
         values["data"] = request.data
     request.id = await repository.insert_request(session, values)
     await repository.add_tasks(session, await task_rows(session, loaded, definition.initial, today, stamp))
+    who = Actor.of(viewer, authorize.acting_grant([capacity], viewer, standing) if capacity else None)
     entry = AuditEntry(
         actor=who.user_id,
         actor_roles=who.roles,
+        on_behalf_of=who.on_behalf_of,
         action=f"request.{definition.proposal.action}",
         entity_type="request",
         entity_id=str(request.id),
@@ -153,6 +155,7 @@ async def _start(
             "capacity": capacity.label() if capacity else None,
             "data": request.data,
             "warnings": [f"{r.guard}: {r.message}" for r in results if r.warns],
+            **({"acting": dict(who.acting)} if who.acting else {}),
         },
         definition_version=definition.version,
         rule_versions=request.rule_versions,
