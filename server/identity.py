@@ -18,13 +18,15 @@ class UserIdError(ValueError):
 def canonical_user_id(raw: str) -> str:
     """The user id as stored and compared: a NIP without its display spaces, any other id unchanged.
 
-    Raises ``UserIdError`` for an empty id, one with whitespace around it, or a non-NIP id with
-    whitespace inside it.
+    Raises ``UserIdError`` for an empty id, one with whitespace around it or a control character in it,
+    or a non-NIP id with whitespace inside it.
     """
     if not raw or not raw.strip():
         raise UserIdError("the user id is empty; give a NIP or a user name")
     if raw != raw.strip():
         raise UserIdError(f"user id {raw!r} has whitespace around it; give it without leading or trailing spaces")
+    if any(not c.isprintable() and not c.isspace() for c in raw):
+        raise UserIdError(f"user id {raw!r} contains a control character; give a NIP or a user name")
     compact = "".join(raw.split())
     if len(compact) == NIP_LENGTH and compact.isascii() and compact.isdigit():
         return compact

@@ -22,8 +22,10 @@ def test_a_nip_with_or_without_display_spaces_is_one_user_id(raw: str, canonical
     assert canonical_user_id(raw) == canonical
 
 
-@pytest.mark.parametrize("raw", ["admin ", " admin", "\tadmin", " 198609262015051001", "ad min", "", "   "])
-def test_whitespace_around_an_id_or_inside_a_non_nip_id_is_refused(raw: str) -> None:
+@pytest.mark.parametrize(
+    "raw", ["admin ", " admin", "\tadmin", " 198609262015051001", "ad min", "", "   ", "admin\x00", "adm\u200bin"]
+)
+def test_whitespace_around_an_id_an_invisible_character_or_a_space_inside_a_non_nip_id_is_refused(raw: str) -> None:
     with pytest.raises(UserIdError):
         canonical_user_id(raw)
 
