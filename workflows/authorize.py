@@ -20,6 +20,7 @@ from typing import Any
 
 from policies.decide import covers, decide
 from policies.viewer import Grant, Viewer
+from server.identity import NIP_LENGTH
 from workflows.definition import ActionDef, Actor, Definition
 
 
@@ -117,7 +118,31 @@ def _policy(definition: Definition, action: str, actor: Actor, viewer: Viewer, s
 
 
 def segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
-    """The segregation-of-duties rule the step would break, if any."""
+    """The segregation-of-duties rule the step would break, if any: for the viewer, and when they would act
+    as someone's delegate, for the delegator too (a delegate is not a way round the delegator's duties)."""
+    refusal = _segregation(action, actor, viewer, standing)
+    principal = _principal(actor, viewer, standing)
+    if refusal is not None or principal is None:
+        return refusal
+    theirs = _segregation(action, actor, principal, standing)
+    if theirs is None:
+        return None
+    reason = theirs.reason.removeprefix("refused: ")
+    return Refusal(
+        theirs.rule, f"refused: you would act as {principal.user_id}'s delegate, and for them the rule holds: {reason}"
+    )
+
+
+def _principal(actor: Actor, viewer: Viewer, standing: Standing) -> Viewer | None:
+    """The delegator whose delegated grant the viewer would act by in ``actor``'s capacity, if any."""
+    grant = acting_grant([actor], viewer, standing)
+    if grant is None or grant.acting != "delegation" or not grant.granted_by:
+        return None
+    who = grant.granted_by
+    return Viewer(user_id=who, nip=who if len(who) == NIP_LENGTH and who.isascii() and who.isdigit() else None)
+
+
+def _segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
     if "self" in standing.relations and actor.relation not in ("self", "proposer"):
         return Refusal(
             "sod.own_case",

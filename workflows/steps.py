@@ -209,6 +209,8 @@ async def take_step(
     request.data = {**request.data, **stored, "lastStep": last}
     if action.approval:
         request.data = recorded_approval(request.data, action.name, actor.person or actor.user_id)
+        if actor.acting and actor.acting.get("kind") == "delegation" and actor.on_behalf_of:
+            request.data = recorded_approval(request.data, action.name, actor.on_behalf_of)  # the delegator's too
     try:
         changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
     except EffectFailed as failure:

@@ -217,3 +217,45 @@ async def test_an_act_by_a_plt_is_audited_with_the_office_and_the_capacity(demo:
     assert event.after is not None and event.after["acting"]["kind"] == "plt"
     release = (await events(demo, action="request.release", request_id=int(rid)))[0]
     assert release.on_behalf_of is None and "acting" not in (release.after or {}), "the Lurah acts in their own right"
+
+
+# ------------------------------------------------------------------------------------------ no way round SoD
+
+
+async def test_a_delegate_does_not_take_the_step_their_delegator_may_not(demo: DemoApi) -> None:
+    # The Camat (above both kelurahan) delegates to a deputy, then proposes the transfer: the release is
+    # implied; the deputy accepting on the Camat's behalf would give the Camat both steps.
+    await add_login(demo, DEPUTY)
+    payload = await delegate(demo, "superior", DEPUTY, "unit_head", "KEC-GAMBIR", **WEEK)
+    assert payload["errors"] == []
+    rid = await proposed(
+        demo,
+        "superior",
+        "proposeTransfer",
+        employeeNip=demo.uid("employee"),
+        targetPositionCode=TRANSFER_TARGET_POSITION,
+        effectiveDate=TMT,
+    )
+    refused = await act(demo, DEPUTY, rid, "accept")
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    message = refused["errors"][0]["message"]
+    assert f"as {demo.uid('superior')}'s delegate" in message and message.endswith("(rule sod.proposer_approves)")
+    assert (await drive(demo, rid, "target_head", "accept"))["state"] == "accepted"
+
+
+async def test_a_step_taken_by_a_delegate_counts_as_the_delegators_approval(demo: DemoApi) -> None:
+    await with_deputy(demo)
+    await granted(demo, demo.uid("unit_head"), "bkd_verifier")  # the Lurah also verifies for BKD
+    rid = await proposed(
+        demo,
+        "employee",
+        "proposeTransfer",
+        employeeNip=demo.uid("employee"),
+        targetPositionCode=TRANSFER_TARGET_POSITION,
+        effectiveDate=TMT,
+    )
+    assert (await act(demo, DEPUTY, rid, "release"))["errors"] == []  # on the Lurah's behalf
+    await drive(demo, rid, "target_head", "accept")
+    refused = await act(demo, "unit_head", rid, "verify")
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    assert refused["errors"][0]["message"].endswith("(rule sod.two_steps)")
