@@ -95,14 +95,15 @@ async def delegate_role(
                 f"validFrom {valid_from} is in the past (today is {today}); a delegation starts today or later",
             )
         )
-    longest = rules_for(RULE, valid_from)
-    days = (valid_to - valid_from).days + 1
-    if days > longest.int("days"):
+    rule = rules_for(RULE, valid_from)
+    longest, days = rule.int("days"), (valid_to - valid_from).days + 1
+    if days > longest:
+        last_day = valid_from + dt.timedelta(days=longest - 1)
         raise CommandRefused(
             validation(
                 "validTo",
-                f"a delegation lasts at most {longest.int('days')} days ({longest.version_id}); "
-                f"{valid_from} to {valid_to} is {days} days: end it by {valid_from + dt.timedelta(days=longest.int('days') - 1)}",
+                f"a delegation lasts at most {longest} days ({rule.version_id}); {valid_from} to {valid_to} is "
+                f"{days} days: end it by {last_day}",
             )
         )
     to_user = await known_user(session, to_user_id, "toUserId")
