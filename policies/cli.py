@@ -19,6 +19,7 @@ from policies.decide import Decision, decide
 from policies.notify import bump_policy_version
 from policies.relations import relations_to
 from policies.viewer import load_viewer
+from server.identity import UserIdError
 from server.ids import parse_row_id
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 
@@ -46,10 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Exit 0 when allowed, 1 when refused, 2 when OBJECT names nothing."""
+    """Exit 0 when allowed, 1 when refused, 2 when OBJECT names nothing or USER_ID is not a user id."""
     try:
         decision = asyncio.run(_check(args.user_id, args.action, args.object, args.on or _service_today()))
-    except UnknownObject as exc:
+    except (UnknownObject, UserIdError) as exc:
         print(exc, file=sys.stderr)
         return 2
     print(decision.reason)

@@ -1,4 +1,9 @@
-"""Who is asking: the user, their employee record and the role grants in force today."""
+"""Who is asking: the user, their employee record and the role grants in force today.
+
+The user id is canonical (``server.identity``): a NIP written with display spaces is the same user, and
+an id with whitespace around it is nobody. A delegation is in force only while the grant it was made
+from is: revoking or ending the delegator's own grant ends it the same day.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,23 @@ import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from server.identity import canonical_user_id
 from server.models import Employee, RoleGrant, Unit, User
 
 
 @dataclass(frozen=True)
 class Grant:
-    """A role held in a unit's subtree (``unit_path`` None: province-wide); ``acting``: plt, plh or delegation."""
+    """A role held in a unit's subtree (``unit_path`` None: province-wide); ``acting``: plt, plh or delegation.
+
+    ``id`` is the grant row; ``granted_by`` the administrator who granted it, or for a delegation the
+    holder who delegated it (whom acts under it are done on behalf of).
+    """
 
     role: str
     unit_id: int | None = None
@@ -24,6 +36,8 @@ class Grant:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     acting: str | None = None
+    id: int | None = None
+    granted_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +56,19 @@ class Viewer:
     def roles(self) -> frozenset[str]:
         return frozenset(g.role for g in self.grants)
 
+    @property
+    def person(self) -> str | None:
+        """Who this is, for segregation of duties: the NIP of a civil servant (whatever user id they signed
+        in with), else the user id."""
+        return self.nip or self.user_id
+
 
 PUBLIC = Viewer(user_id=None)
 
 
 async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Viewer:
     """The viewer for ``user_id``; a civil servant's NIP without a user row is still the employee."""
+    user_id = canonical_user_id(user_id)
     found = (
         await session.execute(
             select(User.name, User.employee_id, Employee.nip)
@@ -64,6 +85,7 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
         ).first()
         if row is not None:
             employee_id, name, nip = row.id, name or row.name, row.nip
+    parent = aliased(RoleGrant)
     rows = (
         await session.execute(
             select(
@@ -74,21 +96,34 @@ async def load_viewer(session: AsyncSession, user_id: str, today: dt.date) -> Vi
                 RoleGrant.valid_from,
                 RoleGrant.valid_to,
                 RoleGrant.acting,
+                RoleGrant.id,
+                RoleGrant.granted_by,
             )
             .outerjoin(Unit, Unit.id == RoleGrant.unit_id)
+            .outerjoin(parent, parent.id == RoleGrant.delegated_from)
             .where(
                 RoleGrant.user_id == user_id,
-                RoleGrant.revoked_at.is_(None),
-                or_(RoleGrant.valid_from.is_(None), RoleGrant.valid_from <= today),
-                or_(RoleGrant.valid_to.is_(None), RoleGrant.valid_to >= today),
+                _in_force(RoleGrant, today),
+                or_(RoleGrant.delegated_from.is_(None), _in_force(parent, today)),
             )
-            .order_by(RoleGrant.role, Unit.code)
+            .order_by(RoleGrant.role, Unit.code, RoleGrant.id)
         )
     ).all()
-    grants = [Grant(r.role, r.unit_id, r.code, r.path, r.valid_from, r.valid_to, r.acting) for r in rows]
+    grants = [
+        Grant(r.role, r.unit_id, r.code, r.path, r.valid_from, r.valid_to, r.acting, r.id, r.granted_by) for r in rows
+    ]
     if employee_id is not None and not any(g.role == "employee" for g in grants):
         grants.insert(0, Grant("employee"))
     return Viewer(user_id=user_id, name=name, employee_id=employee_id, nip=nip, grants=tuple(grants))
+
+
+def _in_force(grant: Any, today: dt.date) -> Any:
+    """The grant applies on ``today``: not revoked, and ``today`` within its dates."""
+    return and_(
+        grant.revoked_at.is_(None),
+        or_(grant.valid_from.is_(None), grant.valid_from <= today),
+        or_(grant.valid_to.is_(None), grant.valid_to >= today),
+    )
 
 
 _generation = 0

@@ -1,4 +1,4 @@
-"""``grantRole``, ``revokeRole`` and ``delegateRole``: administration of dated role grants."""
+"""``grantRole``, ``revokeRole``, ``delegateRole`` and ``endDelegation``: administration of dated role grants."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 import strawberry
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies import admin
+from policies import admin, delegation
 from schema.context import Info
 from schema.types.access import RoleGrant
 from schema.types.errors import UserError, user_errors
+from server.ids import parse_row_id
 from server.models import RoleGrant as RoleGrantRow
+from server.models import Unit
 from workflows.administration import administer
 
 
@@ -45,6 +48,12 @@ class DelegateRoleInput:
     idempotency_key: str | None = None
 
 
+@strawberry.input
+class EndDelegationInput:
+    grant_id: strawberry.ID = strawberry.field(description="the id of the delegation (RoleGrant.id)")
+    idempotency_key: str | None = None
+
+
 @strawberry.type
 class GrantPayload:
     grant: RoleGrant | None
@@ -60,6 +69,7 @@ async def _run(
     change: Callable[[AsyncSession], Awaitable[RoleGrantRow]],
     unit_code: str | None,
 ) -> GrantPayload:
+    """Run the change; ``unit_code`` None takes the unit of the grant it changed."""
     ctx = info.context
     values = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
     row, result = await administer(
@@ -74,6 +84,9 @@ async def _run(
     )
     if row is None:
         return GrantPayload(grant=None, errors=user_errors(result.errors))
+    if unit_code is None and row.unit_id is not None:
+        async with ctx.db.read() as session:
+            unit_code = await session.scalar(select(Unit.code).where(Unit.id == row.unit_id))
     grant = RoleGrant(
         user_id=row.user_id,
         role=row.role,
@@ -82,6 +95,8 @@ async def _run(
         valid_to=row.valid_to,
         acting=row.acting,
         revoked=row.revoked_at is not None,
+        id=strawberry.ID(str(row.id)),
+        delegated_by=row.granted_by if row.acting == "delegation" else None,
     )
     return GrantPayload(grant=grant, errors=[])
 
@@ -132,7 +147,7 @@ class AdminMutation:
             "role.delegate",
             input.to_user_id,
             input,
-            lambda s: admin.delegate_role(
+            lambda s: delegation.delegate_role(
                 s,
                 viewer,
                 to_user_id=input.to_user_id,
@@ -140,6 +155,21 @@ class AdminMutation:
                 unit_code=input.unit_code,
                 valid_from=input.valid_from,
                 valid_to=input.valid_to,
+                today=info.context.today,
             ),
             input.unit_code,
+        )
+
+    @strawberry.mutation(description="End a delegation before its validTo: by its delegator or an administrator.")
+    async def end_delegation(self, info: Info, input: EndDelegationInput) -> GrantPayload:
+        viewer = info.context.viewer
+        grant_id = parse_row_id(input.grant_id) or 0  # no row has id 0: answered as not found
+        return await _run(
+            info,
+            "endDelegation",
+            "role.end_delegation",
+            str(input.grant_id),
+            input,
+            lambda s: delegation.end_delegation(s, viewer, grant_id=grant_id),
+            None,
         )

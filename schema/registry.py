@@ -103,6 +103,8 @@ class RegistryQuery:
                 valid_from=g.valid_from,
                 valid_to=g.valid_to,
                 acting=g.acting,
+                id=strawberry.ID(str(g.id)) if g.id is not None else None,
+                delegated_by=g.granted_by if g.acting == "delegation" else None,
             )
             for g in v.grants
         ]

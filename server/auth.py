@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import jwt
 
+from server.identity import UserIdError, canonical_user_id
 from server.settings import Settings
 
 ALGORITHM = "HS256"
@@ -67,7 +68,11 @@ def verify_token(settings: Settings, token: str) -> Claims:
         raise TokenError(
             f"the bearer token lives {exp - iat} seconds, more than the {limit} allowed; ask for a new one"
         )
-    return Claims(user_id=sub, expires_at=exp)
+    try:
+        user_id = canonical_user_id(sub)
+    except UserIdError as exc:
+        raise TokenError(f"the bearer token's subject is not a user id: {exc}") from None
+    return Claims(user_id=user_id, expires_at=exp)
 
 
 def user_id_from_token(settings: Settings, token: str) -> str:

@@ -6,17 +6,21 @@ Three checks, all from data and without queries (so ``availableActions`` can run
    the viewer must be one of them.
 2. ``policies.decide`` must permit the (role or relation, object kind, action) in that unit.
 3. Segregation of duties (DOMAIN.md): nobody acts on a request about themselves except in the employee's
-   own steps; the proposer does not approve their own proposal; one person does not take two approval
-   steps of one request.
+   own steps; the proposer does not approve their own proposal, nor records an outside body's answer to
+   it; one person takes at most one approval step of a request, across every round of return and
+   resubmission. People are compared as persons (``Viewer.person``: the NIP of a civil servant, whatever
+   user id they signed in with), and steps the proposal implied count as the proposer's approvals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from policies.decide import covers, decide
-from policies.viewer import Viewer
+from policies.viewer import Grant, Viewer
+from server.identity import NIP_LENGTH
 from workflows.definition import ActionDef, Actor, Definition
 
 
@@ -29,15 +33,43 @@ class UnitRef:
 
 @dataclass(frozen=True)
 class Standing:
-    """How the viewer stands to one request: relations to its subject, its units, who proposed, who approved."""
+    """How the viewer stands to one request: relations to its subject, its units, who proposed, who approved.
+
+    ``approvals`` maps each person (NIP or user id) to the approval step they took, from every round of
+    the request; ``proposer`` is the proposer as a person (None on requests stored before it was kept).
+    """
 
     relations: frozenset[str]
     units: Mapping[str, UnitRef]
     proposed_by: str
     approvals: Mapping[str, str] = field(default_factory=dict)
+    proposer: str | None = None
+
+    @classmethod
+    def of(
+        cls, relations: frozenset[str], units: Mapping[str, UnitRef], proposed_by: str, data: Mapping[str, Any]
+    ) -> Standing:
+        """The standing on a stored request, its approvals and proposer read from the request's data."""
+        proposer = data.get("proposer")
+        return cls(relations, units, proposed_by, approvals_by_person(data), str(proposer) if proposer else None)
 
     def is_proposer(self, viewer: Viewer) -> bool:
-        return viewer.user_id is not None and viewer.user_id == self.proposed_by
+        return same_person(viewer, self.proposed_by) or (self.proposer is not None and viewer.person == self.proposer)
+
+
+def approvals_by_person(data: Mapping[str, Any]) -> dict[str, str]:
+    """Person -> the approval step they took, from ``approvers`` (kept by person since round 2) and, for
+    requests stored before, ``approvals`` (step -> the user who took it last)."""
+    found = {str(user): str(step) for step, user in (data.get("approvals") or {}).items()}
+    found.update({str(person): str(step) for person, step in (data.get("approvers") or {}).items()})
+    return found
+
+
+def recorded_approval(data: Mapping[str, Any], step: str, person: str) -> dict[str, Any]:
+    """``data`` with ``person``'s approval ``step`` recorded; a person's first approval step is the one kept."""
+    approvers = dict(data.get("approvers") or {})
+    approvers.setdefault(person, step)
+    return {**data, "approvals": {**(data.get("approvals") or {}), step: person}, "approvers": approvers}
 
 
 @dataclass(frozen=True)
@@ -47,7 +79,8 @@ class Refusal:
 
 
 def same_person(viewer: Viewer, user_id: str | None) -> bool:
-    return user_id is not None and user_id in {viewer.user_id, viewer.nip}
+    """``user_id`` (a user id or a NIP, canonical) names the viewer."""
+    return user_id is not None and viewer.user_id is not None and user_id in {viewer.user_id, viewer.nip}
 
 
 def holds(viewer: Viewer, role: str, unit: UnitRef | None) -> bool:
@@ -85,11 +118,41 @@ def _policy(definition: Definition, action: str, actor: Actor, viewer: Viewer, s
 
 
 def segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
-    """The segregation-of-duties rule the step would break, if any."""
+    """The segregation-of-duties rule the step would break, if any: for the viewer, and when they would act
+    as someone's delegate, for the delegator too (a delegate is not a way round the delegator's duties)."""
+    refusal = _segregation(action, actor, viewer, standing)
+    principal = _principal(actor, viewer, standing)
+    if refusal is not None or principal is None:
+        return refusal
+    theirs = _segregation(action, actor, principal, standing)
+    if theirs is None:
+        return None
+    reason = theirs.reason.removeprefix("refused: ")
+    return Refusal(
+        theirs.rule, f"refused: you would act as {principal.user_id}'s delegate, and for them the rule holds: {reason}"
+    )
+
+
+def _principal(actor: Actor, viewer: Viewer, standing: Standing) -> Viewer | None:
+    """The delegator whose delegated grant the viewer would act by in ``actor``'s capacity, if any."""
+    grant = acting_grant([actor], viewer, standing)
+    if grant is None or grant.acting != "delegation" or not grant.granted_by:
+        return None
+    who = grant.granted_by
+    return Viewer(user_id=who, nip=who if len(who) == NIP_LENGTH and who.isascii() and who.isdigit() else None)
+
+
+def _segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
     if "self" in standing.relations and actor.relation not in ("self", "proposer"):
         return Refusal(
             "sod.own_case",
             "refused: this request is about you, and nobody acts on a request about themselves (segregation of duties)",
+        )
+    if action.external and standing.is_proposer(viewer):
+        return Refusal(
+            "sod.proposer_records_answer",
+            "refused: you proposed this request, and an outside body's answer to it is recorded by someone "
+            "other than the proposer (segregation of duties)",
         )
     if not action.approval or actor.relation in ("self", "proposer"):
         return None
@@ -99,12 +162,12 @@ def segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Stand
             "refused: you proposed this request, and the proposer does not approve their own proposal "
             "(segregation of duties)",
         )
-    for step, user in standing.approvals.items():
-        if step != action.name and same_person(viewer, user):
+    for person, step in standing.approvals.items():
+        if step != action.name and same_person(viewer, person):
             return Refusal(
                 "sod.two_steps",
                 f"refused: you already took the {step.replace('_', ' ')} step of this request, and one person "
-                "does not take two approval steps of one request (segregation of duties)",
+                "does not take two approval steps of one request, in any round (segregation of duties)",
             )
     return None
 
@@ -149,6 +212,36 @@ def allowing_reasons(
         if decision.allowed:
             reasons.append(decision.reason)
     return reasons
+
+
+def implied_steps(definition: Definition, viewer: Viewer, standing: Standing) -> list[str]:
+    """The step the proposal itself gives (a head who submits a transfer releases it): at most one.
+
+    An implied step is the proposer's approval, so like any person the proposer takes at most one: a
+    head above both units of a transfer releases it by proposing, and the acceptance is someone else's.
+    """
+    for action in definition.actions:
+        if action.implied_by_proposer and permitted(definition, action, viewer, standing):
+            return [action.name]
+    return []
+
+
+def acting_grant(actors: Sequence[Actor], viewer: Viewer, standing: Standing) -> Grant | None:
+    """The grant the viewer acts by in one of ``actors``' capacities when it is held as an acting official
+    or a delegate (for the audit: on whose behalf); None when they act in their own right or by a relation."""
+    acting: Grant | None = None
+    for actor in actors:
+        if actor.role is None or not actor_matches(actor, viewer, standing):
+            continue
+        unit = standing.units.get(actor.unit)
+        path = unit.path if unit else None
+        for grant in viewer.grants:
+            if grant.role != actor.role or not covers(grant.unit_path, path):
+                continue
+            if grant.acting is None:
+                return None
+            acting = acting or grant
+    return acting
 
 
 def permitted(definition: Definition, action: ActionDef, viewer: Viewer, standing: Standing) -> bool:

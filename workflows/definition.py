@@ -85,6 +85,7 @@ class ActionDef:
     data: tuple[DataField, ...] = ()
     auto: str | None = None
     implied_by_proposer: bool = False
+    external: bool = False  # records an outside body's answer (BKN, another province): never by the proposer
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
             )
             for name, spec in dict(raw["states"]).items()
         }
+        external = frozenset(_list(raw.get("external_steps")))
         actions = []
         for i, spec in enumerate(raw["actions"]):
             where = f"{source}: action #{i + 1} ({spec.get('name')})"
@@ -227,6 +229,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
                 data=_fields(spec.get("data"), where),
                 auto=spec.get("auto"),
                 implied_by_proposer=bool(spec.get("implied_by_proposer", False)),
+                external=spec["name"] in external,
             )
             for state in (*action.sources, action.dest):
                 if state not in states:
@@ -243,6 +246,9 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
             if action.auto is not None and action.auto not in AUTO_CONDITIONS:
                 raise DefinitionError(f"{where}: auto {action.auto!r} is not one of {', '.join(AUTO_CONDITIONS)}")
             actions.append(action)
+        unknown_external = external - {a.name for a in actions}
+        if unknown_external:
+            raise DefinitionError(f"{source}: external_steps {sorted(unknown_external)} name no action")
         proposal_raw = raw["proposal"]
         proposal = Proposal(
             action=proposal_raw["action"],

@@ -59,7 +59,7 @@ async def authority_to_propose(
     origin_unit = current.unit_id if current else None
     units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)
     relations = await relations_to(session, viewer, subject.id, today)
-    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id))
+    standing = Standing(relations=relations, units=units, proposed_by=str(viewer.user_id), proposer=viewer.person)
     capacity, refusal = authorize.check_proposal(definition, viewer, standing)
     if refusal is not None:
         if not await reach.person_in_scope(session, viewer, subject, relations, today):

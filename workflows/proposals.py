@@ -91,7 +91,11 @@ async def _start(
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
         "reason": proposal.reason,
-        "data": {**proposal.data, **({"originUnitId": origin_unit} if origin_unit else {})},
+        "data": {
+            **proposal.data,
+            **({"originUnitId": origin_unit} if origin_unit else {}),
+            "proposer": viewer.person,
+        },
         "rule_versions": _rule_versions(proposal),
         "effects_applied": False,
         "created_at": stamp,
@@ -110,19 +114,17 @@ async def _start(
         ]
         entry = refusal_entry(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
         raise AuditedRefusal(entry, *errors)
-    implied = [
-        a.name
-        for a in definition.actions
-        if a.implied_by_proposer and authorize.permitted(definition, a, viewer, standing)
-    ]
+    implied = authorize.implied_steps(definition, viewer, standing)
     if implied:
         request.data = {**request.data, "implied": sorted(set(implied))}
         values["data"] = request.data
     request.id = await repository.insert_request(session, values)
     await repository.add_tasks(session, await task_rows(session, loaded, definition.initial, today, stamp))
+    who = Actor.of(viewer, authorize.acting_grant([capacity], viewer, standing) if capacity else None)
     entry = AuditEntry(
         actor=who.user_id,
         actor_roles=who.roles,
+        on_behalf_of=who.on_behalf_of,
         action=f"request.{definition.proposal.action}",
         entity_type="request",
         entity_id=str(request.id),
@@ -137,6 +139,7 @@ async def _start(
             "capacity": capacity.label() if capacity else None,
             "data": request.data,
             "warnings": [f"{r.guard}: {r.message}" for r in results if r.warns],
+            **({"acting": dict(who.acting)} if who.acting else {}),
         },
         definition_version=definition.version,
         rule_versions=request.rule_versions,

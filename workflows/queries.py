@@ -155,11 +155,11 @@ async def standings(
     refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
     relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
     return {
-        r.id: Standing(
-            relations=relations[r.subject_employee_id],
-            units=unit_map(refs, r.unit_id, r.data.get("originUnitId")),
-            proposed_by=r.proposed_by,
-            approvals=dict(r.data.get("approvals") or {}),
+        r.id: Standing.of(
+            relations[r.subject_employee_id],
+            unit_map(refs, r.unit_id, r.data.get("originUnitId")),
+            r.proposed_by,
+            r.data,
         )
         for r in requests
     }

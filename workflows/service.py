@@ -194,6 +194,9 @@ async def act(
                 )
             )
         chosen = _choose(loaded, action, values)
+        who = Actor.of(
+            viewer, authorize.acting_grant(loaded.definition.actors_of(chosen, request.state), viewer, standing)
+        )
         refusal = authorize.check(loaded.definition, chosen, request.state, viewer, standing)
         if refusal is not None:
             error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")

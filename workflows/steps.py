@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.relations import supervisors_of
-from policies.viewer import Viewer
+from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, today_in_jakarta
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import rule_by_id, rules_for
 from workflows import engine, guards, repository
-from workflows.authorize import Standing, UnitRef
+from workflows.authorize import Standing, UnitRef, approvals_by_person, recorded_approval
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
 from workflows.effects import EFFECTS, EffectFailed
@@ -81,12 +81,7 @@ class Loaded:
     units: dict[str, UnitRef] = field(default_factory=dict)
 
     def standing(self, relations: frozenset[str]) -> Standing:
-        return Standing(
-            relations=relations,
-            units=self.units,
-            proposed_by=self.request.proposed_by,
-            approvals=dict(self.request.data.get("approvals") or {}),
-        )
+        return Standing.of(relations, self.units, self.request.proposed_by, self.request.data)
 
     def context(self, session: AsyncSession, today: dt.date, data: Mapping[str, Any]) -> StepContext:
         return StepContext(session, self.request, self.subject, self.position, self.origin_position, today, data)
@@ -94,11 +89,30 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who takes a step, for the audit log."""
+    """Who takes a step, for the audit log and segregation of duties.
+
+    ``person`` is who they are (``Viewer.person``: the NIP of a civil servant); ``acting`` the capacity
+    when they act by a Plt/Plh or delegated grant, with ``on_behalf_of`` the delegator (or, for an acting
+    official, the office: ``unit_head@KEL-GAMBIR-01``).
+    """
 
     user_id: str
     roles: Sequence[str] = ()
     on_behalf_of: str | None = None
+    person: str | None = None
+    acting: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, viewer: Viewer, grant: Grant | None = None) -> Actor:
+        """``viewer`` acting in their own right, or by ``grant`` (an acting or delegated one)."""
+        if grant is None or grant.acting is None:
+            return cls(str(viewer.user_id), sorted(viewer.roles), person=viewer.person)
+        office = f"{grant.role}@{grant.unit_code or 'province'}"
+        acting = {"kind": grant.acting, "role": grant.role, "unitCode": grant.unit_code, "grantId": grant.id}
+        if grant.acting == "delegation":
+            acting["delegatedBy"] = grant.granted_by
+        behalf = grant.granted_by if grant.acting == "delegation" else office
+        return cls(str(viewer.user_id), sorted(viewer.roles), behalf, viewer.person, acting)
 
 
 def refusal_entry(
@@ -108,6 +122,7 @@ def refusal_entry(
     return AuditEntry(
         actor=actor.user_id,
         actor_roles=actor.roles,
+        on_behalf_of=actor.on_behalf_of,
         action="request.refused",
         entity_type="request",
         entity_id=str(request.id),
@@ -210,10 +225,9 @@ async def take_step(
     last = {"action": action.name, "from": from_state, "to": to_state, "by": actor.user_id, "version": version + 1}
     request.data = {**request.data, **stored, "lastStep": last}
     if action.approval:
-        request.data = {
-            **request.data,
-            "approvals": {**(request.data.get("approvals") or {}), action.name: actor.user_id},
-        }
+        request.data = recorded_approval(request.data, action.name, actor.person or actor.user_id)
+        if actor.acting and actor.acting.get("kind") == "delegation" and actor.on_behalf_of:
+            request.data = recorded_approval(request.data, action.name, actor.on_behalf_of)  # the delegator's too
     try:
         changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
     except EffectFailed as failure:
@@ -258,6 +272,7 @@ async def take_step(
                 "data": stored,
                 "guards": {r.guard: r.rule_version for r in results},
                 "warnings": warnings,
+                **({"acting": dict(actor.acting)} if actor.acting else {}),
             },
         )
     ]
@@ -289,15 +304,25 @@ def _window_days(request: WorkflowRequest) -> int:
     return rules_for("evaluation.objection_window", request.effective_date or today_in_jakarta()).int("days")
 
 
+def _may_imply(loaded: Loaded, action: ActionDef, proposer: Actor) -> bool:
+    """An implied step is the proposer's approval: given only while it is the one approval step they take
+    (a request stored when a proposal could imply two gives the second to its owner's inbox instead)."""
+    taken = approvals_by_person(loaded.request.data).get(str(proposer.person))
+    return taken is None or taken == action.name
+
+
 async def advance(session: AsyncSession, loaded: Loaded, *, by: Actor, today: dt.date) -> list[AuditEntry]:
     """Take the steps that follow by themselves from the request's state, until none does."""
     entries: list[AuditEntry] = []
-    implied = set(loaded.request.data.get("implied") or [])
+    request = loaded.request
+    implied = set(request.data.get("implied") or [])
+    proposer = by if by.user_id == request.proposed_by else Actor(request.proposed_by, by.roles)
+    proposer = replace(proposer, person=request.data.get("proposer") or proposer.person or request.proposed_by)
     while not loaded.request.terminal:
         follow = None
         for action in loaded.definition.actions_from(loaded.request.state):
-            if action.implied_by_proposer and action.name in implied:
-                follow = (action, Actor(loaded.request.proposed_by, by.roles), "given with the proposal")
+            if action.implied_by_proposer and action.name in implied and _may_imply(loaded, action, proposer):
+                follow = (action, proposer, "given with the proposal")
                 break
             if action.auto is not None and auto_ready(loaded, action, today):
                 follow = (

@@ -16,3 +16,9 @@ class RoleGrant:
     valid_to: dt.date | None = None
     acting: str | None = None
     revoked: bool = False
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="the grant's id (endDelegation takes a delegation's id)"
+    )
+    delegated_by: str | None = strawberry.field(
+        default=None, description="for a delegation: the holder who delegated their role"
+    )

@@ -36,6 +36,8 @@ class RoleGrant(Base):
     granted_by: Mapped[str | None] = mapped_column(String(64))
     granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A delegation's source: the delegator's own grant. The delegation applies only while that one does.
+    delegated_from: Mapped[int | None] = mapped_column(ForeignKey("role_grants.id"), index=True)
 
 
 class PolicyState(Base):

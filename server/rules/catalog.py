@@ -171,6 +171,15 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         },
     ),
     RuleVersion(
+        name="delegation.max_days",
+        version_id="delegation.max_days/2021",
+        valid_from=D(2021, 1, 14),
+        valid_to=None,
+        legal_basis="SE Kepala BKN 1/SE/I/2021 on the authority of Plh and Plt in personnel matters: an acting "
+        "appointment lasts at most 3 months (configurable); a delegation of a role lasts at most this many days",
+        values={"days": 90},
+    ),
+    RuleVersion(
         name="placement.managerial_requirements",
         version_id="placement.managerial_requirements/2020",
         valid_from=D(2020, 2, 28),

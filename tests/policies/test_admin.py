@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from policies.admin import delegate_role, grant_role, revoke_role
+from policies.admin import grant_role, revoke_role
 from policies.decide import decide
+from policies.delegation import delegate_role
 from policies.notify import policy_version
 from policies.viewer import Viewer, load_viewer
 from server.db import Database
@@ -27,6 +28,8 @@ async def setup(db: Database) -> None:
         await f.grant(s, "root", "admin")
         await f.grant(s, "dinkes-admin", "admin", dinkes)
         await f.grant(s, "kadis", "unit_head", dinkes)
+        for known in ("root", "dinkes-admin", "kadis", "budi", "sri", "x", "plt", "deputy"):
+            await f.user(s, known)
 
 
 async def as_(db: Database, user_id: str) -> Viewer:
@@ -174,7 +177,14 @@ async def test_an_official_delegates_their_own_role_while_out_of_office(db: Data
     start, end = TODAY, TODAY + dt.timedelta(days=7)
     async with db.write() as s:
         grant = await delegate_role(
-            s, kadis, to_user_id="deputy", role="unit_head", unit_code="DINKES-RSUD", valid_from=start, valid_to=end
+            s,
+            kadis,
+            to_user_id="deputy",
+            role="unit_head",
+            unit_code="DINKES-RSUD",
+            valid_from=start,
+            valid_to=end,
+            today=TODAY,
         )
     assert grant.acting == "delegation"
     deputy = await as_(db, "deputy")
@@ -183,6 +193,13 @@ async def test_an_official_delegates_their_own_role_while_out_of_office(db: Data
     with pytest.raises(CommandRefused) as caught:
         async with db.write() as s:
             await delegate_role(
-                s, kadis, to_user_id="deputy", role="unit_head", unit_code="DISDIK", valid_from=start, valid_to=end
+                s,
+                kadis,
+                to_user_id="deputy",
+                role="unit_head",
+                unit_code="DISDIK",
+                valid_from=start,
+                valid_to=end,
+                today=TODAY,
             )
     assert caught.value.errors[0].code is ErrorCode.FORBIDDEN

@@ -21,6 +21,7 @@ from policies.enforcer import DEFAULT_POLICY_PATH, get_enforcer, reset_enforcer
 from policies.notify import bump_policy_version, start_policy_listener
 from policies.viewer import Grant, Viewer
 from server.db import Database
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFY_BOUND = 5.0  # seconds; far below the peer's hourly periodic check
@@ -77,6 +78,7 @@ async def test_a_grant_and_a_policy_edit_in_one_process_reach_another_by_notify(
         original = policy.read_text()
         policy.write_text(original + "p, bkd_verifier, placement, sign\n")
         async with db.write() as s:  # the grant bumps the version and NOTIFYs on commit
+            await f.user(s, "budi")  # a grant goes to a known user
             await grant_role(s, ROOT_ADMIN, user_id="budi", role="bkd_verifier", unit_code=None)
         assert await line_matching(peer, "allowed 1", within=NOTIFY_BOUND) == "allowed 1"
 

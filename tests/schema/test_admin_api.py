@@ -20,6 +20,7 @@ async def setup(db: Database) -> None:
     async with db.write() as s:
         await f.unit(s, "DINKES")
         await f.user(s, "root")
+        await f.user(s, "ani")  # a grant goes to a known user
         await f.grant(s, "root", "admin")
 
 

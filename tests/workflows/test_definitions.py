@@ -56,6 +56,23 @@ def test_a_definition_naming_an_unknown_guard_is_refused() -> None:
         parse(raw, source="x.yaml", guards=frozenset(GUARDS), effects=frozenset(EFFECTS))
 
 
+def test_external_steps_mark_the_outside_answers_and_must_name_actions() -> None:
+    external = {d.kind: sorted({a.name for a in d.actions if a.external}) for d in catalog.current_definitions()}
+    assert external["RANK_PROMOTION"] == ["record_bkn_answer"]
+    assert external["TRANSFER_OUT"] == ["record_bkn_answer", "record_home_affairs_decision", "record_receiving_answer"]
+    raw = {
+        "kind": "PLACEMENT",
+        "version": "x/1",
+        "initial": "a",
+        "external_steps": ["record_answer"],
+        "proposal": {"action": "propose", "actors": [{"role": "unit_head"}]},
+        "states": {"a": {"owners": [{"role": "unit_head"}]}, "b": {"terminal": True}},
+        "actions": [{"name": "go", "kind": "forward", "from": "a", "to": "b"}],
+    }
+    with pytest.raises(DefinitionError, match=r"external_steps \['record_answer'\] name no action"):
+        parse(raw, source="x.yaml", guards=frozenset(GUARDS), effects=frozenset(EFFECTS))
+
+
 def test_each_definition_renders_a_mermaid_diagram_with_every_state() -> None:
     for definition in catalog.all_definitions():
         diagram = mermaid(definition)

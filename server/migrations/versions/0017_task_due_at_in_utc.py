@@ -5,7 +5,7 @@ its offset, so they read back as 23:59 UTC (7 hours late). New tasks are written
 moves the stored ones there. PostgreSQL stored them as timestamptz and is right already.
 
 Revision ID: 0017
-Revises: 0003
+Revises: 0012
 Create Date: 2026-12-04 22:40:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0003"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
