@@ -58,11 +58,11 @@ async def test_tick_from_the_command_line_takes_effect_on_the_service_date_not_t
 
     # The machine's clock is past the TMT; the service's date is the day before it.
     await run_on(service, TMT - dt.timedelta(days=1), "workflows", "tick")
-    assert capsys.readouterr().out.strip() == "0 request(s) moved on"
+    assert capsys.readouterr().out.strip() == "applied 0, failed 0"
     assert (await request_row(world.db, rid)).state == "decreed"
 
     await run_on(service, TMT, "workflows", "tick")
-    assert capsys.readouterr().out.strip() == "1 request(s) moved on"
+    assert capsys.readouterr().out.strip() == "applied 1, failed 0"
     assert (await request_row(world.db, rid)).state == "effective"
 
 
