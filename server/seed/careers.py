@@ -116,7 +116,6 @@ class SeatBook:
                 return position_id, seats.index(latest)
         return None
 
-
     def _first_free_seat(self, pool: list[int], *, exclude: int, until: dt.date) -> tuple[int, int] | None:
         """A demo persona's history must reach back to their appointment (the experience guards read it):
         where six random draws found no seat, look at every seat of the pool in order."""

@@ -433,4 +433,3 @@ async def test_personas_histories_reach_back_to_the_appointment_their_nip_gives(
         )
         assert posts[0]["start_date"] == nip.parse(user_id).first_appointment, key
         assert all(a["end_date"] + dt.timedelta(days=1) == b["start_date"] for a, b in itertools.pairwise(posts)), key
-
