@@ -48,9 +48,12 @@ class Importer:
 
 
 def problem_findings(cells: CellReader, problems: Sequence[Problem]) -> None:
-    """The shared record rules' problems, as findings on the columns they name."""
+    """The shared record rules' problems, as findings on the columns they name; a column whose cell could
+    not even be read (and so reached the rules empty) keeps its one finding."""
+    unreadable = {f.column for f in cells.findings if f.row == cells.row.number}
     for p in problems:
-        cells.problem(p.field, p.message)
+        if p.field not in unreadable:
+            cells.problem(p.field, p.message)
 
 
 async def lock_for_import(session: AsyncSession, tables: Sequence[str]) -> None:
