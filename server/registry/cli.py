@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +71,8 @@ def print_report(console: Console, report: ImportReport, *, dry_run: bool) -> No
 
 def _import(args: argparse.Namespace) -> int:
     settings = get_settings()
-    console, errors = Console(), Console(stderr=True)
+    errors = Console(stderr=True)
+    console = Console() if sys.stdout.isatty() else Console(width=200)  # a report piped to a file stays greppable
 
     async def main() -> int:
         db = Database(settings.database_url)

@@ -119,7 +119,7 @@ async def export_file(db: Database, kind: str, path: Path) -> int:
     """Write every ``kind`` record to ``path`` (CSV or XLSX by extension); how many rows were written."""
     check_suffix(path)
     async with db.read() as session:
-        rows = (await session.execute(_QUERIES[kind]())).tuples().all()
+        rows = (await session.execute(_QUERIES[kind]())).all()
     columns = [c.name for c in COLUMNS[kind]]
     return write_sheet(path, columns, _cells(rows))
 

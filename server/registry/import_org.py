@@ -110,14 +110,14 @@ class PositionImporter(Importer):
     tables = ("positions",)
 
     async def load(self, session: AsyncSession) -> None:
-        self.unit_ids = dict((await session.execute(select(Unit.code, Unit.id))).tuples().all())
-        self.position_ids = dict((await session.execute(select(Position.code, Position.id))).tuples().all())
+        self.unit_ids = dict((await session.execute(select(Unit.code, Unit.id))).all())
+        self.position_ids = dict((await session.execute(select(Position.code, Position.id))).all())
         holders = (
             select(Assignment.position_id, func.count())
             .where(Assignment.kind == "definitive", held_on(self.today))
             .group_by(Assignment.position_id)
         )
-        self.holders = {int(pid): int(n) for pid, n in (await session.execute(holders)).tuples().all()}
+        self.holders = {int(pid): int(n) for pid, n in (await session.execute(holders)).all()}
         self.first_id = await next_id(session, "positions")
         self.rows: dict[str, dict[str, Any]] = {}
         self.parents: dict[str, tuple[int, str]] = {}

@@ -84,14 +84,14 @@ class AssignmentImporter(Importer):
     tables = ("assignments",)
 
     async def load(self, session: AsyncSession) -> None:
-        self.employees = dict((await session.execute(select(Employee.nip, Employee.id))).tuples().all())
+        self.employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
         positions = await session.execute(select(Position.code, Position.id, Position.quota, Position.managerial))
-        self.positions = {code: (pid, quota, managerial) for code, pid, quota, managerial in positions.tuples()}
+        self.positions = {code: (pid, quota, managerial) for code, pid, quota, managerial in positions}
         held = select(Assignment.employee_id, Assignment.position_id, Assignment.start_date, Assignment.end_date).where(
             Assignment.kind == "definitive"
         )
         self.posts = [
-            _Post(None, e, p, s, end, "definitive") for e, p, s, end in (await session.execute(held)).tuples()
+            _Post(None, e, p, s, end, "definitive") for e, p, s, end in (await session.execute(held))
         ]
         self.rows: list[dict[str, Any]] = []
 
@@ -192,11 +192,11 @@ class EvaluationImporter(Importer):
     tables = ("evaluation_results",)
 
     async def load(self, session: AsyncSession) -> None:
-        self.employees = dict((await session.execute(select(Employee.nip, Employee.id))).tuples().all())
+        self.employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
         finals = select(Employee.nip, EvaluationResult.year, EvaluationResult.predicate).join(
             Employee, Employee.id == EvaluationResult.employee_id
         )
-        self.finals = {(n, y): p for n, y, p in (await session.execute(finals)).tuples()}
+        self.finals = {(n, y): p for n, y, p in (await session.execute(finals))}
         self.seen: dict[tuple[str, int], int] = {}
         self.rows: list[dict[str, Any]] = []
 
