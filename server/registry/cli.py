@@ -66,7 +66,7 @@ def print_report(console: Console, report: ImportReport, *, dry_run: bool) -> No
     else:
         done = f"imported {report.rows} {report.kind} row(s) ({counts}) in one audited transaction"
     console.print(f"{report.file}: {done}", soft_wrap=True, markup=False)
-    console.print(f"sha256 of the records: {report.sha256}", soft_wrap=True)
+    console.print(f"sha256 of the file: {report.file_sha256}; of the records: {report.sha256}", soft_wrap=True)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -90,9 +90,7 @@ class AssignmentImporter(Importer):
         held = select(Assignment.employee_id, Assignment.position_id, Assignment.start_date, Assignment.end_date).where(
             Assignment.kind == "definitive"
         )
-        self.posts = [
-            _Post(None, e, p, s, end, "definitive") for e, p, s, end in (await session.execute(held))
-        ]
+        self.posts = [_Post(None, e, p, s, end, "definitive") for e, p, s, end in (await session.execute(held))]
         self.rows: list[dict[str, Any]] = []
 
     def check(self, cells: CellReader) -> None:

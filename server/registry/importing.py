@@ -3,8 +3,8 @@
 The whole file is checked before anything is written, and every problem is reported (row, column,
 value, sentence), not just the first. One problem and nothing is written. Otherwise the rows go in with
 one ``registry.imported`` audit event for the batch, in the same transaction: the event names the kind,
-the file, the counts and the SHA-256 of the imported records (normalised, so a CSV and an XLSX of the
-same records hash alike), which is what ties the registry to the file the agency keeps (docs/import.md).
+the file, the counts, the SHA-256 of the file's bytes (what ties the registry to the file the agency
+keeps) and of the imported records (normalised, so a CSV and an XLSX of the same records hash alike).
 
 The checks run inside the write transaction (other writers held off), so what they read is what the
 rows are written against. ``--dry-run`` runs the same checks in a read transaction and writes nothing.
@@ -45,7 +45,8 @@ class ImportReport:
     rows: int
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    sha256: str = ""
+    sha256: str = ""  # of the normalised records: the same for a CSV and an XLSX of the same rows
+    file_sha256: str = ""  # of the file's bytes: what ``sha256sum FILE`` prints for the file the agency keeps
     written: bool = False
 
     @property
@@ -72,6 +73,7 @@ async def import_file(
     Raises ``formats.FormatError`` when the file is not a readable table at all."""
     sheet = read_sheet(path)
     report = ImportReport(kind, path.name, len(sheet.rows), header_findings(kind, sheet.columns))
+    report.file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     if report.findings:
         return report
     importer = IMPORTERS[kind](today)
@@ -120,5 +122,6 @@ def _audit_entry(report: ImportReport, actor: str) -> AuditEntry:
         action="registry.imported",
         entity_type="registry",
         entity_id=report.kind,
-        after={"kind": report.kind, "file": report.file, "rows": report.rows, **report.counts, "sha256": report.sha256},
+        after={"kind": report.kind, "file": report.file, "rows": report.rows, **report.counts}
+        | {"sha256": report.sha256, "fileSha256": report.file_sha256},
     )

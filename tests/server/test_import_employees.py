@@ -52,6 +52,7 @@ async def test_a_good_file_is_imported_in_one_transaction_with_one_audit_event(
         "rows": 6,
         "created": 6,
         "sha256": report.sha256,
+        "fileSha256": hashlib.sha256((tmp_path / f"people{suffix}").read_bytes()).hexdigest(),
     }
     assert await chain_holds(db)
 

@@ -92,3 +92,12 @@ async def test_a_file_of_another_format_is_refused_with_a_sentence(
 async def _in_thread(fn: Callable[..., int], *args: str) -> int:
     """The command runs its own event loop (asyncio.run), so it cannot run on the test's."""
     return await asyncio.to_thread(fn, *args)
+
+
+async def test_the_documented_samples_import_into_the_demo_registry(seeded_db: Database) -> None:
+    """docs/samples/ (linked from docs/import.md) stays importable, in the order docs/import.md gives."""
+    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    assert (await run_import(seeded_db, "employees", samples / "employees.xlsx", dry_run=True)).ok
+    for kind in ("positions", "employees", "assignments", "evaluations"):
+        report = await run_import(seeded_db, kind, samples / f"{kind}.csv")
+        assert report.written, (kind, report.findings)
