@@ -83,7 +83,7 @@ def _import(args: argparse.Namespace) -> int:
                     args.kind,
                     args.file,
                     today=service_today(settings),
-                    actor=args.actor,
+                    actor=args.actor or _login_actor(),
                     dry_run=args.dry_run,
                     progress=tell,
                 )
@@ -96,6 +96,13 @@ def _import(args: argparse.Namespace) -> int:
         return 0 if report.ok else 1
 
     return asyncio.run(main())
+
+
+def _login_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in this environment (a container without USER or passwd entry)
+        return "cli"
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -123,11 +130,7 @@ def register(sub: Any) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("file", type=Path, metavar="FILE", help=".csv or .xlsx (docs/import.md has the columns)")
     p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
-    p.add_argument(
-        "--actor",
-        default=f"cli:{getpass.getuser()}",
-        help="who the audit event names (default: cli:<your login name>)",
-    )
+    p.add_argument("--actor", help="who the audit event names (default: cli:<your login name>)")
     p.set_defaults(func=_import)
     p = sub.add_parser("export", help="write registry records to a CSV or XLSX file in the import's columns")
     p.add_argument("kind", choices=EXPORT_KINDS)

@@ -12,6 +12,7 @@ rows are written against. ``--dry-run`` runs the same checks in a read transacti
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from server.audit.writer import AuditEntry, append
 from server.db import Database
 from server.registry.batch import Importer, lock_for_import
 from server.registry.columns import CellReader, Finding, header_findings
-from server.registry.formats import read_sheet
+from server.registry.formats import Sheet, read_sheet
 from server.registry.import_org import PositionImporter, UnitImporter
 from server.registry.import_people import AssignmentImporter, EmployeeImporter, EvaluationImporter
 
@@ -71,9 +72,9 @@ async def import_file(
     """Check ``path`` as records of ``kind``; write them when every row is right and this is no dry run.
 
     Raises ``formats.FormatError`` when the file is not a readable table at all."""
-    sheet = read_sheet(path)
+    sheet, file_sha256 = await asyncio.to_thread(_read, path)
     report = ImportReport(kind, path.name, len(sheet.rows), header_findings(kind, sheet.columns))
-    report.file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    report.file_sha256 = file_sha256
     if report.findings:
         return report
     importer = IMPORTERS[kind](today)
@@ -114,6 +115,11 @@ async def import_file(
     except _NothingToWrite:
         pass
     return report
+
+
+def _read(path: Path) -> tuple[Sheet, str]:
+    """Off the event loop: reading a large XLSX takes seconds."""
+    return read_sheet(path), hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _audit_entry(report: ImportReport, actor: str) -> AuditEntry:

@@ -16,6 +16,8 @@ from server.settings import get_settings
 from tests.server.import_helpers import chain_holds, counts, employee_row, employees_file, import_events, run_import
 
 
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 async def test_export_then_import_into_an_empty_database_gives_the_same_registry(
     seeded_db: Database, db: Database, tmp_path: Path, suffix: str
@@ -96,7 +98,7 @@ async def _in_thread(fn: Callable[..., int], *args: str) -> int:
 
 async def test_the_documented_samples_import_into_the_demo_registry(seeded_db: Database) -> None:
     """docs/samples/ (linked from docs/import.md) stays importable, in the order docs/import.md gives."""
-    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    samples = SAMPLES
     assert (await run_import(seeded_db, "employees", samples / "employees.xlsx", dry_run=True)).ok
     for kind in ("positions", "employees", "assignments", "evaluations"):
         report = await run_import(seeded_db, kind, samples / f"{kind}.csv")
