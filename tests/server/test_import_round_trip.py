@@ -15,7 +15,6 @@ from server.registry.exporting import EXPORT_KINDS, export_file
 from server.settings import get_settings
 from tests.server.import_helpers import chain_holds, counts, employee_row, employees_file, import_events, run_import
 
-
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
