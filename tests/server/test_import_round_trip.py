@@ -17,6 +17,7 @@ from tests.server.import_helpers import chain_holds, counts, employee_row, emplo
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 async def test_export_then_import_into_an_empty_database_gives_the_same_registry(
     seeded_db: Database, db: Database, tmp_path: Path, suffix: str
