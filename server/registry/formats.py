@@ -52,6 +52,13 @@ def read_sheet(path: Path) -> Sheet:
         raise FormatError(f"{path} is not a file")
     raw = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
     try:
+        return _sheet(raw, path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FormatError(f"{path.name} is not a CSV file in UTF-8 ({exc}); save it as 'CSV UTF-8'") from None
+
+
+def _sheet(raw: Iterator[list[str | None]], path: Path) -> Sheet:
+    try:
         header = next(raw)
     except StopIteration:
         raise FormatError(f"{path.name} is empty: the first row must name the columns") from None

@@ -103,3 +103,12 @@ async def test_the_documented_samples_import_into_the_demo_registry(seeded_db: D
     for kind in ("positions", "employees", "assignments", "evaluations"):
         report = await run_import(seeded_db, kind, samples / f"{kind}.csv")
         assert report.written, (kind, report.findings)
+
+
+async def test_a_csv_that_is_not_utf8_is_refused_with_a_sentence(
+    tmp_path: Path, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes("nip,name\n199005172014032007,Désirée\n".encode("latin-1"))
+    assert await _in_thread(run_cli, "import", "employees", str(path)) == 1
+    assert "save it as 'CSV UTF-8'" in capsys.readouterr().err
