@@ -88,7 +88,7 @@ def _import(args: argparse.Namespace) -> int:
                     progress=tell,
                 )
         except FormatError as exc:
-            errors.print(f"asnflow import: {exc}", markup=False)
+            print(f"asnflow import: {exc}", file=sys.stderr)
             return 1
         finally:
             await db.dispose()
@@ -113,7 +113,7 @@ def _export(args: argparse.Namespace) -> int:
         try:
             count = await export_file(db, args.kind, args.file)
         except FormatError as exc:
-            Console(stderr=True).print(f"asnflow export: {exc}", markup=False)
+            print(f"asnflow export: {exc}", file=sys.stderr)
             return 1
         finally:
             await db.dispose()
