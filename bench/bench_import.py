@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_import.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 Generates the ``jakarta`` registry in memory (server.seed.generate, seed 1), writes its units, positions,
-employees and evaluations as the export would (CSV), migrates a fresh database and imports the four
+employees, assignments and evaluations as the export would (CSV), migrates a fresh database and imports the
 files in order through ``server.registry.importing.import_file`` (checks, bulk write, audit event), timing
 each. ``--xlsx`` also times the employees file as XLSX (a second fresh database). ``--write FILE``
 writes the markdown table (bench/results/import.md).
@@ -35,7 +35,7 @@ from server.seed.calendar import REFERENCE_DATE  # noqa: E402
 from server.seed.generate import generate  # noqa: E402
 from server.seed.sizes import profile  # noqa: E402
 
-KINDS = ("units", "positions", "employees", "evaluations")
+KINDS = ("units", "positions", "employees", "assignments", "evaluations")
 _EMPLOYEE_FIELDS = (
     *("nip", "name", "birth_date", "gender", "employment_type", "education", "rank_code", "rank_since"),
     *("status", "has_service_exam"),
@@ -64,6 +64,11 @@ def write_files(directory: Path, suffix: str) -> dict[str, int]:
             for p in tables["positions"]
         ],
         "employees": [[e[k] for k in _EMPLOYEE_FIELDS] for e in tables["employees"]],
+        "assignments": [
+            [employees[a["employee_id"]]["nip"], positions[a["position_id"]]["code"]]
+            + [a[k] for k in ("start_date", "end_date", "kind", "decree_no")]
+            for a in tables["assignments"]
+        ],
         "evaluations": [
             [employees[r["employee_id"]]["nip"], r["year"], r["predicate"]] for r in tables["evaluation_results"]
         ],
