@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -39,6 +39,7 @@ class UnitImporter(Importer):
         self.units: dict[str, _UnitRow] = {}
 
     def check(self, cells: CellReader) -> None:
+        before = len(cells.findings)
         code, name, kind, parent = cells.text("code"), cells.text("name"), cells.text("kind"), cells.text("parentCode")
         if code is not None and code in self.existing:
             cells.problem("code", f"unit code {code} is already in the registry; an import only adds units")
@@ -46,7 +47,7 @@ class UnitImporter(Importer):
         elif code is not None and code in self.units:
             cells.problem("code", f"unit code {code} appears already in row {self.units[code].row}")
             code = None
-        if code is None or name is None or kind is None or (parent is None and cells.raw("parentCode")):
+        if len(cells.findings) > before or code is None or name is None or kind is None:
             return
         self.units[code] = _UnitRow(cells.row.number, code, name, kind, parent)
         self.records.append({"code": code, "name": name, "kind": kind, "parentCode": parent})
@@ -123,28 +124,29 @@ class PositionImporter(Importer):
         self.parents: dict[str, tuple[int, str]] = {}
 
     def check(self, cells: CellReader) -> None:
+        before = len(cells.findings)
         code, title, type_ = cells.text("code"), cells.text("title"), cells.text("type")
         unit_code, quota, job_class = cells.text("unitCode"), cells.integer("quota"), cells.integer("jobClass")
         min_education, min_rank, max_rank = cells.text("minEducation"), cells.text("minRank"), cells.text("maxRank")
         parent, competencies = cells.text("parentCode"), cells.items("competencies")
-        if code is None or title is None or type_ is None or unit_code is None or quota is None:
-            return
-        data = PositionInput(code, title, type_, unit_code, quota, job_class, min_education, min_rank, max_rank)
-        before = len(cells.findings)
+        # Unreadable cells have their findings; the rest of the row is still checked, with blanks in their place
+        # (``problem_findings`` drops the blanks' problems as already reported).
+        blanks = PositionInput(code or "", title or "", type_ or "", unit_code or "", 0 if quota is None else quota)
+        data = replace(blanks, job_class=job_class, min_education=min_education, min_rank=min_rank, max_rank=max_rank)
         problem_findings(cells, position_problems(data))
-        if unit_code not in self.unit_ids:
+        if unit_code is not None and unit_code not in self.unit_ids:
             cells.problem("unitCode", f"unitCode {unit_code} is not a unit in the registry; import units first")
-        if code in self.rows:
+        if code is not None and code in self.rows:
             cells.problem("code", f"position code {code} appears already in row {self.rows[code]['row']}")
-        if (pid := self.position_ids.get(code)) is not None and quota < self.holders.get(pid, 0):
+        if code is not None and quota is not None and quota < self.holders.get(self.position_ids.get(code, 0), 0):
             cells.problem(
                 "quota",
-                f"quota {quota} for {code} is below its {self.holders[pid]} definitive holder(s) on "
-                f"{self.today.isoformat()}; end an assignment first or keep the quota",
+                f"quota {quota} for {code} is below its {self.holders[self.position_ids[code]]} definitive holder(s) "
+                f"on {self.today.isoformat()}; end an assignment first or keep the quota",
             )
-        if parent == code:
+        if parent is not None and parent == code:
             cells.problem("parentCode", f"parentCode {parent} is the position itself")
-        if len(cells.findings) > before or competencies is None:
+        if len(cells.findings) > before or code is None or competencies is None:  # None only with a finding
             return
         self.rows[code] = {"row": cells.row.number, "data": data, "competencies": competencies}
         if parent is not None:

@@ -35,22 +35,33 @@ class EmployeeImporter(Importer):
         self.rows: list[dict[str, Any]] = []
 
     def check(self, cells: CellReader) -> None:
+        before = len(cells.findings)
         raw_nip, name = cells.text("nip"), cells.text("name")
         birth, gender, employment = cells.date("birthDate"), cells.text("gender"), cells.text("employmentType")
         education, rank, since = cells.text("education"), cells.text("rankCode"), cells.date("rankSince")
         status, exam = cells.choice("status", EMPLOYEE_STATUSES, "active"), cells.boolean("hasServiceExam", False)
-        if None in (raw_nip, name, birth, gender, employment, education, status, exam):
+        # A cell that could not be read has its finding; the rest of the row is still checked (every bad value
+        # named), with blanks in its place whose problems ``problem_findings`` drops as already reported.
+        birth = birth or _birth_in(raw_nip)
+        if birth is None:
             return
-        assert raw_nip and name and birth and gender and employment and education and status and exam is not None
-        data = EmployeeInput(nips.normalize(raw_nip), name, birth, gender, employment, education, rank, since)
-        before = len(cells.findings)
+        data = EmployeeInput(
+            nips.normalize(raw_nip or ""),
+            name or "",
+            birth,
+            gender or "",
+            employment or "",
+            education or "",
+            rank,
+            since,
+        )
         problem_findings(cells, employee_problems(data, self.today))
-        if data.nip in self.taken:
+        if raw_nip is not None and data.nip in self.taken:
             cells.problem("nip", f"NIP {nips.format_nip(data.nip)} is already registered")
-        elif data.nip in self.seen:
+        elif raw_nip is not None and data.nip in self.seen:
             cells.problem("nip", f"NIP {nips.format_nip(data.nip)} appears already in row {self.seen[data.nip]}")
         self.seen.setdefault(data.nip, cells.row.number)
-        if len(cells.findings) > before:
+        if len(cells.findings) > before or status is None or exam is None:
             return
         record = {**data.__dict__, "status": status, "has_service_exam": exam}
         self.rows.append(record)
@@ -67,6 +78,13 @@ class EmployeeImporter(Importer):
         await move_sequence_past(session, "employees")
         await insert_many(session, "rank_history", ranks, lambda n: None)
         return {"created": len(employees)}
+
+
+def _birth_in(raw_nip: str | None) -> dt.date | None:
+    try:
+        return nips.parse(raw_nip).birth_date if raw_nip is not None else None
+    except nips.NipError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ class AssignmentImporter(Importer):
         self.rows: list[dict[str, Any]] = []
 
     def check(self, cells: CellReader) -> None:
+        before = len(cells.findings)
         nip, code = cells.nip("nip"), cells.text("positionCode")
         start, end, kind = (
             cells.date("startDate"),
@@ -101,7 +120,6 @@ class AssignmentImporter(Importer):
             cells.choice("kind", ASSIGNMENT_KINDS, "definitive"),
         )
         decree = cells.text("decreeNo")
-        before = len(cells.findings)
         if nip is not None and nip not in self.employees:
             cells.problem("nip", f"NIP {nips.format_nip(nip)} is not registered; import employees first")
         if code is not None and code not in self.positions:
@@ -116,7 +134,7 @@ class AssignmentImporter(Importer):
                 f"startDate {start.isoformat()} is before the first appointment {nip[8:12]}-{nip[12:14]} that NIP "
                 f"{nips.format_nip(nip)} gives",
             )
-        if len(cells.findings) > before or None in (nip, code, start, kind) or (end is None and cells.raw("endDate")):
+        if len(cells.findings) > before or None in (nip, code, start, kind):
             return
         assert nip and code and start and kind
         position_id, _quota, managerial = self.positions[code]
@@ -199,8 +217,8 @@ class EvaluationImporter(Importer):
         self.rows: list[dict[str, Any]] = []
 
     def check(self, cells: CellReader) -> None:
-        nip, year, predicate = cells.nip("nip"), cells.integer("year"), cells.text("predicate")
         before = len(cells.findings)
+        nip, year, predicate = cells.nip("nip"), cells.integer("year"), cells.text("predicate")
         if predicate is not None and predicate not in PREDICATES:
             cells.problem("predicate", f"predicate {predicate!r} is not one of {', '.join(PREDICATES)}")
         if nip is not None and nip not in self.employees:

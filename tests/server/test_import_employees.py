@@ -78,6 +78,7 @@ async def test_every_bad_value_is_named_with_its_row_and_column_and_nothing_is_w
         employee_row(sequence=6, gender="X"),  # row 7
         employee_row(sequence=7, education="PhD", rankCode="V/a"),  # row 8
         employee_row(sequence=8, status="on leave"),  # row 9
+        employee_row(sequence=10) | {"birthDate": "1990-02-30", "gender": "X"},  # row 10: two bad values, both named
     ]
     before = await counts(db)
     report = await run_import(db, "employees", employees_file(tmp_path / f"bad{suffix}", rows))
@@ -91,6 +92,8 @@ async def test_every_bad_value_is_named_with_its_row_and_column_and_nothing_is_w
         (8, "education"),
         (8, "rankCode"),
         (9, "status"),
+        (10, "birthDate"),
+        (10, "gender"),
     }
     assert 2 not in {f.row for f in report.findings}, "the good row has no finding"
     assert "the record says 1990-05-18" in finding(report.findings, 3, "nip").message

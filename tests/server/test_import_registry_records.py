@@ -169,3 +169,12 @@ async def test_evaluations_never_overwrite_a_final_predicate_and_name_bad_values
     assert "already has the final predicate Baik" in finding(report.findings, 3, "year").message
     async with db.read() as s:
         assert (await s.execute(select(EvaluationResult.predicate))).scalars().all() == ["Baik"]
+
+
+async def test_a_row_with_an_empty_required_cell_still_has_its_other_values_checked(
+    db: Database, office: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [{"title": "T", "type": "BOSS", "unitCode": office["unit"], "quota": "1"}]
+    report = await run_import(db, "positions", sheet(tmp_path, "positions", rows))
+    assert named(report.findings) == {(2, "code"), (2, "type")}
+    assert finding(report.findings, 2, "code").message == "code is required"
