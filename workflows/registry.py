@@ -1,7 +1,8 @@
 """Registry administration commands: registering employees and creating or updating positions.
 
 Each runs the write path in one transaction (authorize, validate, write, audit) and answers every
-bad input with a sentence naming the field and the value. Nothing is written when anything fails.
+bad input with a sentence naming the field and the value. Nothing is written when anything fails. The
+rules a record must satisfy live in server.registry.validation, shared with ``asnflow import``.
 """
 
 from __future__ import annotations
@@ -18,42 +19,15 @@ from server.audit.writer import AuditEntry, changes
 from server.clock import today_in_jakarta
 from server.db import Database
 from server.domain import nip as nips
-from server.domain.education import EDUCATION_LEVELS, EDUCATION_RANK_RANGE, is_education
-from server.domain.positions import POSITION_TYPES, is_managerial
-from server.domain.ranks import is_rank, rank_index
+from server.domain.positions import is_managerial
 from server.models import Employee, Position, RankHistory, Unit
-from server.rules import rules_for
+from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
+from server.registry.validation import PositionInput as PositionInput
+from server.registry.validation import employee_problems, position_problems
 from workflows import facts
 from workflows.commands import run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.steps import AuditedRefusal
-
-VACANCY_RULE = "placement.vacancy"
-
-
-@dataclass(frozen=True)
-class EmployeeInput:
-    nip: str
-    name: str
-    birth_date: dt.date
-    gender: str
-    employment_type: str
-    education: str
-    rank_code: str | None = None
-    rank_since: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class PositionInput:
-    code: str
-    title: str
-    type: str
-    unit_code: str
-    quota: int
-    job_class: int | None = None
-    min_education: str | None = None
-    min_rank: str | None = None
-    max_rank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,53 +37,7 @@ class RegistryResult:
 
 
 def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
-    errors: list[UserError] = []
-    if not data.name.strip():
-        errors.append(validation("name", "name must not be empty"))
-    if data.gender not in ("M", "F"):
-        errors.append(validation("gender", f"gender {data.gender!r} must be M or F"))
-    if data.employment_type not in ("PNS", "PPPK"):
-        errors.append(validation("employmentType", f"employmentType {data.employment_type!r} must be PNS or PPPK"))
-    if not is_education(data.education):
-        errors.append(
-            validation("education", f"education {data.education!r} is not one of {', '.join(EDUCATION_LEVELS)}")
-        )
-    if data.birth_date > today:
-        errors.append(validation("birthDate", f"birthDate {data.birth_date.isoformat()} is in the future"))
-    try:
-        parsed = nips.parse(data.nip)
-        if data.gender in ("M", "F"):
-            nips.check_against(parsed, birth_date=data.birth_date, gender=data.gender)
-    except nips.NipError as exc:
-        errors.append(validation("nip", str(exc)))
-    errors += _rank_errors(data, today)
-    return errors
-
-
-def _rank_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
-    if data.rank_code is None:
-        if data.employment_type == "PNS":
-            return [validation("rankCode", "rankCode is required for a PNS (I/a .. IV/e)")]
-        return []
-    if data.employment_type == "PPPK":
-        return [validation("rankCode", f"rankCode {data.rank_code!r} given, but PPPK staff have no rank")]
-    if not is_rank(data.rank_code):
-        return [validation("rankCode", f"rankCode {data.rank_code!r} is not a rank; use I/a .. IV/e")]
-    errors: list[UserError] = []
-    if data.rank_since is None:
-        errors.append(validation("rankSince", "rankSince (the TMT of the current rank) is required with rankCode"))
-    elif data.rank_since > today or data.rank_since < data.birth_date:
-        errors.append(validation("rankSince", f"rankSince {data.rank_since.isoformat()} is not a plausible TMT"))
-    if is_education(data.education):
-        low, high = EDUCATION_RANK_RANGE[data.education]
-        if not rank_index(low) <= rank_index(data.rank_code) <= rank_index(high):
-            errors.append(
-                validation(
-                    "rankCode",
-                    f"rankCode {data.rank_code} is outside {low} .. {high}, the range for education {data.education}",
-                )
-            )
-    return errors
+    return [validation(p.field, p.message) for p in employee_problems(data, today)]
 
 
 async def register_employee(
@@ -187,44 +115,7 @@ def _employee_fields(row: Employee) -> dict[str, object]:
 
 
 def _position_errors(data: PositionInput, today: dt.date) -> list[UserError]:
-    managerial_quota = rules_for(VACANCY_RULE, today).int("managerial_holders")
-    errors: list[UserError] = []
-    if not data.code.strip():
-        errors.append(validation("code", "code must not be empty"))
-    if not data.title.strip():
-        errors.append(validation("title", "title must not be empty"))
-    if data.type not in POSITION_TYPES:
-        errors.append(validation("type", f"type {data.type!r} is not one of {', '.join(POSITION_TYPES)}"))
-    if data.quota < 0:
-        errors.append(validation("quota", f"quota {data.quota} must not be negative"))
-    elif is_managerial(data.type) and data.quota != managerial_quota:
-        errors.append(
-            validation(
-                "quota",
-                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder "
-                f"({VACANCY_RULE}); use quota {managerial_quota}",
-            )
-        )
-    if data.job_class is not None and not 1 <= data.job_class <= 17:
-        errors.append(validation("jobClass", f"jobClass {data.job_class} must be between 1 and 17"))
-    if data.min_education is not None and not is_education(data.min_education):
-        errors.append(
-            validation(
-                "minEducation", f"minEducation {data.min_education!r} is not one of {', '.join(EDUCATION_LEVELS)}"
-            )
-        )
-    for name, value in (("minRank", data.min_rank), ("maxRank", data.max_rank)):
-        if value is not None and not is_rank(value):
-            errors.append(validation(name, f"{name} {value!r} is not a rank; use I/a .. IV/e"))
-    if (
-        data.min_rank
-        and data.max_rank
-        and is_rank(data.min_rank)
-        and is_rank(data.max_rank)
-        and rank_index(data.min_rank) > rank_index(data.max_rank)
-    ):
-        errors.append(validation("maxRank", f"maxRank {data.max_rank} is below minRank {data.min_rank}"))
-    return errors
+    return [validation(p.field, p.message) for p in position_problems(data, today)]
 
 
 async def _quota_error(s: AsyncSession, row: Position, quota: int, today: dt.date) -> UserError | None:

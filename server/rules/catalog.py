@@ -16,6 +16,16 @@ D = dt.date
 
 RULE_VERSIONS: tuple[RuleVersion, ...] = (
     RuleVersion(
+        name="identity.first_appointment",
+        version_id="identity.first_appointment/2000",
+        valid_from=D(2000, 11, 8),
+        valid_to=None,
+        legal_basis="PP 98/2000 art. 6, now PP 11/2017 art. 23 (1) a: a civil-service candidate is at least 18 "
+        "years old; a first appointment (TMT CPNS, NIP digits 9-14) is not in the future, and a rank's TMT is "
+        "not before it (configurable)",
+        values={"min_age": 18},
+    ),
+    RuleVersion(
         name="rank_promotion.min_years_in_rank",
         version_id="rank_promotion.min_years_in_rank/2002",
         valid_from=D(2002, 4, 17),

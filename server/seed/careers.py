@@ -5,6 +5,8 @@ remembers from which date onward it is taken. A past assignment only goes into a
 then, and the seat is then taken from that assignment's start. So a managerial post never has two
 definitive holders on one day, no post ever has more holders than its quota, and, since each
 person's posts are laid end to end backwards from the current one, nobody holds two posts at once.
+A demo persona's posts always reach back to their first appointment (the TMT CPNS in their NIP), so
+the experience and years-in-post guards read the career the NIP tells.
 """
 
 from __future__ import annotations
@@ -86,10 +88,13 @@ class SeatBook:
             self._pools.get(_PREVIOUS_POST.get(position.type, ""))
             or self._pools[_pool_key(position.type, position.title)]
         )
+        fallback = self._pools[_pool_key(position.type, position.title)] if person.clean else []
         posts: list[tuple[int, dt.date, dt.date]] = []
         end = person.post_start - dt.timedelta(days=1)
         for start in reversed(starts):
             seat = self._free_seat(rng, pool, exclude=position.id, until=end)
+            if seat is None and person.clean:
+                seat = self._first_free_seat([*pool, *fallback], exclude=position.id, until=end)
             if seat is None:
                 break
             position_id, index = seat
@@ -108,6 +113,16 @@ class SeatBook:
             seats = self._taken_from[position_id]
             latest = max(seats)
             if latest > until:
+                return position_id, seats.index(latest)
+        return None
+
+    def _first_free_seat(self, pool: list[int], *, exclude: int, until: dt.date) -> tuple[int, int] | None:
+        """A demo persona's history must reach back to their appointment (the experience guards read it):
+        where six random draws found no seat, look at every seat of the pool in order."""
+        for position_id in pool:
+            seats = self._taken_from[position_id]
+            latest = max(seats)
+            if position_id != exclude and latest > until:
                 return position_id, seats.index(latest)
         return None
 

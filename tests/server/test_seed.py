@@ -156,6 +156,7 @@ def test_every_nip_parses_and_agrees_with_the_birth_date_and_gender(registry: Ro
     assert len(set(nips)) == len(nips)
     for employee in registry["employees"]:
         parsed = nip.parse(employee["nip"])
+        nip.check_plausible(parsed, today=REFERENCE_DATE, min_age=18)
         nip.check_against(parsed, birth_date=employee["birth_date"], gender=employee["gender"])
 
 
@@ -415,3 +416,20 @@ async def test_personas_have_careers_that_pass_the_guards(seeded: Database, regi
             if t["employee_id"] == person["id"] and t["date"].year == REFERENCE_DATE.year - 1
         ]
         assert sum(t["hours"] for t in last_year) >= 20, key
+
+
+async def test_personas_histories_reach_back_to_the_appointment_their_nip_gives(
+    seeded: Database, registry: Rows
+) -> None:
+    """Experience guards count years in earlier posts: a district head appointed in 2005 has posts since 2005."""
+    ids = await persona_user_ids(seeded)
+    employees = {e["nip"]: e for e in registry["employees"]}
+    for key, user_id in ids.items():
+        if user_id not in employees:
+            continue
+        posts = sorted(
+            (a for a in registry["assignments"] if a["employee_id"] == employees[user_id]["id"]),
+            key=lambda a: a["start_date"],
+        )
+        assert posts[0]["start_date"] == nip.parse(user_id).first_appointment, key
+        assert all(a["end_date"] + dt.timedelta(days=1) == b["start_date"] for a, b in itertools.pairwise(posts)), key
