@@ -18,9 +18,12 @@ class ErrorCode(StrEnum):
 
 @dataclass(frozen=True)
 class UserError:
+    """``rule``: the id of the rule version a GUARD_FAILED or a rule-based VALIDATION applied."""
+
     code: ErrorCode
     message: str
     field: str | None = None
+    rule: str | None = None
 
 
 class CommandRefused(Exception):
