@@ -11,6 +11,7 @@ must be judged by exactly one).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ def _keys_sentence(missing: Iterable[str], unknown: Iterable[str]) -> str:
 
 def _refuse_overlaps(where: str, versions: list[RuleVersion]) -> None:
     ordered = sorted(versions, key=lambda v: v.valid_from)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
             until = earlier.valid_to.isoformat() if earlier.valid_to else OPEN
             raise RuleDataError(
