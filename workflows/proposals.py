@@ -485,8 +485,9 @@ async def propose_training(
         errors = []
         if not title.strip():
             errors.append(validation("title", "title must not be empty"))
-        if not 0 < hours <= 1000:
-            errors.append(validation("hours", f"hours {hours} must be between 1 and 1000"))
+        claim = rules_for("training.claim", day)
+        if not 0 < hours <= claim.int("max_hours"):
+            errors.append(validation("hours", f"hours {hours} must be between 1 and {claim.int('max_hours')}", claim))
         if errors:
             raise CommandRefused(*errors)
         data = {"title": title.strip(), "hours": hours, "date": date.isoformat()}

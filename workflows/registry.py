@@ -187,7 +187,8 @@ def _employee_fields(row: Employee) -> dict[str, object]:
 
 
 def _position_errors(data: PositionInput, today: dt.date) -> list[UserError]:
-    managerial_quota = rules_for(VACANCY_RULE, today).int("managerial_holders")
+    vacancy = rules_for(VACANCY_RULE, today)
+    managerial_quota = vacancy.int("managerial_holders")
     errors: list[UserError] = []
     if not data.code.strip():
         errors.append(validation("code", "code must not be empty"))
@@ -201,8 +202,9 @@ def _position_errors(data: PositionInput, today: dt.date) -> list[UserError]:
         errors.append(
             validation(
                 "quota",
-                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder "
-                f"({VACANCY_RULE}); use quota {managerial_quota}",
+                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder; "
+                f"use quota {managerial_quota}",
+                vacancy,
             )
         )
     if data.job_class is not None and not 1 <= data.job_class <= 17:

@@ -4,14 +4,9 @@ carries the version (``UserError.rule``), so a client can show which regulation 
 
 from __future__ import annotations
 
-from server.rules import RuleVersion, rule_by_id
+from server.rules import rule_by_id
 from workflows.errors import ErrorCode, UserError
 from workflows.guards import GuardResult
-
-
-def rule_error(code: ErrorCode, field: str | None, message: str, rule: RuleVersion) -> UserError:
-    """``message`` refused by ``rule``: ``"<message> (rule <id>, <legal basis>)"``."""
-    return UserError(code, f"{message} ({rule.cite()})", field, rule.version_id)
 
 
 def guard_error(result: GuardResult) -> UserError:
@@ -19,4 +14,5 @@ def guard_error(result: GuardResult) -> UserError:
     message = f"{result.guard}: {result.message}"
     if result.rule_version is None:
         return UserError(ErrorCode.GUARD_FAILED, f"{message} (no rule version)", result.guard)
-    return rule_error(ErrorCode.GUARD_FAILED, result.guard, message, rule_by_id(result.rule_version))
+    rule = rule_by_id(result.rule_version)
+    return UserError(ErrorCode.GUARD_FAILED, f"{message} ({rule.cite()})", result.guard, rule.version_id)
