@@ -142,4 +142,3 @@ def test_the_same_rule_in_two_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text(textwrap.dedent(GOOD), encoding="utf-8")
     with pytest.raises(RuleDataError, match=r"also defined in other\.yaml"):
         _load(tmp_path, GOOD)
-
