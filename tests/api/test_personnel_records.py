@@ -231,3 +231,17 @@ async def test_upsert_position_changes_only_the_fields_it_gives(demo: DemoApi) -
     assert [(e["code"], e["field"]) for e in nulled["upsertPosition"]["errors"]] == [("VALIDATION", "title")]
     created = await demo.ask("bkd_official", query, input={"code": "KEL-GAMBIR-01-NEW", "quota": 2})
     assert sorted(e["field"] for e in created["upsertPosition"]["errors"]) == ["title", "type", "unitCode"]
+
+
+async def test_a_retried_sanction_with_its_idempotency_key_is_recorded_once(demo: DemoApi) -> None:
+    nip = demo.uid("employee")
+    values = {
+        "employeeNip": nip, "severity": "light", "startDate": dt.date(2026, 11, 2), "endDate": dt.date(2027, 5, 1),
+        "decreeNo": "HD-3/2026", "idempotencyKey": "sanction-hd-3-2026",
+    }  # fmt: skip
+    first = await recorded(demo, "unit_hr", "recordSanction", **values)
+    again = await recorded(demo, "unit_hr", "recordSanction", **values)
+    assert again["sanction"] == first["sanction"]
+    other = await record(demo, "unit_hr", "recordSanction", **values | {"severity": "heavy"})
+    assert codes(other) == ["IDEMPOTENCY_MISMATCH"]
+    assert len(await audit_events(demo, entityId=nip, action="employee.sanction_recorded")) == 1
