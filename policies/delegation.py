@@ -102,8 +102,9 @@ async def delegate_role(
         raise CommandRefused(
             validation(
                 "validTo",
-                f"a delegation lasts at most {longest} days ({rule.version_id}); {valid_from} to {valid_to} is "
-                f"{days} days: end it by {last_day}",
+                f"a delegation lasts at most {longest} days; {valid_from} to {valid_to} is {days} days: end it by "
+                f"{last_day}",
+                rule,
             )
         )
     to_user = await known_user(session, to_user_id, "toUserId")

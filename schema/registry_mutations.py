@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from strawberry import UNSET
 
 from schema.context import Info
 from schema.prefetch import Prefetch
@@ -27,21 +28,34 @@ class RegisterEmployeeInput:
     education: str
     rank_code: str | None = None
     rank_since: dt.date | None = None
+    position_code: str | None = strawberry.field(
+        default=None,
+        description="The position the employee joins (unit HR registers into positions of their unit only).",
+    )
+    position_since: dt.date | None = strawberry.field(
+        default=None, description="The start (TMT) of that assignment; today when omitted."
+    )
     idempotency_key: str | None = None
 
 
-@strawberry.input
+@strawberry.input(
+    description="Create a position (title, type, unitCode and quota required) or change one: an omitted field "
+    "keeps its value, an explicit null clears it (jobClass, minEducation, minRank, maxRank)."
+)
 class UpsertPositionInput:
     code: str
-    title: str
-    type: str
-    unit_code: str
-    quota: int
-    job_class: int | None = None
-    min_education: str | None = None
-    min_rank: str | None = None
-    max_rank: str | None = None
+    title: str | None = UNSET
+    type: str | None = UNSET
+    unit_code: str | None = UNSET
+    quota: int | None = UNSET
+    job_class: int | None = UNSET
+    min_education: str | None = UNSET
+    min_rank: str | None = UNSET
+    max_rank: str | None = UNSET
     idempotency_key: str | None = None
+
+
+POSITION_FIELDS = ("title", "type", "unit_code", "quota", "job_class", "min_education", "min_rank", "max_rank")
 
 
 @strawberry.input(description="A unit's own performance predicate for a year; it caps its staff's predicates.")
@@ -108,6 +122,8 @@ class RegistryMutation:
             education=input.education,
             rank_code=input.rank_code,
             rank_since=input.rank_since,
+            position_code=input.position_code,
+            position_since=input.position_since,
         )
         result = await registry.register_employee(
             ctx.db, ctx.viewer, data, today=ctx.today, idempotency_key=input.idempotency_key
@@ -122,17 +138,8 @@ class RegistryMutation:
     @strawberry.mutation
     async def upsert_position(self, info: Info, input: UpsertPositionInput) -> PositionPayload:
         ctx = info.context
-        data = registry.PositionInput(
-            code=input.code,
-            title=input.title,
-            type=input.type,
-            unit_code=input.unit_code,
-            quota=input.quota,
-            job_class=input.job_class,
-            min_education=input.min_education,
-            min_rank=input.min_rank,
-            max_rank=input.max_rank,
-        )
+        given = {name: getattr(input, name) for name in POSITION_FIELDS if getattr(input, name) is not UNSET}
+        data = registry.PositionChange(code=input.code, fields=given)
         result = await registry.upsert_position(
             ctx.db, ctx.viewer, data, idempotency_key=input.idempotency_key, today=ctx.today
         )

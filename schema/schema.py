@@ -23,6 +23,7 @@ from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.metrics import MetricsExtension, OperationLabels
+from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
@@ -31,7 +32,7 @@ from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
 Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, AuditQuery))
-Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMutation))
+Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -52,12 +52,16 @@ class CommandResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "request_id": self.request_id,
-            "errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in self.errors],
+            "errors": [
+                {"code": e.code.value, "message": e.message, "field": e.field, "rule": e.rule} for e in self.errors
+            ],
         }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> CommandResult:
-        errors = tuple(UserError(ErrorCode(e["code"]), e["message"], e.get("field")) for e in raw.get("errors", []))
+        errors = tuple(
+            UserError(ErrorCode(e["code"]), e["message"], e.get("field"), e.get("rule")) for e in raw.get("errors", [])
+        )
         return cls(raw.get("request_id"), errors)
 
 

@@ -29,6 +29,7 @@ from workflows.proposal_authority import Authority
 from workflows.proposals import Proposal, _propose
 
 KIND = "EVALUATION_CORRECTION"
+RULE = "evaluation.correction"
 
 
 def _year(ctx: StepContext) -> int:
@@ -39,15 +40,15 @@ def _final(ctx: StepContext) -> facts.PredicatesOf:
     return facts.PredicatesOf(ctx.subject.id, (_year(ctx),))
 
 
-@guard("final_evaluation_exists", reads=_final)
+@guard("final_evaluation_exists", RULE, reads=_final)
 async def final_evaluation_exists(ctx: StepContext) -> GuardResult:
     """A correction corrects something: the year must have a final predicate (else it is evaluated, not corrected)."""
     year = _year(ctx)
     found = (await ctx.fact(_final(ctx))).get(year)
     if found is None:
         message = f"{ctx.subject.name} has no final {year} evaluation to correct; start the {year} evaluation instead"
-        return _result(ctx, "final_evaluation_exists", None, False, message)
-    return _result(ctx, "final_evaluation_exists", None, True, f"the final {year} predicate is {found}")
+        return _result(ctx, "final_evaluation_exists", RULE, False, message)
+    return _result(ctx, "final_evaluation_exists", RULE, True, f"the final {year} predicate is {found}")
 
 
 @effect("correct_evaluation")

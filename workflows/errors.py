@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from server.rules import RuleVersion
 
 
 class ErrorCode(StrEnum):
@@ -18,9 +22,12 @@ class ErrorCode(StrEnum):
 
 @dataclass(frozen=True)
 class UserError:
+    """``rule``: the id of the rule version a GUARD_FAILED or a rule-based VALIDATION applied."""
+
     code: ErrorCode
     message: str
     field: str | None = None
+    rule: str | None = None
 
 
 class CommandRefused(Exception):
@@ -31,5 +38,8 @@ class CommandRefused(Exception):
         self.errors: tuple[UserError, ...] = errors
 
 
-def validation(field: str, message: str) -> UserError:
-    return UserError(ErrorCode.VALIDATION, message, field)
+def validation(field: str, message: str, rule: RuleVersion | None = None) -> UserError:
+    """VALIDATION of ``field``; when a dated ``rule`` refused it, the sentence ends with its version and basis."""
+    if rule is None:
+        return UserError(ErrorCode.VALIDATION, message, field)
+    return UserError(ErrorCode.VALIDATION, f"{message} ({rule.cite()})", field, rule.version_id)

@@ -21,7 +21,6 @@ from workflows import evaluation_calendar, facts
 from workflows.context import StepContext
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
-POSITION_LEVEL = {"PELAKSANA": 1, "PENGAWAS": 2, "ADMINISTRATOR": 3, "JPT_PRATAMA": 4, "JPT_MADYA": 5, "JPT_UTAMA": 6}
 
 
 @dataclass(frozen=True)
@@ -359,23 +358,24 @@ async def talent_pool_or_assessment(ctx: StepContext) -> GuardResult:
     return _result(ctx, "talent_pool_or_assessment", rule.name, ok, message)
 
 
-def _level(position_type: str, job_class: int | None) -> tuple[int, int]:
-    return POSITION_LEVEL.get(position_type, 0), job_class or 0
+def _level(rule: RuleVersion, position_type: str, job_class: int | None) -> tuple[int, int]:
+    return int(rule["levels"].get(position_type, 0)), job_class or 0
 
 
-@guard("higher_position", reads=_history)
+@guard("higher_position", "position_promotion.higher_position", reads=_history)
 async def higher_position(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("position_promotion.higher_position")
     target = ctx.position
     current = facts.stint_on(await ctx.history(), ctx.on - dt.timedelta(days=1))
     if target is None or current is None:
-        return _result(ctx, "higher_position", None, False, "needs a current post and a target position")
+        return _result(ctx, "higher_position", rule.name, False, "needs a current post and a target position")
     if target.job_class is not None and current.job_class is not None:
         ok = target.job_class > current.job_class
         message = f"job class {target.job_class} of {target.code} against {current.job_class} now"
     else:
-        ok = _level(target.type, target.job_class) > _level(current.position_type, current.job_class)
+        ok = _level(rule, target.type, target.job_class) > _level(rule, current.position_type, current.job_class)
         message = f"{target.type} against {current.position_type} now"
-    return _result(ctx, "higher_position", None, ok, message)
+    return _result(ctx, "higher_position", rule.name, ok, message)
 
 
 def _senior_history(ctx: StepContext) -> facts.HistoryOf | None:
@@ -407,9 +407,12 @@ async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     return _result(ctx, "senior_executive_requirements", rule.name, not problems, message)
 
 
-@guard("claimed_hours")
+@guard("claimed_hours", "training.claim")
 async def claimed_hours(ctx: StepContext) -> GuardResult:
+    rule = ctx.rule("training.claim")
     hours = ctx.action_data.get("hours")
     certificate = str(ctx.action_data.get("certificate") or "").strip()
-    ok = isinstance(hours, int) and not isinstance(hours, bool) and 0 < hours <= 1000 and bool(certificate)
-    return _result(ctx, "claimed_hours", None, ok, f"claimed {hours!r} hours with certificate {certificate!r}")
+    whole = isinstance(hours, int) and not isinstance(hours, bool)
+    ok = whole and 0 < int(hours or 0) <= rule.int("max_hours") and bool(certificate)
+    message = f"claimed {hours!r} hours (1 to {rule.int('max_hours')}) with certificate {certificate!r}"
+    return _result(ctx, "claimed_hours", rule.name, ok, message)

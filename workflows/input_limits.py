@@ -22,11 +22,15 @@ from sqlalchemy import String
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.models import (
+    Assessment,
+    DisciplinarySanction,
+    EducationRecord,
     Employee,
     FamilyRelation,
     IdempotencyRecord,
     Position,
     RoleGrant,
+    ServiceExamCertificate,
     TrainingRecord,
     Unit,
     UnitPerformance,
@@ -60,11 +64,20 @@ STORED_IN: Mapping[str, InstrumentedAttribute[Any]] = {
     "toUserId": RoleGrant.user_id,
     "role": RoleGrant.role,
     "acting": RoleGrant.acting,
+    "certificateNo": ServiceExamCertificate.certificate_no,
+    "group": ServiceExamCertificate.opens_group,
+    "severity": DisciplinarySanction.severity,
+    "decreeNo": DisciplinarySanction.decree_no,
+    "potentialClass": Assessment.potential_class,
+    "reportNo": Assessment.report_no,
+    "level": EducationRecord.level,
+    "evidence": EducationRecord.evidence,
 }
 """The column each named input is stored in (or compared with); payload keys in snake_case match too."""
 
 STORED_IN_BY_COMMAND: Mapping[str, Mapping[str, InstrumentedAttribute[Any]]] = {
     "proposeTraining": {"title": TrainingRecord.title},
+    "endSanctionEarly": {"reason": DisciplinarySanction.ended_early_reason},
 }
 """Where a command stores a field under a name another command uses for a different column."""
 

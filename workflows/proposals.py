@@ -27,6 +27,7 @@ from workflows import authorize, catalog, facts, guards, repository
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
+from workflows.rule_errors import guard_error
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
@@ -106,12 +107,7 @@ async def _start(
     results = await guards.evaluate(definition.proposal.guards, loaded.context(session, today, {}))
     failed = [r for r in results if r.refuses]
     if failed:
-        errors = [
-            UserError(
-                ErrorCode.GUARD_FAILED, f"{r.guard}: {r.message} ({r.rule_version or 'no rule version'})", r.guard
-            )
-            for r in failed
-        ]
+        errors = [guard_error(r) for r in failed]
         entry = refusal_entry(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
         raise AuditedRefusal(entry, *errors)
     implied = authorize.implied_steps(definition, viewer, standing)
@@ -489,8 +485,9 @@ async def propose_training(
         errors = []
         if not title.strip():
             errors.append(validation("title", "title must not be empty"))
-        if not 0 < hours <= 1000:
-            errors.append(validation("hours", f"hours {hours} must be between 1 and 1000"))
+        claim = rules_for("training.claim", day)
+        if not 0 < hours <= claim.int("max_hours"):
+            errors.append(validation("hours", f"hours {hours} must be between 1 and {claim.int('max_hours')}", claim))
         if errors:
             raise CommandRefused(*errors)
         data = {"title": title.strip(), "hours": hours, "date": date.isoformat()}

@@ -8,7 +8,9 @@ rules a record must satisfy live in server.registry.validation, shared with ``as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +26,9 @@ from server.models import Employee, Position, RankHistory, Unit
 from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
 from server.registry.validation import PositionInput as PositionInput
 from server.registry.validation import employee_problems, position_problems
+from server.rules import rules_for
 from workflows import facts
+from workflows import registration as placement
 from workflows.commands import run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.steps import AuditedRefusal
@@ -53,25 +57,29 @@ async def register_employee(
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
 
     async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        decision = decide(viewer, obj="employee", action="register", unit_path=None)
-        if not decision.allowed:
-            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal.of(
-                viewer, error, action="employee.register.refused", entity_type="employee", entity_id=normalized.nip
-            )
+        post = await placement.authorize_registration(s, viewer, normalized.nip, normalized.position_code)
         errors = _employee_errors(normalized, day)
+        since = normalized.position_since or day
+        if post is not None and since <= normalized.birth_date:
+            errors.append(validation("positionSince", f"positionSince {since} is not after the birth date"))
         if errors:
             raise CommandRefused(*errors)
         if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
             raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
+        if post is not None:
+            await placement.refuse_full(s, post, since)
         row = await _insert_employee(s, normalized)
+        after = _employee_fields(row)
+        if post is not None:
+            await placement.assign(s, row, post, since)
+            after |= {"positionCode": post.code, "positionSince": since}
         entry = AuditEntry(
             actor=str(viewer.user_id),
             actor_roles=sorted(viewer.roles),
             action="employee.registered",
             entity_type="employee",
             entity_id=row.nip,
-            after=_employee_fields(row),
+            after=after,
         )
         return row.id, [entry]
 
@@ -115,7 +123,10 @@ def _employee_fields(row: Employee) -> dict[str, object]:
 
 
 def _position_errors(data: PositionInput, today: dt.date) -> list[UserError]:
-    return [validation(p.field, p.message) for p in position_problems(data, today)]
+    return [
+        validation(p.field, p.message, rules_for(p.rule, today) if p.rule else None)
+        for p in position_problems(data, today)
+    ]
 
 
 async def _quota_error(s: AsyncSession, row: Position, quota: int, today: dt.date) -> UserError | None:
@@ -133,42 +144,91 @@ async def _quota_error(s: AsyncSession, row: Position, quota: int, today: dt.dat
     )
 
 
+REQUIRED_POSITION_FIELDS = ("title", "type", "unit_code", "quota")
+
+
+@dataclass(frozen=True)
+class PositionChange:
+    """``upsertPosition`` as sent: ``code`` and only the fields given (``None`` in ``fields`` is an explicit
+    null). An omitted field keeps its value; a new position needs title, type, unitCode and quota."""
+
+    code: str
+    fields: Mapping[str, Any]
+
+    def merged(self, row: Position | None, unit_code: str | None) -> tuple[PositionInput, list[UserError]]:
+        current: dict[str, Any] = {"code": self.code}
+        if row is not None:
+            current |= {
+                "title": row.title,
+                "type": row.type,
+                "unit_code": unit_code,
+                "quota": row.quota,
+                "job_class": row.job_class,
+                "min_education": row.min_education,
+                "min_rank": row.min_rank,
+                "max_rank": row.max_rank,
+            }
+        errors = []
+        for name in REQUIRED_POSITION_FIELDS:
+            camel = _camel(name)
+            if name in self.fields and self.fields[name] is None:
+                keep = "omit it to keep the current value" if row is not None else "give it"
+                errors.append(validation(camel, f"{camel} cannot be null; {keep}"))
+            elif row is None and name not in self.fields:
+                errors.append(validation(camel, f"{camel} is required to create position {self.code}"))
+        values = {**current, **self.fields}
+        if errors:
+            return PositionInput(self.code, "", "", "", 0), errors
+        return PositionInput(**values), []
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 async def upsert_position(
     db: Database,
     viewer: Viewer,
-    data: PositionInput,
+    data: PositionInput | PositionChange,
     *,
     idempotency_key: str | None = None,
     today: dt.date | None = None,
 ) -> RegistryResult:
-    """Create or change a position through the shared write path (workflows.commands)."""
+    """Create or change a position through the shared write path (workflows.commands); a ``PositionChange``
+    changes only the fields it gives."""
     day = today or today_in_jakarta()
+    change = data if isinstance(data, PositionChange) else PositionChange(data.code, data.__dict__)
 
     async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
         decision = decide(viewer, obj="position", action="upsert", unit_path=None)
         if not decision.allowed:
             error = UserError(ErrorCode.FORBIDDEN, decision.reason)
             raise AuditedRefusal.of(
-                viewer, error, action="position.upsert.refused", entity_type="position", entity_id=data.code
+                viewer, error, action="position.upsert.refused", entity_type="position", entity_id=change.code
             )
-        errors = _position_errors(data, day)
-        unit = (await s.execute(select(Unit).where(Unit.code == data.unit_code))).scalar_one_or_none()
+        row = (await s.execute(select(Position).where(Position.code == change.code))).scalar_one_or_none()
+        current_unit = await s.get(Unit, row.unit_id) if row is not None else None
+        merged, missing = change.merged(row, current_unit.code if current_unit else None)
+        if missing:
+            raise CommandRefused(*missing)
+        errors = _position_errors(merged, day)
+        unit = (await s.execute(select(Unit).where(Unit.code == merged.unit_code))).scalar_one_or_none()
         if unit is None:
-            errors.append(validation("unitCode", f"unitCode {data.unit_code!r} is not a unit"))
+            errors.append(validation("unitCode", f"unitCode {merged.unit_code!r} is not a unit"))
         if errors:
             raise CommandRefused(*errors)
         assert unit is not None
-        row = (await s.execute(select(Position).where(Position.code == data.code))).scalar_one_or_none()
-        if row is not None and (quota_error := await _quota_error(s, row, data.quota, day)) is not None:
+        if row is not None and (quota_error := await _quota_error(s, row, merged.quota, day)) is not None:
             raise CommandRefused(quota_error)
         before = _position_fields(row) if row is not None else {}
         if row is None:
-            row = Position(code=data.code, competencies=[])
+            row = Position(code=merged.code, competencies=[])
             s.add(row)
-        row.title, row.type, row.unit_id, row.quota = data.title.strip(), data.type, unit.id, data.quota
-        row.managerial = is_managerial(data.type)
-        row.job_class, row.min_education = data.job_class, data.min_education
-        row.min_rank, row.max_rank = data.min_rank, data.max_rank
+        row.title, row.type, row.unit_id, row.quota = merged.title.strip(), merged.type, unit.id, merged.quota
+        row.managerial = is_managerial(merged.type)
+        row.job_class, row.min_education = merged.job_class, merged.min_education
+        row.min_rank, row.max_rank = merged.min_rank, merged.max_rank
         await s.flush()
         old, new = changes(before, _position_fields(row))
         if not new:
@@ -184,8 +244,9 @@ async def upsert_position(
         )
         return row.id, [entry]
 
+    payload = {"code": change.code, **change.fields}
     result = await run_command(
-        db, viewer, command="upsertPosition", payload=data.__dict__, idempotency_key=idempotency_key, body=body
+        db, viewer, command="upsertPosition", payload=payload, idempotency_key=idempotency_key, body=body
     )
     return RegistryResult(result.request_id, result.errors)
 

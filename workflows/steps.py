@@ -27,6 +27,7 @@ from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
 from workflows.effects import EFFECTS, EffectFailed
 from workflows.errors import CommandRefused, ErrorCode, UserError
+from workflows.rule_errors import guard_error
 
 SYSTEM = "system"
 
@@ -210,12 +211,7 @@ async def take_step(
     results = await guards.evaluate(action.guards, ctx)
     failed = [r for r in results if r.refuses]
     if failed:
-        errors = [
-            UserError(
-                ErrorCode.GUARD_FAILED, f"{r.guard}: {r.message} ({r.rule_version or 'no rule version'})", r.guard
-            )
-            for r in failed
-        ]
+        errors = [guard_error(r) for r in failed]
         entry = refusal_entry(loaded, actor, action.name, errors, [r.guard for r in failed])
         raise AuditedRefusal(entry, *errors)
     to_state = engine.fire(definition, from_state, action.name, data)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import strawberry
 
+from schema.types.rules import RuleVersion, rule_version
 from workflows import errors as domain
 
 ErrorCode = domain.ErrorCode
@@ -17,7 +18,10 @@ class UserError:
     code: ErrorCode
     message: str
     field: str | None = None
+    rule: RuleVersion | None = strawberry.field(
+        default=None, description="The rule version a GUARD_FAILED or a rule-based VALIDATION applied."
+    )
 
 
 def user_errors(errors: Iterable[domain.UserError]) -> list[UserError]:
-    return [UserError(code=e.code, message=e.message, field=e.field) for e in errors]
+    return [UserError(code=e.code, message=e.message, field=e.field, rule=rule_version(e.rule)) for e in errors]

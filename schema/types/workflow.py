@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from schema.types.audit import AuditEvent
 from schema.types.errors import UserError
 from schema.types.registry import Employee, Position
+from schema.types.rules import RuleVersion, recorded_rules
 from server import models
 
 
@@ -129,6 +130,10 @@ class WorkflowRequest:
     @strawberry.field(description="This request's audit trail, oldest first.")
     def history(self) -> list[AuditEvent]:
         return self.history_list
+
+    @strawberry.field(description="The rule versions the request is judged by (in force on its effective date).")
+    def rules(self) -> list[RuleVersion]:
+        return recorded_rules(self.row.rule_versions)
 
     @classmethod
     def of(cls, row: models.WorkflowRequest) -> WorkflowRequest:

@@ -5,22 +5,27 @@ from server.models.audit import AuditEvent, AuditHead
 from server.models.base import Base
 from server.models.org import Position, Unit, UnitPerformance
 from server.models.people import (
+    Assessment,
     Assignment,
     DisciplinarySanction,
+    EducationRecord,
     Employee,
     EvaluationResult,
     FamilyRelation,
     RankHistory,
+    ServiceExamCertificate,
     TrainingRecord,
 )
 from server.models.workflow import IdempotencyRecord, Task, WorkflowRequest
 
 __all__ = [
+    "Assessment",
     "Assignment",
     "AuditEvent",
     "AuditHead",
     "Base",
     "DisciplinarySanction",
+    "EducationRecord",
     "Employee",
     "EvaluationResult",
     "FamilyRelation",
@@ -29,6 +34,7 @@ __all__ = [
     "Position",
     "RankHistory",
     "RoleGrant",
+    "ServiceExamCertificate",
     "Task",
     "TrainingRecord",
     "Unit",

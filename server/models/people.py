@@ -101,6 +101,9 @@ class EvaluationResult(Base):
 
 
 class DisciplinarySanction(Base):
+    """A sanction under PP 94/2021; ``end_date`` None runs without end (dismissal). Ended early on appeal, the
+    end date moves and ``ended_early_reason`` says why (the decreed end stays in the audit log)."""
+
     __tablename__ = "disciplinary_sanctions"
     __table_args__ = (CheckConstraint("severity IN ('light', 'moderate', 'heavy')", name="severity_code"),)
 
@@ -110,6 +113,60 @@ class DisciplinarySanction(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     decree_no: Mapped[str | None] = mapped_column(String(80))
+    ended_early_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+SERVICE_EXAM_GROUPS = ("III", "IV")
+
+
+class ServiceExamCertificate(Base):
+    """A passed service exam (ujian dinas): the certificate a rank promotion into ``opens_group`` needs."""
+
+    __tablename__ = "service_exam_certificates"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "opens_group", name="one_certificate_per_group"),
+        CheckConstraint("opens_group IN ('III', 'IV')", name="group_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    opens_group: Mapped[str] = mapped_column(String(3))
+    certificate_no: Mapped[str] = mapped_column(String(80))
+    passed_on: Mapped[dt.date] = mapped_column(Date)
+
+
+POTENTIAL_CLASSES = ("low", "middle", "high")
+
+
+class Assessment(Base):
+    """A competency/potential assessment: the potential axis of the talent pool's nine-box grid."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint("potential_score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint("potential_class IN ('low', 'middle', 'high')", name="class_code"),
+        Index("ix_assessments_employee_date", "employee_id", "assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    potential_score: Mapped[int] = mapped_column(Integer)
+    potential_class: Mapped[str] = mapped_column(String(6))
+    report_no: Mapped[str] = mapped_column(String(80))
+
+
+class EducationRecord(Base):
+    """A level of education attained, with its date and evidence; the employee's ``education`` is the latest."""
+
+    __tablename__ = "education_records"
+    __table_args__ = (Index("ix_education_records_employee", "employee_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    level: Mapped[str] = mapped_column(String(6))
+    graduated_on: Mapped[dt.date] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(String(200))
 
 
 FAMILY_KINDS = ("spouse", "parent", "child", "sibling", "in_law")

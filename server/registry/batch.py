@@ -53,7 +53,7 @@ def problem_findings(cells: CellReader, problems: Sequence[Problem]) -> None:
     unreadable = {f.column for f in cells.findings if f.row == cells.row.number}
     for p in problems:
         if p.field not in unreadable:
-            cells.problem(p.field, p.message)
+            cells.problem(p.field, f"{p.message} (rule {p.rule})" if p.rule else p.message)
 
 
 async def lock_for_import(session: AsyncSession, tables: Sequence[str]) -> None:

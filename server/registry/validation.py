@@ -35,6 +35,8 @@ class EmployeeInput:
     education: str
     rank_code: str | None = None
     rank_since: dt.date | None = None
+    position_code: str | None = None
+    position_since: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class PositionInput:
 class Problem:
     field: str
     message: str
+    rule: str | None = None  # the dated rule that refused it, when one did (the API cites its version and basis)
 
 
 def text_problem(field: str, value: str, *, max_length: int) -> Problem | None:
@@ -147,8 +150,9 @@ def position_problems(data: PositionInput, today: dt.date) -> list[Problem]:
         problems.append(
             Problem(
                 "quota",
-                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder "
-                f"({VACANCY_RULE}); use quota {managerial_quota}",
+                f"quota {data.quota} for a {data.type} position: a managerial position has one definitive holder; "
+                f"use quota {managerial_quota}",
+                VACANCY_RULE,
             )
         )
     if data.job_class is not None and not 1 <= data.job_class <= 17:

@@ -22,6 +22,11 @@ class RuleVersion:
     valid_to: dt.date | None
     legal_basis: str
     values: Mapping[str, Any]
+    title: str = ""
+
+    def cite(self) -> str:
+        """How a sentence refers to the version: ``rule <id>, <legal basis>`` (refusals end with it)."""
+        return f"rule {self.version_id}, {self.legal_basis}"
 
     def covers(self, on: dt.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.rules import rule_by_id
 from tests.api.helpers import (
     TMT,
     DemoApi,
@@ -109,8 +110,8 @@ async def test_a_managerial_position_must_have_quota_one(demo: DemoApi) -> None:
     payload = await upsert(demo, KASI, quota=2)
     assert (codes(payload), fields(payload)) == (["VALIDATION"], ["quota"])
     assert payload["errors"][0]["message"] == (
-        "quota 2 for a PENGAWAS position: a managerial position has one definitive holder (placement.vacancy); "
-        "use quota 1"
+        "quota 2 for a PENGAWAS position: a managerial position has one definitive holder; use quota 1 "
+        f"(rule placement.vacancy/2014, {rule_by_id('placement.vacancy/2014').legal_basis})"
     )
     staff = await upsert(demo, TARGET, type="ADMINISTRATOR")
     assert fields(staff) == ["quota"]

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import update
 
 from server.models import RoleGrant
+from server.rules import rule_by_id
 from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import TMT, TODAY, DemoApi, act, drive, proposed
 from tests.security.sod_helpers import (
@@ -24,6 +25,7 @@ from tests.security.sod_helpers import (
 )
 
 WEEK = {"validFrom": TODAY, "validTo": TODAY + dt.timedelta(days=6)}
+MAX_DAYS = rule_by_id("delegation.max_days/2021")
 DEPUTY = "sekretaris.kel"  # the Lurah's secretary: a known user with no role of their own
 
 
@@ -93,7 +95,8 @@ async def test_a_delegation_lasts_at_most_the_configured_days(demo: DemoApi) -> 
             demo, "unit_head", DEPUTY, "unit_head", "KEL-GAMBIR-01", validFrom=TODAY, validTo=TODAY + dt.timedelta(days)
         )
         assert codes_and_fields(too_long) == [("VALIDATION", "validTo")]
-        assert "at most 90 days (delegation.max_days/2021)" in too_long["errors"][0]["message"]
+        assert "at most 90 days;" in too_long["errors"][0]["message"]
+        assert too_long["errors"][0]["message"].endswith(f"(rule delegation.max_days/2021, {MAX_DAYS.legal_basis})")
     backdated = await delegate(
         demo, "unit_head", DEPUTY, "unit_head", "KEL-GAMBIR-01", validFrom=TODAY - dt.timedelta(days=30), validTo=TODAY
     )

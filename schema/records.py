@@ -1,0 +1,262 @@
+"""The personnel-record mutations (``recordServiceExam``, ``recordSanction``, ``endSanctionEarly``,
+``recordAssessment``, ``recordEducation``): translate input, call the command, shape the payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from schema.context import Info
+from schema.types.errors import UserError, user_errors
+from server import models
+from workflows import records
+from workflows.commands import CommandResult
+from workflows.record_queries import Record, read_record
+
+
+@strawberry.input(description="A passed service exam (ujian dinas); a rank promotion into its group needs it.")
+class RecordServiceExamInput:
+    employee_nip: str
+    group: str = strawberry.field(description="The rank group the exam opens: III or IV.")
+    certificate_no: str
+    passed_on: dt.date
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class ServiceExamCertificate:
+    id: strawberry.ID
+    employee_nip: str
+    group: str
+    certificate_no: str
+    passed_on: dt.date
+
+
+@strawberry.type
+class ServiceExamPayload:
+    certificate: ServiceExamCertificate | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="A disciplinary sanction (PP 94/2021); moderate and heavy ones block placements.")
+class RecordSanctionInput:
+    employee_nip: str
+    severity: str = strawberry.field(description="light, moderate or heavy.")
+    start_date: dt.date
+    end_date: dt.date | None = strawberry.field(default=None, description="None: without end (e.g. dismissal).")
+    decree_no: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="End a sanction before its decreed end, on appeal, with the reason.")
+class EndSanctionEarlyInput:
+    sanction_id: strawberry.ID
+    end_date: dt.date
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class Sanction:
+    id: strawberry.ID
+    employee_nip: str
+    severity: str
+    start_date: dt.date
+    end_date: dt.date | None
+    decree_no: str | None
+    ended_early_reason: str | None
+
+
+@strawberry.type
+class SanctionPayload:
+    sanction: Sanction | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="An assessment's result: the potential axis of the talent pool's nine-box grid.")
+class RecordAssessmentInput:
+    employee_nip: str
+    assessed_on: dt.date
+    potential_score: int = strawberry.field(description="0 to 100.")
+    potential_class: str = strawberry.field(description="low, middle or high.")
+    report_no: str
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class AssessmentResult:
+    id: strawberry.ID
+    employee_nip: str
+    assessed_on: dt.date
+    potential_score: int
+    potential_class: str
+    report_no: str
+
+
+@strawberry.type
+class AssessmentPayload:
+    assessment: AssessmentResult | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="A higher level of education attained, with the diploma as evidence.")
+class RecordEducationInput:
+    employee_nip: str
+    level: str = strawberry.field(description="SD, SLTP, SLTA, D-I, D-II, D-III, D-IV, S1, S2 or S3.")
+    graduated_on: dt.date
+    evidence: str = strawberry.field(description="The diploma: number and institution.")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class EducationRecord:
+    id: strawberry.ID
+    employee_nip: str
+    level: str
+    graduated_on: dt.date
+    evidence: str
+
+
+@strawberry.type
+class EducationPayload:
+    education: EducationRecord | None
+    errors: list[UserError]
+
+
+async def _written(info: Info, kind: type[Record], result: CommandResult) -> tuple[Record, str] | None:
+    if result.request_id is None or result.errors:
+        return None
+    return await read_record(info.context.db, kind, result.request_id)
+
+
+def _sanction(found: tuple[models.DisciplinarySanction, str]) -> Sanction:
+    row, nip = found
+    return Sanction(
+        id=strawberry.ID(str(row.id)),
+        employee_nip=nip,
+        severity=row.severity,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        decree_no=row.decree_no,
+        ended_early_reason=row.ended_early_reason,
+    )
+
+
+@strawberry.type
+class RecordsMutation:
+    @strawberry.mutation(description="Unit HR (their unit) or BKD records a service-exam certificate.")
+    async def record_service_exam(self, info: Info, input: RecordServiceExamInput) -> ServiceExamPayload:
+        ctx = info.context
+        result = await records.record_service_exam(
+            ctx.db,
+            ctx.viewer,
+            employee_nip=input.employee_nip,
+            group=input.group,
+            certificate_no=input.certificate_no,
+            passed_on=input.passed_on,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        found = await _written(info, models.ServiceExamCertificate, result)
+        if found is None:
+            return ServiceExamPayload(certificate=None, errors=user_errors(result.errors))
+        row, nip = found
+        certificate = ServiceExamCertificate(
+            id=strawberry.ID(str(row.id)),
+            employee_nip=nip,
+            group=row.opens_group,
+            certificate_no=row.certificate_no,
+            passed_on=row.passed_on,
+        )
+        return ServiceExamPayload(certificate=certificate, errors=[])
+
+    @strawberry.mutation(description="Unit HR (their unit) or BKD records a disciplinary sanction.")
+    async def record_sanction(self, info: Info, input: RecordSanctionInput) -> SanctionPayload:
+        ctx = info.context
+        result = await records.record_sanction(
+            ctx.db,
+            ctx.viewer,
+            employee_nip=input.employee_nip,
+            severity=input.severity,
+            start_date=input.start_date,
+            end_date=input.end_date,
+            decree_no=input.decree_no,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        found = await _written(info, models.DisciplinarySanction, result)
+        if found is None:
+            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
+        return SanctionPayload(sanction=_sanction(found), errors=[])
+
+    @strawberry.mutation(description="Unit HR (their unit) or BKD ends a sanction early on appeal, with the reason.")
+    async def end_sanction_early(self, info: Info, input: EndSanctionEarlyInput) -> SanctionPayload:
+        ctx = info.context
+        result = await records.end_sanction_early(
+            ctx.db,
+            ctx.viewer,
+            sanction_id=str(input.sanction_id),
+            end_date=input.end_date,
+            reason=input.reason,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        found = await _written(info, models.DisciplinarySanction, result)
+        if found is None:
+            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
+        return SanctionPayload(sanction=_sanction(found), errors=[])
+
+    @strawberry.mutation(description="Unit HR (their unit) or BKD records an assessment's result.")
+    async def record_assessment(self, info: Info, input: RecordAssessmentInput) -> AssessmentPayload:
+        ctx = info.context
+        result = await records.record_assessment(
+            ctx.db,
+            ctx.viewer,
+            employee_nip=input.employee_nip,
+            assessed_on=input.assessed_on,
+            potential_score=input.potential_score,
+            potential_class=input.potential_class,
+            report_no=input.report_no,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        found = await _written(info, models.Assessment, result)
+        if found is None:
+            return AssessmentPayload(assessment=None, errors=user_errors(result.errors))
+        row, nip = found
+        assessment = AssessmentResult(
+            id=strawberry.ID(str(row.id)),
+            employee_nip=nip,
+            assessed_on=row.assessed_on,
+            potential_score=row.potential_score,
+            potential_class=row.potential_class,
+            report_no=row.report_no,
+        )
+        return AssessmentPayload(assessment=assessment, errors=[])
+
+    @strawberry.mutation(description="Unit HR (their unit) or BKD records a higher level of education.")
+    async def record_education(self, info: Info, input: RecordEducationInput) -> EducationPayload:
+        ctx = info.context
+        result = await records.record_education(
+            ctx.db,
+            ctx.viewer,
+            employee_nip=input.employee_nip,
+            level=input.level,
+            graduated_on=input.graduated_on,
+            evidence=input.evidence,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
+        )
+        found = await _written(info, models.EducationRecord, result)
+        if found is None:
+            return EducationPayload(education=None, errors=user_errors(result.errors))
+        row, nip = found
+        education = EducationRecord(
+            id=strawberry.ID(str(row.id)),
+            employee_nip=nip,
+            level=row.level,
+            graduated_on=row.graduated_on,
+            evidence=row.evidence,
+        )
+        return EducationPayload(education=education, errors=[])
