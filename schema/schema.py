@@ -22,7 +22,9 @@ from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
+from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
+from schema.node import NodeQuery
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
@@ -30,7 +32,7 @@ from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, AuditQuery))
+Query = merge_types("Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, AuditQuery, NodeQuery))
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMutation))
 
 

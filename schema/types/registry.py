@@ -12,6 +12,7 @@ from dataclasses import field as dc_field
 
 import strawberry
 
+from schema.types.node import Node
 from server import models
 from server.domain.ranks import RANK_NAMES
 
@@ -27,7 +28,7 @@ class Rank:
 
 
 @strawberry.type
-class Unit:
+class Unit(Node):
     code: str
     name: str
     kind: str
@@ -39,13 +40,16 @@ class Unit:
     def parent(self) -> Unit | None:
         return self.parent_obj
 
+    def node_key(self) -> str:
+        return self.code
+
     @classmethod
     def of(cls, row: models.Unit) -> Unit:
         return cls(code=row.code, name=row.name, kind=row.kind, id_=row.id, parent_id=row.parent_id)
 
 
 @strawberry.type
-class Position:
+class Position(Node):
     code: str
     title: str
     type: str
@@ -70,6 +74,9 @@ class Position:
     @strawberry.field(description="Definitive holders on asOf (default today), visible to the viewer.")
     def holders(self, as_of: dt.date | None = None) -> list[Employee]:
         return self.holders_by_day[as_of]
+
+    def node_key(self) -> str:
+        return self.code
 
     @classmethod
     def of(cls, row: models.Position) -> Position:
@@ -126,7 +133,7 @@ class RankStep:
 
 
 @strawberry.type
-class Employee:
+class Employee(Node):
     nip: str
     name: str
     birth_date: dt.date
@@ -167,6 +174,9 @@ class Employee:
     @strawberry.field(description="Verified training hours (JP) in the calendar year.")
     def training_hours(self, year: int) -> int:
         return self.hours_by_year.get(year, 0)
+
+    def node_key(self) -> str:
+        return self.nip
 
     @classmethod
     def of(cls, row: models.Employee) -> Employee:
