@@ -76,15 +76,21 @@ def _takes(actor: Actor, role: str) -> bool:
 
 
 def blocked_reason(task: Task, request: WorkflowRequest, viewer: Viewer, standing: Standing) -> str | None:
-    """Why the viewer cannot take any action of ``task``'s step in its capacity (a segregation-of-duties
-    refusal first), or None when they can take at least one. No query: definition data and the standing."""
+    """Why the viewer cannot take ``task``'s step forward in its capacity (a segregation-of-duties refusal
+    first), or None when they can. Only the forward actions count when the step has any: a proposer who may
+    still return or reject their own proposal has not been given a task they can complete. No query:
+    definition data and the standing."""
     if request.terminal:
         return None
     definition = catalog.by_version(request.definition_version)
+    theirs = [
+        action
+        for action in definition.actions_from(task.step)
+        if any(_takes(a, task.role) for a in definition.actors_of(action, task.step))
+    ]
+    forward = [a for a in theirs if a.kind == "forward"]
     refusals: list[authorize.Refusal] = []
-    for action in definition.actions_from(task.step):
-        if not any(_takes(a, task.role) for a in definition.actors_of(action, task.step)):
-            continue
+    for action in forward or theirs:
         refusal = authorize.check(definition, action, task.step, viewer, standing)
         if refusal is None:
             return None
