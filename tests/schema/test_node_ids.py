@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from schema.node import _for_type
 from schema.types.node import GlobalIdError, global_id, parse_global_id
@@ -31,7 +31,7 @@ def _field(name: str) -> SelectedField:
 
 
 def test_only_the_fragments_for_the_type_found_are_handed_on() -> None:
-    selections = [
+    selections: list[Selection] = [
         _field("nodeId"),
         InlineFragment(type_condition="Employee", selections=[_field("nip")], directives={}),
         InlineFragment(type_condition="Position", selections=[_field("code")], directives={}),
