@@ -13,6 +13,7 @@ from dataclasses import field as dc_field
 import strawberry
 
 from schema.types.node import Node
+from schema.types.vocabulary import PositionType, RankCode
 from server import models
 from server.domain.ranks import RANK_NAMES
 
@@ -21,6 +22,10 @@ from server.domain.ranks import RANK_NAMES
 class Rank:
     code: str
     name: str
+
+    @strawberry.field(description="`code` as an enum (III/a is III_A).")
+    def rank_code(self) -> RankCode:
+        return RankCode(self.code)
 
     @classmethod
     def of(cls, code: str | None) -> Rank | None:
@@ -70,6 +75,10 @@ class Position(Node):
     def unit(self) -> Unit:
         assert self.unit_obj is not None, "unit was not prefetched"
         return self.unit_obj
+
+    @strawberry.field(description="`type` as an enum.")
+    def position_type(self) -> PositionType:
+        return PositionType(self.type)
 
     @strawberry.field(description="Definitive holders on asOf (default today), visible to the viewer.")
     def holders(self, as_of: dt.date | None = None) -> list[Employee]:
