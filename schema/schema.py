@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
 from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
+from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
@@ -66,6 +67,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         if settings.production
         else AsnflowExecutionContext,
     )
+    describe(built._schema)
     streamline_resolvers(built)
     return built
 
