@@ -1,11 +1,13 @@
-"""Descriptions for every type, field, argument and enum value, filled in after the schema is built.
+"""Descriptions for every type, field and enum value, filled in after the schema is built.
 
 Most descriptions live in ``schema/descriptions.yaml``, keyed by schema coordinate, rather than beside each
 field: a dozen people add fields to the same types at once, and one catalogue keeps their merges apart
 and the wording consistent. A description written in the code wins over the catalogue. The repeated
-shapes (connections, edges, ``first``/``after``, ``idempotencyKey``, a payload's ``errors``, a
-mutation's ``input``) are described by rule here. ``missing`` and ``stale`` let a test fail on any
-element left without a description and on any catalogue entry that names nothing.
+shapes (connections, edges, ``idempotencyKey``, a payload's ``errors``) are described by rule here.
+Arguments are left to their field's description: an argument with a description makes the SDL print
+the field's arguments over several lines, and clients and tests read ``unit(code: String!): Unit``.
+``missing`` and ``stale`` let a test fail on any element left without a description and on any
+catalogue entry that names nothing.
 """
 
 from __future__ import annotations
@@ -42,9 +44,7 @@ def catalogue() -> dict[str, str]:
 
 def _by_rule(coordinate: str) -> str | None:
     """The description of a repeated shape, or None."""
-    owner, _, rest = coordinate.partition(".")
-    field, _, arg = rest.partition("(")
-    arg = arg.removesuffix(":)")
+    owner, _, field = coordinate.partition(".")
     if owner.endswith("Connection"):
         item = owner.removesuffix("Connection")
         return {
@@ -52,26 +52,20 @@ def _by_rule(coordinate: str) -> str | None:
             "edges": f"This page's {item} items, each with its cursor.",
             "pageInfo": "Where this page lies, and the cursor to ask for the next one.",
             "totalCount": "How many items match in all, across every page.",
-        }.get(rest)
+        }.get(field)
     if owner.endswith("Edge"):
         item = owner.removesuffix("Edge")
         return {
             "": f"One {item} of a page, with its cursor.",
             "cursor": "Pass it as `after` to continue after this item.",
             "node": f"The {item}.",
-        }.get(rest)
-    if owner == "RankCode" and rest in RankCode.__members__:
-        code = RankCode[rest].value
+        }.get(field)
+    if owner == "RankCode" and field in RankCode.__members__:
+        code = RankCode[field].value
         return f"Rank {code}, {RANK_NAMES[code]}."
-    if arg == "first":
-        return "How many items to return, up to the server's page-size cap; omitted, the default page size."
-    if arg == "after":
-        return "The endCursor of the previous page; omitted, the first page."
-    if owner == "Mutation" and arg == "input":
-        return f"What {field} needs."
-    if field == "idempotencyKey" and not arg:
+    if field == "idempotencyKey":
         return _IDEMPOTENCY
-    if owner.endswith("Payload") and field == "errors" and not arg:
+    if owner.endswith("Payload") and field == "errors":
         return "Expected refusals, each with a code and a sentence saying what to do; empty on success."
     return None
 
@@ -85,8 +79,6 @@ def _elements(schema: GraphQLSchema) -> Iterator[tuple[str, object]]:
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             for field_name, field in named.fields.items():
                 yield f"{name}.{field_name}", field
-                for arg_name, arg in (getattr(field, "args", None) or {}).items():
-                    yield f"{name}.{field_name}({arg_name}:)", arg
         elif isinstance(named, GraphQLEnumType):
             for value_name, value in named.values.items():
                 yield f"{name}.{value_name}", value
