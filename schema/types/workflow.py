@@ -106,8 +106,8 @@ class Task(Node):
     overdue: bool = strawberry.field(default=False, description="Past its due time (`dueAt` before now).")
     blocked_reason: str | None = strawberry.field(
         default=None,
-        description="Why the viewer cannot take this task although it is routed to them (segregation of duties, "
-        "e.g. they proposed the request), in a sentence; null when they can act on it.",
+        description="Why the viewer cannot take this step forward, in a sentence: in `myTasks`, a task routed to "
+        "them that segregation of duties forbids (e.g. they proposed the request); null when they can.",
     )
 
     @strawberry.field
