@@ -25,6 +25,7 @@ from schema.admission import Admission, AdmissionMiddleware
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
+from schema.media import GRAPHQL_RESPONSE, is_request_error, wants_graphql_response
 from schema.metrics import forget_process, metrics, watch_pool
 from schema.ratelimit import AnonymousRateLimitMiddleware
 from schema.schema import build_schema
@@ -92,6 +93,25 @@ class AsnflowGraphQL(GraphQL[Context, None]):
                 400, f'the request must be a JSON object such as {{"query": "{{ __typename }}"}}, not {got}'
             )
         return value
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """Remembers, on the response strawberry lets us shape, which media type the client asked for."""
+        sub_response = await super().get_sub_response(request)
+        if wants_graphql_response(request.headers.get("accept")):
+            sub_response.media_type = GRAPHQL_RESPONSE
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """``application/graphql-response+json`` when asked for (schema/media.py): then a request that never
+        executed is a 400 without ``data``; ``application/json`` keeps 200 for every well-formed request."""
+        if sub_response.media_type != GRAPHQL_RESPONSE:
+            return super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and is_request_error(response_data):
+            response_data = {k: v for k, v in response_data.items() if k != "data"}
+            sub_response.status_code = sub_response.status_code or 400
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = GRAPHQL_RESPONSE
+        return response
 
     def encode_json(self, data: object) -> bytes:
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""

@@ -114,3 +114,16 @@ class AuditQuery:
             explanation=report.explanation,
             last_intact_seq=report.last_intact_seq,
         )
+
+
+async def audit_event_node(info: Info, seq: int) -> AuditEvent | None:
+    """One event for ``node(id:)``, under ``auditEvents``' rule: auditors read any, anyone else signed in
+    their own trail; outside it (or signed out) the event reads as missing, like a seq never written."""
+    viewer = info.context.viewer
+    if viewer.user_id is None and not audit_scope(viewer).everything:
+        return None
+    flt = queries.AuditQueryFilter(only_about=_own_trail_unless_auditor(info))
+    async with info.context.db.read() as s:
+        # the page just below seq + 1, newest first: the event itself when the rule lets the viewer read it
+        rows, _ = await queries.list_events(s, filter=flt, first=1, after=queries.encode_cursor(seq + 1))
+    return AuditEvent.of(rows[0]) if rows and rows[0].seq == seq else None

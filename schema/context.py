@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from policies.scope import Scope, registry_scope
 from policies.viewer import Viewer
+from server.clock import service_now
 from server.db import Database
 from server.registry.queries import UnitCondition
 from server.settings import Settings
@@ -22,6 +23,11 @@ class Context:
     viewer: Viewer
     request_id: str
     today: dt.date = field(default_factory=dt.date.today)
+
+    @cached_property
+    def now(self) -> dt.datetime:
+        """This moment on the service's day (``server.clock.service_now``), fixed for the whole request."""
+        return service_now(self.today)
 
     @cached_property
     def people_scope(self) -> Scope:

@@ -9,10 +9,11 @@ from strawberry.types.nodes import Selection
 from schema.prefetch import Prefetch, child, children, selected
 from schema.types.audit import AuditEvent
 from schema.types.registry import Employee, Position
-from schema.types.workflow import ActionKind, ActionOption, Task, WorkflowRequest
+from schema.types.workflow import ActionInput, ActionKind, ActionOption, Task, WorkflowRequest
 from server import models
 from server.audit.queries import events_of_requests
 from server.registry import queries as registry
+from workflows import catalog, inbox
 from workflows import queries as wq
 
 
@@ -20,9 +21,19 @@ class WorkflowPrefetch(Prefetch):
     async def task_objects(self, rows: Sequence[models.Task], selections: Iterable[Selection]) -> list[Task]:
         """Tasks for the rows; their units are read only when ``unitCode`` is selected."""
         if "unitCode" not in selected(selections):
-            return [Task.of(t, None) for t in rows]
-        units = await registry.units_by_id(self.session, [t.unit_id for t in rows if t.unit_id is not None])
-        return [Task.of(t, units[t.unit_id].code if t.unit_id is not None else None) for t in rows]
+            made = [Task.of(t, None) for t in rows]
+        else:
+            units = await registry.units_by_id(self.session, [t.unit_id for t in rows if t.unit_id is not None])
+            made = [Task.of(t, units[t.unit_id].code if t.unit_id is not None else None) for t in rows]
+        for task in made:
+            task.overdue = inbox.is_overdue(task.due_at, self.ctx.now)
+        if made and "blockedReason" in selected(selections):
+            requests = await wq.requests_by_id(self.session, [t.request_id for t in rows])
+            standing = await wq.standings(self.session, self.ctx.viewer, list(requests.values()), self.ctx.today)
+            reasons = inbox.blocked_reasons(rows, requests, self.ctx.viewer, standing)
+            for task, row in zip(made, rows, strict=True):
+                task.blocked_reason = reasons[row.id]
+        return made
 
     async def requests(self, objs: Sequence[WorkflowRequest], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
@@ -70,10 +81,19 @@ class WorkflowPrefetch(Prefetch):
                     ActionOption(action=a.action, kind=ActionKind(a.kind), allowed=a.allowed, reason=a.reason)
                     for a in options
                 ]
+            self._action_inputs(objs)
         if "history" in fields:
             trails = await events_of_requests(self.session, [r.id for r in rows])
             for o in objs:
                 o.history_list = [AuditEvent.of(e) for e in trails.get(o.row.id, [])]
+
+    @staticmethod
+    def _action_inputs(objs: Sequence[WorkflowRequest]) -> None:
+        """Each option's ``inputs``, from the request's definition version (data only, no query)."""
+        for o in objs:
+            definition = catalog.by_version(o.row.definition_version)
+            for option in o.action_list:
+                option.inputs = [ActionInput.of(f) for f in definition.inputs(o.row.state, option.action)]
 
     async def tasks(self, objs: Sequence[Task], selections: Iterable[Selection]) -> None:
         fields = selected(selections)

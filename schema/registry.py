@@ -14,6 +14,7 @@ from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, selected
 from schema.types.access import RoleGrant
 from schema.types.registry import Employee, Position, Unit
+from schema.types.vocabulary import PositionType, RankCode
 from server import models
 from server.domain.nip import normalize
 from server.domain.positions import POSITION_TYPES
@@ -34,6 +35,15 @@ def _search(text: str | None) -> str | None:
     return text
 
 
+def _one_of(text: str | None, chosen: PositionType | RankCode | None, name: str, enum_name: str) -> str | None:
+    """A filter value given as a string or as its enum sibling (not two different ones)."""
+    if chosen is None:
+        return text
+    if text is not None and text != chosen.value:
+        raise PublicError(f"{name} {text!r} and {enum_name} {chosen.name} disagree; give one of them")
+    return str(chosen.value)
+
+
 @strawberry.input
 class PositionFilter:
     unit_code: str | None = None
@@ -41,6 +51,7 @@ class PositionFilter:
     type: str | None = None
     vacant_only: bool | None = None
     search: str | None = None
+    position_type: PositionType | None = strawberry.field(default=None, description="`type` as an enum.")
 
 
 @strawberry.input
@@ -49,6 +60,7 @@ class EmployeeFilter:
     include_subunits: bool | None = None
     rank: str | None = None
     search: str | None = None
+    rank_code: RankCode | None = strawberry.field(default=None, description="`rank` as an enum (III/a is III_A).")
 
 
 @strawberry.type
@@ -153,6 +165,7 @@ class RegistryQuery:
         self, info: Info, filter: PositionFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Position]:
         flt = filter or PositionFilter()
+        flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
         if flt.type is not None and flt.type not in POSITION_TYPES:
             raise PublicError(
                 f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}"
@@ -189,6 +202,7 @@ class RegistryQuery:
     ) -> Connection[Employee]:
         ctx = info.context
         flt = filter or EmployeeFilter()
+        flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
         if flt.rank is not None and not is_rank(flt.rank):
             raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
         async with ctx.db.read() as s:

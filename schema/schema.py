@@ -19,10 +19,13 @@ from strawberry.tools import merge_types
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
 from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
+from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext, streamline_resolvers
+from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
+from schema.node import NodeQuery
 from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -31,7 +34,7 @@ from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, AuditQuery))
+Query = merge_types("Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, AuditQuery, NodeQuery))
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
 
 
@@ -65,6 +68,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         if settings.production
         else AsnflowExecutionContext,
     )
+    describe(built._schema)
     streamline_resolvers(built)
     return built
 

@@ -22,7 +22,6 @@ from schema.types.workflow import (
     Explanation,
     RequestKind,
     RequestPayload,
-    Task,
     WorkflowDefinition,
     WorkflowRequest,
 )
@@ -116,17 +115,6 @@ class WorkflowQuery:
         nodes = [WorkflowRequest.of(r) for r in page.rows]
         async with ctx.db.read() as s:
             await WorkflowPrefetch(s, ctx).requests(nodes, child(child(_selection(info), "edges"), "node"))
-        return connection(nodes, page, total=total, after=after)
-
-    @strawberry.field(description="Open tasks the viewer may act on, newest first.")
-    async def my_tasks(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Task]:
-        ctx = info.context
-        page, total = await _page(info, wq.tasks_query(ctx.viewer), models.Task.id, first, after)
-        async with ctx.db.read() as s:
-            prefetch = WorkflowPrefetch(s, ctx)
-            node_selection = child(child(_selection(info), "edges"), "node")
-            nodes = await prefetch.task_objects(page.rows, node_selection)
-            await prefetch.tasks(nodes, node_selection)
         return connection(nodes, page, total=total, after=after)
 
     @strawberry.field

@@ -22,3 +22,13 @@ def service_today(settings: Settings) -> dt.date:
     if settings.today is not None and not settings.production:
         return settings.today
     return today_in_jakarta()
+
+
+def service_now(today: dt.date) -> dt.datetime:
+    """This moment on the service's day, in UTC: the clock's time of day in Jakarta on ``today``.
+
+    With the real date it is simply now; with a pinned ``ASNFLOW_TODAY`` (a demo, a test) it keeps due
+    times and "overdue" consistent with the pinned day the tasks were opened on.
+    """
+    moment = dt.datetime.now(JAKARTA)
+    return dt.datetime.combine(today, moment.time(), tzinfo=JAKARTA).astimezone(dt.UTC)

@@ -8,9 +8,11 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from schema.types.node import Node
+
 
 @strawberry.type
-class AuditEvent:
+class AuditEvent(Node):
     seq: int
     at: dt.datetime
     actor: str
@@ -30,6 +32,9 @@ class AuditEvent:
     rule_versions: JSON | None
     prev_hash: str
     hash: str
+
+    def node_key(self) -> str:
+        return str(self.seq)
 
     @classmethod
     def of(cls, row: Any) -> AuditEvent:

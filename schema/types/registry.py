@@ -12,6 +12,8 @@ from dataclasses import field as dc_field
 
 import strawberry
 
+from schema.types.node import Node
+from schema.types.vocabulary import PositionType, RankCode
 from server import models
 from server.domain.ranks import RANK_NAMES
 
@@ -21,13 +23,17 @@ class Rank:
     code: str
     name: str
 
+    @strawberry.field(description="`code` as an enum (III/a is III_A).")
+    def rank_code(self) -> RankCode:
+        return RankCode(self.code)
+
     @classmethod
     def of(cls, code: str | None) -> Rank | None:
         return None if code is None else cls(code=code, name=RANK_NAMES[code])
 
 
 @strawberry.type
-class Unit:
+class Unit(Node):
     code: str
     name: str
     kind: str
@@ -39,13 +45,16 @@ class Unit:
     def parent(self) -> Unit | None:
         return self.parent_obj
 
+    def node_key(self) -> str:
+        return self.code
+
     @classmethod
     def of(cls, row: models.Unit) -> Unit:
         return cls(code=row.code, name=row.name, kind=row.kind, id_=row.id, parent_id=row.parent_id)
 
 
 @strawberry.type
-class Position:
+class Position(Node):
     code: str
     title: str
     type: str
@@ -67,9 +76,16 @@ class Position:
         assert self.unit_obj is not None, "unit was not prefetched"
         return self.unit_obj
 
+    @strawberry.field(description="`type` as an enum.")
+    def position_type(self) -> PositionType:
+        return PositionType(self.type)
+
     @strawberry.field(description="Definitive holders on asOf (default today), visible to the viewer.")
     def holders(self, as_of: dt.date | None = None) -> list[Employee]:
         return self.holders_by_day[as_of]
+
+    def node_key(self) -> str:
+        return self.code
 
     @classmethod
     def of(cls, row: models.Position) -> Position:
@@ -126,7 +142,7 @@ class RankStep:
 
 
 @strawberry.type
-class Employee:
+class Employee(Node):
     nip: str
     name: str
     birth_date: dt.date
@@ -167,6 +183,9 @@ class Employee:
     @strawberry.field(description="Verified training hours (JP) in the calendar year.")
     def training_hours(self, year: int) -> int:
         return self.hours_by_year.get(year, 0)
+
+    def node_key(self) -> str:
+        return self.nip
 
     @classmethod
     def of(cls, row: models.Employee) -> Employee:

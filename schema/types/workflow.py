@@ -12,9 +12,11 @@ from strawberry.scalars import JSON
 
 from schema.types.audit import AuditEvent
 from schema.types.errors import UserError
+from schema.types.node import Node
 from schema.types.registry import Employee, Position
 from schema.types.rules import RuleVersion, recorded_rules
 from server import models
+from workflows.step_data import DataField
 
 
 @strawberry.enum
@@ -37,12 +39,52 @@ class ActionKind(Enum):
     WITHDRAW = "withdraw"
 
 
+@strawberry.enum(description="The type of a step input, as a form draws it.")
+class ActionInputType(Enum):
+    STRING = "string"
+    ENUM = "enum"
+    DATE = "date"
+    INTEGER = "integer"
+
+
+@strawberry.type(
+    description="One value an action takes in `act`'s `data` (typed step data, declared by the definition): "
+    "enough to draw and check a form field before sending."
+)
+class ActionInput:
+    name: str = strawberry.field(description="The key in `ActInput.data`, e.g. `decreeNo`.")
+    type: str = strawberry.field(description="`string`, `enum`, `date` (YYYY-MM-DD) or `integer`.")
+    input_type: ActionInputType = strawberry.field(description="`type` as an enum.")
+    required: bool = strawberry.field(description="The action is refused (VALIDATION) without it.")
+    choices: list[str] | None = strawberry.field(description="For an `enum`: the accepted values.")
+    max_length: int | None = strawberry.field(description="For a `string`: the most characters accepted.")
+    minimum: int | None = strawberry.field(description="For an `integer`: the smallest value accepted.")
+    maximum: int | None = strawberry.field(description="For an `integer`: the largest value accepted.")
+
+    @classmethod
+    def of(cls, spec: DataField) -> ActionInput:
+        return cls(
+            name=spec.name,
+            type=spec.type,
+            input_type=ActionInputType(spec.type),
+            required=spec.required,
+            choices=list(spec.choices) if spec.choices is not None else None,
+            max_length=spec.max_length,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+        )
+
+
 @strawberry.type
 class ActionOption:
     action: str
     kind: ActionKind
     allowed: bool
     reason: str | None
+    inputs: list[ActionInput] = strawberry.field(
+        default_factory=list,
+        description="What the action takes in `data`, from the definition: a form for any action can be drawn from it.",
+    )
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -52,7 +94,7 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @strawberry.type
-class Task:
+class Task(Node):
     id: strawberry.ID
     step: str
     role: str
@@ -62,11 +104,20 @@ class Task:
     opened_at: dt.datetime
     request_id: strawberry.Private[int]
     request_obj: strawberry.Private[WorkflowRequest | None] = None
+    overdue: bool = strawberry.field(default=False, description="Past its due time (`dueAt` before now).")
+    blocked_reason: str | None = strawberry.field(
+        default=None,
+        description="Why the viewer cannot take this step forward, in a sentence: in `myTasks`, a task routed to "
+        "them that segregation of duties forbids (e.g. they proposed the request); null when they can.",
+    )
 
     @strawberry.field
     def request(self) -> WorkflowRequest:
         assert self.request_obj is not None, "request was not prefetched"
         return self.request_obj
+
+    def node_key(self) -> str:
+        return str(self.id)
 
     @classmethod
     def of(cls, row: models.Task, unit_code: str | None) -> Task:
@@ -85,7 +136,7 @@ class Task:
 
 
 @strawberry.type
-class WorkflowRequest:
+class WorkflowRequest(Node):
     id: strawberry.ID
     kind: RequestKind
     state: str
@@ -134,6 +185,9 @@ class WorkflowRequest:
     @strawberry.field(description="The rule versions the request is judged by (in force on its effective date).")
     def rules(self) -> list[RuleVersion]:
         return recorded_rules(self.row.rule_versions)
+
+    def node_key(self) -> str:
+        return str(self.id)
 
     @classmethod
     def of(cls, row: models.WorkflowRequest) -> WorkflowRequest:

@@ -76,7 +76,9 @@ async def test_a_correction_applies_only_when_a_second_bkd_official_confirms_it_
 
     await grant_role(demo, "bkd_verifier", "bkd_official")
     # Confirming takes the proposed ratings as they are: step data cannot change them.
-    tampered = await act(demo, "bkd_verifier", rid, "correct", data={"resultRating": "above", "behaviourRating": "above"})
+    tampered = await act(
+        demo, "bkd_verifier", rid, "correct", data={"resultRating": "above", "behaviourRating": "above"}
+    )
     assert codes(tampered) == ["VALIDATION", "VALIDATION"]
     assert await state_of(demo, rid) == "proposed"
     done = await drive(demo, rid, "bkd_verifier", "correct")

@@ -15,7 +15,8 @@ What the service answers, measured against strawberry 0.341 behind ``schema.http
 | body over ``ASNFLOW_MAX_BODY_BYTES`` with a ``Content-Length`` | 413 JSON, before the body is read |
 | the same sent chunked (no length) | 413 JSON once the limit is passed |
 | a GraphQL syntax or validation error, too deep (12), too many aliases (30), too many tokens (3000) | 200 ``application/json`` with ``errors`` and ``data: null`` |
-| ``Accept: application/graphql-response+json`` | answered as ``application/json`` (strawberry does not offer the new media type), so request errors stay 200 |
+| ``Accept: application/graphql-response+json`` (at least as strong as ``application/json``) | answered with that type: 200 for a result, 400 without ``data`` for a request that never executed (syntax, validation, variables, limits) |
+| ``Accept: */*``, ``application/json`` or none | ``application/json``, request errors 200 (the legacy type, unchanged) |
 | JSON nested deeper than the parser's limit, or not UTF-8 | 400 "Unable to parse request body as JSON" (orjson decodes the body) |
 
 Against a real ``uvicorn`` process: idle connections and clients that trickle their headers or body do not
@@ -149,24 +150,65 @@ async def test_other_methods_are_405(api: Api) -> None:
 
 async def test_graphql_errors_of_a_well_formed_request_are_200_application_json(api: Api) -> None:
     assert _graphql_error(await api.client.post("/graphql", json={"query": "{ __typename "})).startswith("Syntax Error")
-    assert _graphql_error(await api.client.post("/graphql", json={"query": "{ nope }"})) == (
-        "Cannot query field 'nope' on type 'Query'."
+    assert _graphql_error(await api.client.post("/graphql", json={"query": "{ zzzzzz }"})) == (
+        "Cannot query field 'zzzzzz' on type 'Query'."
     )
     unknown = await api.client.post("/graphql", json={"query": "query A { __typename }", "operationName": "B"})
     assert (unknown.status_code, unknown.text) == (400, 'Unknown operation named "B".')
 
 
-async def test_accepting_graphql_response_json_is_answered_as_application_json(api: Api) -> None:
-    """strawberry 0.341 does not offer ``application/graphql-response+json``: whatever the client accepts, it
-    answers ``application/json`` (and so keeps 200 for request errors, which is right for that media type)."""
-    accept = {"accept": "application/graphql-response+json"}
-    ok = await api.client.post("/graphql", json={"query": TYPENAME}, headers=accept)
-    assert (ok.status_code, ok.headers["content-type"]) == (200, "application/json")
-    bad = await api.client.post("/graphql", json={"query": "{ __typename "}, headers=accept)
+GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
+
+
+async def test_accepting_graphql_response_json_is_answered_with_that_media_type(api: Api) -> None:
+    ok = await api.client.post("/graphql", json={"query": TYPENAME}, headers=GRAPHQL_RESPONSE)
+    assert (ok.status_code, ok.headers["content-type"]) == (200, "application/graphql-response+json")
+    assert ok.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"query": "{ __typename "},
+        {"query": "{ nope }"},
+        {"query": "query Q($id: ID!) { request(id: $id) { id } }", "variables": {"id": None}},
+        {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"},
+    ],
+    ids=["syntax", "validation", "variable-coercion", "too-many-aliases"],
+)
+async def test_a_request_error_is_a_400_without_data_for_graphql_response_json(
+    api: Api, payload: dict[str, object]
+) -> None:
+    response = await api.client.post("/graphql", json=payload, headers=GRAPHQL_RESPONSE)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/graphql-response+json"
+    body = response.json()
+    assert "data" not in body and body["errors"], body
+
+
+async def test_a_field_error_stays_200_with_data_for_graphql_response_json(api: Api) -> None:
+    """An error raised while executing (a bad page size) executed the request: 200, ``data`` present."""
+    response = await api.client.post(
+        "/graphql", json={"query": "{ requests(first: -1) { totalCount } }"}, headers=GRAPHQL_RESPONSE
+    )
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/graphql-response+json")
+    body = response.json()
+    assert "data" in body and body["errors"][0]["path"] == ["requests"], body
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "application/json, application/graphql-response+json;q=0.5"],
+    ids=["none", "any", "json", "json-preferred"],
+)
+async def test_other_accept_headers_keep_application_json_and_200(api: Api, accept: str | None) -> None:
+    headers = {"accept": accept} if accept is not None else {}
+    request = api.client.build_request("POST", "/graphql", json={"query": "{ __typename "}, headers=headers)
+    if accept is None:
+        del request.headers["accept"]
+    bad = await api.client.send(request)
     assert (bad.status_code, bad.headers["content-type"]) == (200, "application/json")
     assert bad.json()["data"] is None
-    both = {"accept": "application/graphql-response+json, application/json;q=0.9"}
-    assert (await api.client.post("/graphql", json={"query": TYPENAME}, headers=both)).status_code == 200
 
 
 # ------------------------------------------------------------------------------------------ sizes and shapes

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, get_named_type, is_leaf_type
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+    is_leaf_type,
+)
 from graphql.pyutils import Undefined
 from sqlalchemy import select
 
 from schema.schema import schema
+from schema.types.node import global_id
 from server.models import Employee, Position, Unit, WorkflowRequest
 from server.seed import persona_user_ids
 from tests.schema.conftest import Api
@@ -46,6 +54,7 @@ ROOT_ARGS: dict[str, Any] = {
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
     "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
 }
+NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 
 
 def root_queries(gql: GraphQLSchema, sample: dict[str, str]) -> dict[str, str]:
@@ -57,6 +66,13 @@ def root_queries(gql: GraphQLSchema, sample: dict[str, str]) -> dict[str, str]:
         args = ROOT_ARGS[name](sample) if name in ROOT_ARGS else ""
         if is_leaf_type(target):
             out[name] = f"{{ {name}{args} }}"
+        elif isinstance(target, GraphQLInterfaceType):  # node(id:): one query per type that implements it
+            for t in gql.get_possible_types(target):
+                key = sample[NODE_KEYS[t.name]] if t.name in NODE_KEYS else "1"
+                node_id = global_id(t.name, key)
+                out[f"{name}:{t.name}"] = (
+                    f'{{ {name}(id: "{node_id}") {{ ... on {t.name} {{ {_selection(t, 1)} }} }} }}'
+                )
         else:
             assert isinstance(target, GraphQLObjectType)
             out[name] = f"{{ {name}{args} {{ {_selection(target, 1)} }} }}"
@@ -111,3 +127,5 @@ async def test_the_walk_does_reach_people_when_signed_in(demo_api: Api) -> None:
     response = await demo_api.post(queries["employees"], as_user=ids["admin"])
     assert "errors" not in response.json(), response.json().get("errors")
     assert '"nip":"' in response.text.replace(" ", "")
+    by_node = await demo_api.post(queries["node:Employee"], as_user=ids["admin"])
+    assert f'"nip":"{nip}"' in by_node.text.replace(" ", ""), by_node.text[:300]
