@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import relations_to
 from policies.viewer import Viewer
 from workflows import catalog, repository
-from workflows.authorize import Standing, UnitRef, visible
+from workflows.authorize import Standing, UnitRef
 from workflows.steps import Loaded
 
 
@@ -45,15 +45,15 @@ async def standing_of(session: AsyncSession, viewer: Viewer, loaded: Loaded, tod
     """How the viewer stands to the request; the position tree is walked only when it can matter.
 
     Being the subject is a comparison. Supervisor and superior relations cost a recursive query, so
-    they are computed when the current state has a supervisory step, or when nothing else makes the
-    request visible to the viewer (a supervisor may read requests about their staff).
+    they are computed only when the current state has a supervisory step (whether the viewer may read
+    the request at all is ``policies.read``'s question, not this one's).
     """
     if viewer.employee_id is not None and viewer.employee_id == loaded.subject.id:
         return loaded.standing(frozenset({"self"}))
     standing = loaded.standing(frozenset())
     if viewer.employee_id is None:
         return standing
-    if _steps_need_supervisors(loaded) or not visible(viewer, standing):
+    if _steps_need_supervisors(loaded):
         return loaded.standing(await relations_to(session, viewer, loaded.subject.id, today))
     return standing
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies import read
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
@@ -138,7 +139,7 @@ async def act(
         if loaded is None:
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"request {request_id} does not exist", "requestId"))
         standing = await standing_of(session, viewer, loaded, day)
-        if not authorize.visible(viewer, standing):
+        if not await read.may_read_request(session, viewer, request_id):
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"request {request_id} does not exist", "requestId"))
         request = loaded.request
         if expected_version is not None and expected_version != request.version:
