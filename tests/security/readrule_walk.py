@@ -1,8 +1,8 @@
 """The schema walk and the rule's own definition, written independently of policies/read.py.
 
 ``employee_paths`` introspects the GraphQL schema for every field path from a root field to an
-``Employee`` (a field name may repeat once, e.g. ``position.holders.position.holders``, up to
-``MAX_DEPTH`` fields). ``Expected`` loads the few tables the rule speaks of and answers, from the rule
+``Employee`` (a step repeats only from a holder to the position that led there and back,
+``position.holders.position.holders``; at most ``MAX_DEPTH`` fields). ``Expected`` loads the few tables the rule speaks of and answers, from the rule
 as issue 9 states it, whose file and which requests each viewer may read.
 """
 
@@ -20,6 +20,8 @@ from server.db import Database
 from server.models import Assignment, Employee, Position, RoleGrant, Task, Unit, User, WorkflowRequest
 
 MAX_DEPTH = 8
+# Steps a path may take twice: from a holder (a card, perhaps) to the position that led there and its holders.
+TWICE = frozenset({"Position.holders", "Employee.position"})
 # The policy's "employee, read" and "request, read" lines (policies/policy.csv), copied here on purpose:
 # the expected answers must not come from the code under test.
 FILE_READERS = frozenset(
@@ -41,7 +43,7 @@ def employee_paths(gql: GraphQLSchema) -> list[tuple[str, ...]]:
         for name, definition in obj.fields.items():
             target = get_named_type(definition.type)
             step = f"{obj.name}.{name}"
-            if not isinstance(target, GraphQLObjectType) or path.count(step) >= 2:
+            if not isinstance(target, GraphQLObjectType) or path.count(step) >= (2 if step in TWICE else 1):
                 continue
             here = (*path, step)
             if target.name == "Employee":
