@@ -22,7 +22,7 @@ from policies.read import CARD, FILE
 from schema.context import Context
 from schema.errors import PublicError
 from schema.types.registry import (
-    CARD_FIELDS,
+    ALIKE_FIELDS,
     Assignment,
     Employee,
     EvaluationResult,
@@ -110,7 +110,7 @@ class Prefetch:
         among them comes as a file is ``policies.read``: one statement per asked day for the whole page.
         """
         wanted = selected(children(holder_fields))
-        decide = bool(wanted.keys() - CARD_FIELDS)
+        decide = bool(wanted.keys() - ALIKE_FIELDS)
         rows: dict[int, models.Employee] = {}
         files: dict[int, Employee] = {}
         cards: list[Employee] = []
@@ -141,7 +141,7 @@ class Prefetch:
         if not objs:
             return
         unsettled = [o for o in objs if not o.settled]
-        if unsettled and fields.keys() - CARD_FIELDS:
+        if unsettled and fields.keys() - ALIKE_FIELDS:
             readable = await read.readable_files(
                 self.session, self.ctx.viewer, self.ctx.today, [o.id_ for o in unsettled]
             )

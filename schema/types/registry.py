@@ -128,7 +128,8 @@ class RankStep:
     decree_no: str | None
 
 
-CARD_FIELDS = frozenset({"nip", "name", "rank", "access", "__typename"})
+# Fields a card and a file answer alike: a selection of only these needs no read-rule decision.
+ALIKE_FIELDS = frozenset({"nip", "name", "rank", "__typename"})
 
 
 @dataclass(frozen=True)

@@ -86,14 +86,14 @@ class Tree:
         return " ".join(parts) or "__typename"
 
 
-def employees_in(data: Any) -> list[dict[str, Any]]:
-    """Every Employee object of an answer (the only type with an ``access`` field)."""
+def employees_in(data: Any, key: str = "access") -> list[dict[str, Any]]:
+    """Every Employee object of an answer (the only type with an ``access`` field, answered under ``key``)."""
     out: list[dict[str, Any]] = []
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if "access" in item:
+            if key in item:
                 out.append(item)
             stack += list(item.values())
         elif isinstance(item, list):
