@@ -132,3 +132,15 @@ async def test_an_unknown_or_unreadable_nip_reads_as_nobody_not_as_a_card(demo: 
     query = "query($nip: String!) { employee(nip: $nip) { nip name access } }"
     assert (await answer(demo, "unit_head", query, nip=stranger))["data"]["employee"] is None
     assert (await answer(demo, "target_head", query, nip=stranger))["data"]["employee"]["access"] == "FILE"
+
+
+async def test_asking_only_access_still_gets_the_rules_answer(demo: DemoApi) -> None:
+    """Found by the fuzz test: a selection of ``access`` alone must still be decided, not defaulted."""
+    nip = demo.uid("employee")
+    body = await answer(demo, "unit_head", HOLDERS % "nip access", code=EMPLOYEE_POSITION)
+    assert _holder(body, nip)["access"] == "FILE"
+    stranger = await former_holder(
+        demo.db, EMPLOYEE_POSITION, dt.date(2016, 1, 1), demo.today, not_under="KEL-GAMBIR-01"
+    )
+    past = await answer(demo, "unit_head", HOLDERS % "nip access", code=EMPLOYEE_POSITION, on="2016-01-01")
+    assert _holder(past, stranger)["access"] == "CARD"

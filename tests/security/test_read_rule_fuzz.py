@@ -6,7 +6,7 @@ days); each document is then given root arguments that hit the data (a position 
 holders, the requests of the set-up, a page of people), and every selection on ``Employee`` also asks
 ``nip`` and ``access`` (aliased), which names the person and says what the server believes it gave. The answer must agree with the rule computed in the test, and a
 card must carry no file value (every file field null, absent or empty). ASNFLOW_READ_FUZZ_EXAMPLES sets
-the number of documents (default 40: CI has one budget for everything).
+the number of documents (default 60: CI has one budget for everything).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.schema.test_fuzz import SCALARS
 from tests.security.readrule_walk import Expected, employees_in
 from tests.security.test_read_rule_walk import PERSONAS, _world
 
-EXAMPLES = int(os.environ.get("ASNFLOW_READ_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("ASNFLOW_READ_FUZZ_EXAMPLES", "60"))
 ROOTS = {
     "viewer": [""],
     "position": ['(code: "{code}")'],
