@@ -144,3 +144,22 @@ async def test_asking_only_access_still_gets_the_rules_answer(demo: DemoApi) -> 
     )
     past = await answer(demo, "unit_head", HOLDERS % "nip access", code=EMPLOYEE_POSITION, on="2016-01-01")
     assert _holder(past, stranger)["access"] == "CARD"
+
+
+async def test_the_trail_of_a_request_about_a_card_carries_no_file_values(demo: DemoApi) -> None:
+    """Audit before/after of a request (guard warnings, ratings, assignments) are the subject's file too."""
+    nip = demo.uid("employee")
+    rid = await proposed(
+        demo,
+        "target_head",
+        "proposeTransfer",
+        employeeNip=nip,
+        targetPositionCode=TRANSFER_TARGET_POSITION,
+        effectiveDate=TMT,
+    )
+    trail = "query($id: ID!) { request(id: $id) { history { action actor before after } } }"
+    mine = (await answer(demo, "target_head", trail, id=rid))["data"]["request"]["history"]
+    assert mine and all(e["before"] is None and e["after"] is None for e in mine)
+    assert [e["action"] for e in mine] == ["request.submit"], "who did what stays readable"
+    audited = (await answer(demo, "auditor", trail, id=rid))["data"]["request"]["history"]
+    assert audited[0]["after"]["subject"] == nip, "a reader of the file reads the values"
