@@ -152,14 +152,16 @@ def request_clause(viewer: Viewer) -> ColumnElement[bool]:
 
 
 async def readable_requests(session: AsyncSession, viewer: Viewer, request_ids: Iterable[int]) -> frozenset[int]:
-    """Which of ``request_ids`` the viewer may read: one statement (none for a province-wide reader)."""
+    """Which of ``request_ids`` the viewer may read, if they exist (whether they do is the caller's question).
+
+    One statement; none for a province-wide reader, who reads every request there is.
+    """
     wanted = sorted(set(request_ids))
     if not wanted or not viewer.authenticated:
         return frozenset()
     if request_scope(viewer).everything:
-        found = select(WorkflowRequest.id).where(one_of(session, WorkflowRequest.id, wanted))
-    else:
-        found = select(WorkflowRequest.id).where(one_of(session, WorkflowRequest.id, wanted), request_clause(viewer))
+        return frozenset(wanted)
+    found = select(WorkflowRequest.id).where(one_of(session, WorkflowRequest.id, wanted), request_clause(viewer))
     return frozenset((await session.execute(found)).scalars())
 
 
