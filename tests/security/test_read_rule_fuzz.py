@@ -77,7 +77,7 @@ class _Identify(Visitor):
 
     def enter_selection_set(self, node: graphql.SelectionSetNode, *_: Any) -> graphql.SelectionSetNode | None:
         owner = self.info.get_type()
-        if owner is None or get_named_type(owner).name != "Employee":  # type: ignore[union-attr]
+        if owner is None or get_named_type(owner).name != "Employee":
             return None
         extra = tuple(
             FieldNode(alias=NameNode(value=a), name=NameNode(value=f)) for a, f in ((NIP, "nip"), (ACCESS, "access"))
