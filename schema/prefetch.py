@@ -17,9 +17,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from policies import read
+from policies.read import CARD, FILE
 from schema.context import Context
 from schema.errors import PublicError
-from schema.types.registry import Assignment, Employee, EvaluationResult, Position, Rank, RankStep, Unit
+from schema.types.registry import (
+    ALIKE_FIELDS,
+    Assignment,
+    Employee,
+    EvaluationResult,
+    Position,
+    Rank,
+    RankStep,
+    Unit,
+)
+from server import models
 from server.registry import queries as q
 
 
@@ -83,15 +95,7 @@ class Prefetch:
             for o in objs:
                 o.vacancies = max(o.quota - counts.get(o.id_, 0), 0)
         if "holders" in fields:
-            people: dict[int, Employee] = {}
-            for as_of in {_day(f.arguments.get("asOf")) for f in fields["holders"]}:
-                by_position = await q.holder_ids(self.session, ids, as_of or self.ctx.today, self.ctx.people_visible)
-                missing = {e for es in by_position.values() for e in es} - people.keys()
-                found = await q.employees_by_id(self.session, missing)
-                people.update({i: Employee.of(r) for i, r in found.items()})
-                for o in objs:
-                    o.holders_by_day[as_of] = [people[e] for e in by_position.get(o.id_, [])]
-            await self.employees(list(people.values()), children(fields["holders"]))
+            await self._holders(objs, fields["holders"])
 
     async def _positions_by_id(self, ids: Iterable[int], selections: list[Selection]) -> dict[int, Position]:
         rows = await q.positions_by_id(self.session, ids)
@@ -99,8 +103,79 @@ class Prefetch:
         await self.positions(list(positions.values()), selections)
         return positions
 
+    async def _holders(self, objs: Sequence[Position], holder_fields: Sequence[SelectedField]) -> None:
+        """Holders on each asked day: the file where the read rule allows it, else a card naming this position.
+
+        Which positions list holders at all is the registry scope of the position's unit (as before); who
+        among them comes as a file is ``policies.read``: one statement per asked day for the whole page.
+        """
+        wanted = selected(children(holder_fields))
+        decide = bool(wanted.keys() - ALIKE_FIELDS)
+        rows: dict[int, models.Employee] = {}
+        files: dict[int, Employee] = {}
+        cards: list[Employee] = []
+        ids = [o.id_ for o in objs]
+        for as_of in {_day(f.arguments.get("asOf")) for f in holder_fields}:
+            day = as_of or self.ctx.today
+            by_position = await q.holder_ids(self.session, ids, day, self.ctx.people_visible)
+            people = {e for es in by_position.values() for e in es}
+            rows.update(await q.employees_by_id(self.session, people - rows.keys()))
+            readable = (
+                await read.readable_files(self.session, self.ctx.viewer, self.ctx.today, people) if decide else ()
+            )
+            for o in objs:
+                holders: list[Employee] = []
+                for e in by_position.get(o.id_, []):
+                    if e in readable:
+                        holders.append(files.setdefault(e, Employee.file_of(rows[e])))
+                    else:
+                        card = Employee.card_of(rows[e], position_id=o.id_, unit_id=o.unit_id, day=day)
+                        cards.append(card)
+                        holders.append(card)
+                o.holders_by_day[as_of] = holders
+        await self.employees([*files.values(), *cards], children(holder_fields))
+
     async def employees(self, objs: Sequence[Employee], selections: Iterable[Selection]) -> None:
+        """Settle file or card for each person (the read rule), then fetch what the selection asks of each."""
         fields = selected(selections)
+        if not objs:
+            return
+        unsettled = [o for o in objs if not o.settled]
+        if unsettled and fields.keys() - ALIKE_FIELDS:
+            readable = await read.readable_files(
+                self.session, self.ctx.viewer, self.ctx.today, [o.id_ for o in unsettled]
+            )
+            for o in unsettled:
+                o.access, o.settled = (FILE, True) if o.id_ in readable else (CARD, True)
+        for o in objs:
+            if o.access != FILE:
+                o.facts = None
+        await self._cards([o for o in objs if o.access != FILE], fields)
+        await self._files([o for o in objs if o.access == FILE], fields)
+
+    async def _cards(self, objs: Sequence[Employee], fields: dict[str, list[SelectedField]]) -> None:
+        """A card's position and unit: only the position that led there, and only for the day it led there."""
+        led = [o for o in objs if o.lead_position_id is not None]
+        if not led:
+            return
+        if "position" in fields:
+            positions = await self._positions_by_id(
+                {o.lead_position_id for o in led if o.lead_position_id is not None}, children(fields["position"])
+            )
+            for as_of in {_day(f.arguments.get("asOf")) for f in fields["position"]}:
+                day = as_of or self.ctx.today
+                for o in led:
+                    lead = positions.get(o.lead_position_id) if o.lead_position_id is not None else None
+                    o.position_by_day[as_of] = lead if o.lead_day == day else None
+        if "unit" in fields:
+            today = [o for o in led if o.lead_day == self.ctx.today and o.lead_unit_id is not None]
+            rows = await q.units_by_id(self.session, [o.lead_unit_id for o in today if o.lead_unit_id is not None])
+            units = {i: Unit.of(r) for i, r in rows.items()}
+            for o in today:
+                o.unit_obj = units.get(o.lead_unit_id) if o.lead_unit_id is not None else None
+            await self.units(list(units.values()), children(fields["unit"]))
+
+    async def _files(self, objs: Sequence[Employee], fields: dict[str, list[SelectedField]]) -> None:
         if not objs:
             return
         ids = [o.id_ for o in objs]

@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import Selection
 
+from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Info
 from schema.errors import PublicError
@@ -124,7 +125,7 @@ class RegistryQuery:
         if v.employee_id is not None:
             async with ctx.db.read() as s:
                 rows = await q.employees_by_id(s, [v.employee_id])
-                employee = Employee.of(rows[v.employee_id])
+                employee = Employee.file_of(rows[v.employee_id])
                 await Prefetch(s, ctx).employees([employee], child(_root_selection(info), "employee"))
         return Viewer(user_id=v.user_id, name=v.name, roles=roles, employee_obj=employee)
 
@@ -188,11 +189,9 @@ class RegistryQuery:
         ctx = info.context
         async with ctx.db.read() as s:
             row = await q.employee_by_nip(s, normalize(nip))
-            if row is None or not await q.employee_visible(
-                s, row.id, day=ctx.today, visible=ctx.people_visible, self_id=ctx.viewer.employee_id
-            ):
-                return None
-            employee = Employee.of(row)
+            if row is None or row.id not in await read.readable_files(s, ctx.viewer, ctx.today, [row.id]):
+                return None  # a file the viewer may not read does not exist for them (no card by NIP)
+            employee = Employee.file_of(row)
             await Prefetch(s, ctx).employees([employee], _root_selection(info))
             return employee
 
@@ -214,6 +213,6 @@ class RegistryQuery:
                 self_id=ctx.viewer.employee_id,
             )
             page, total = await _page(s, query, models.Employee.nip, first, after, info)
-            nodes = [Employee.of(r) for r in page.rows]
+            nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
             await Prefetch(s, ctx).employees(nodes, child(child(_root_selection(info), "edges"), "node"))
             return connection(nodes, page, total=total, after=after)

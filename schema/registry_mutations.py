@@ -131,7 +131,8 @@ class RegistryMutation:
         if result.entity_id is None:
             return EmployeePayload(employee=None, errors=user_errors(result.errors))
         async with ctx.db.read() as s:
-            employee = Employee.of((await q.employees_by_id(s, [result.entity_id]))[result.entity_id])
+            # the registrant reads back exactly what they entered: the new file is theirs to see once
+            employee = Employee.file_of((await q.employees_by_id(s, [result.entity_id]))[result.entity_id])
             await Prefetch(s, ctx).employees([employee], _payload_selection(info, "employee"))
         return EmployeePayload(employee=employee, errors=[])
 

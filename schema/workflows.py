@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.nodes import Selection
 
-from policies.scope import request_scope
+from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
@@ -28,7 +28,7 @@ from schema.types.workflow import (
 from server import models
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
-from workflows import authorize, catalog, corrections, proposals, service
+from workflows import catalog, corrections, proposals, service
 from workflows import queries as wq
 from workflows.commands import CommandResult
 from workflows.diagram import mermaid
@@ -58,19 +58,12 @@ def _selection(info: Info) -> list[Selection]:
 
 
 async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
-    """The request if the viewer may see it; outside their scope it reads as not found."""
+    """The request if the viewer may read it (``policies.read``); otherwise it reads as not found."""
     ctx = info.context
     async with ctx.db.read() as s:
-        rows = await wq.requests_by_id(s, [request_id])
-        row = rows.get(request_id)
-        if row is None:
+        if not await read.may_read_request(s, ctx.viewer, request_id):
             return None
-        standing = (await wq.standings(s, ctx.viewer, [row], ctx.today))[row.id]
-        if authorize.visible(ctx.viewer, standing) or await wq.assigned_to(s, ctx.viewer, row.id):
-            return row
-        if any(g.role in {"auditor", "admin"} and g.unit_path is None for g in ctx.viewer.grants):
-            return row
-        return None
+        return (await wq.requests_by_id(s, [request_id])).get(request_id)
 
 
 async def _page(info: Info, query: Any, key: Any, first: int | None, after: str | None) -> tuple[Page[Any], int]:
@@ -105,11 +98,10 @@ class WorkflowQuery:
         ctx = info.context
         flt = filter or RequestFilter()
         query = wq.requests_query(
-            request_scope(ctx.viewer),
+            ctx.viewer,
             wq.RequestFilter(
                 flt.kind.value if flt.kind else None, flt.state, flt.subject_nip, flt.unit_code, flt.terminal
             ),
-            proposer=ctx.viewer.user_id,
         )
         page, total = await _page(info, query, models.WorkflowRequest.id, first, after)
         nodes = [WorkflowRequest.of(r) for r in page.rows]

@@ -256,14 +256,6 @@ def permitted(definition: Definition, action: ActionDef, viewer: Viewer, standin
     return False
 
 
-def visible(viewer: Viewer, standing: Standing) -> bool:
-    """Whether the request exists for the viewer at all (outside their scope it reads as not found)."""
-    if standing.relations or standing.is_proposer(viewer):
-        return True
-    paths = [u.path for u in standing.units.values() if u is not None]
-    return any(g.role != "employee" and any(covers(g.unit_path, p) for p in paths) for g in viewer.grants)
-
-
 def check_proposal(definition: Definition, viewer: Viewer, standing: Standing) -> tuple[Actor | None, Refusal | None]:
     """Whether the viewer may start a request of this definition; the capacity they propose in."""
     actors = definition.proposal.actors

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import relations_to
 from policies.viewer import Viewer
 from workflows import catalog, repository
-from workflows.authorize import Standing, UnitRef, visible
+from workflows.authorize import Standing, UnitRef
 from workflows.steps import Loaded
 
 
@@ -55,17 +55,17 @@ async def standing_of(
     """How the viewer stands to the request; the position tree is walked only when it can matter.
 
     Being the subject is a comparison. Supervisor and superior relations cost a recursive query, so
-    they are computed when the current state has a supervisory step, when ``action`` (the one ``act`` is
+    they are computed when the current state has a supervisory step, or when ``action`` (the one ``act`` is
     asked to take) is a supervisory step in some state (whether the viewer may ever take it is decided
-    before the state is looked at), or when nothing else makes the request visible to the viewer (a
-    supervisor may read requests about their staff).
+    before the state is looked at); whether the viewer may read the request at all is ``policies.read``'s
+    question, not this one's.
     """
     if viewer.employee_id is not None and viewer.employee_id == loaded.subject.id:
         return loaded.standing(frozenset({"self"}))
     standing = loaded.standing(frozenset())
     if viewer.employee_id is None:
         return standing
-    if _steps_need_supervisors(loaded, action) or not visible(viewer, standing):
+    if _steps_need_supervisors(loaded, action):
         return loaded.standing(await relations_to(session, viewer, loaded.subject.id, today))
     return standing
 

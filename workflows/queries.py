@@ -1,7 +1,7 @@
 """The read side of workflows: the viewer's inbox, request lists, and the actions a viewer may take.
 
-``my_tasks`` and ``list_requests`` put the viewer's scope into SQL once (grant unit paths as prefixes,
-province-wide grants, tasks assigned to the person), never an authorization call per row.
+``my_tasks`` and ``list_requests`` put the viewer's scope into SQL once, with the clauses of the one read
+rule (``policies.read``), never an authorization call per row.
 ``available_actions`` works from definition data and the viewer's standing alone: no machine, no query.
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
+from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies import read
 from policies.relations import relations_to_many
-from policies.scope import Scope
 from policies.viewer import Viewer
 from server.domain.nip import normalize
 from server.models import Employee, Task, Unit, WorkflowRequest
@@ -45,27 +44,11 @@ class RequestFilter:
     terminal: bool | None = None
 
 
-def _task_scope(viewer: Viewer) -> ColumnElement[bool]:
-    """SQL: open tasks the viewer may act on, by a role over the task's unit or as the named person."""
-    people = [p for p in (viewer.user_id, viewer.nip) if p]
-    clauses: list[ColumnElement[bool]] = [Task.assignee_user_id.in_(people)] if people else []
-    by_role: dict[str, list[str | None]] = {}
-    for g in viewer.grants:
-        by_role.setdefault(g.role, []).append(g.unit_path)
-    for role, paths in by_role.items():
-        if any(p is None for p in paths):
-            clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None)))
-            continue
-        under = select(Unit.id).where(or_(*(Unit.path.startswith(p, autoescape=True) for p in paths if p)))
-        clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None), Task.unit_id.in_(under)))
-    return or_(*clauses) if clauses else false()
-
-
 def tasks_query(viewer: Viewer) -> Select[Task]:
     """Open tasks the viewer may act on, in SQL; tasks on requests about the viewer only where they are the actor."""
     if viewer.user_id is None:
         return select(Task).where(false())
-    query = select(Task).where(Task.closed_at.is_(None), _task_scope(viewer))
+    query = select(Task).where(Task.closed_at.is_(None), read.open_tasks_clause(viewer))
     if viewer.employee_id is not None:
         own = select(WorkflowRequest.id).where(WorkflowRequest.subject_employee_id == viewer.employee_id)
         query = query.where(or_(Task.request_id.not_in(own), Task.role == "self", Task.role == "proposer"))
@@ -83,19 +66,10 @@ async def my_tasks(
     return rows[:first], len(rows) > first
 
 
-def requests_query(
-    viewer_scope: Scope, filter: RequestFilter | None = None, *, proposer: str | None = None
-) -> Select[WorkflowRequest]:
-    """Requests in the scope (its units, the viewer's own, the ones they proposed), filtered."""
+def requests_query(viewer: Viewer, filter: RequestFilter | None = None) -> Select[WorkflowRequest]:
+    """Requests the viewer may read (``policies.read.request_clause``, the one request rule), filtered."""
     f = filter or RequestFilter()
-    visible = [
-        viewer_scope.units_clause(cast(ColumnElement[int], WorkflowRequest.unit_id)),
-    ]
-    if viewer_scope.employee_id is not None:
-        visible.append(WorkflowRequest.subject_employee_id == viewer_scope.employee_id)
-    if proposer is not None:
-        visible.append(WorkflowRequest.proposed_by == proposer)
-    query = select(WorkflowRequest).where(or_(*visible))
+    query = select(WorkflowRequest).where(read.request_clause(viewer))
     if f.kind is not None:
         query = query.where(WorkflowRequest.kind == f.kind)
     if f.state is not None:
@@ -112,15 +86,14 @@ def requests_query(
 
 async def list_requests(
     session: AsyncSession,
-    viewer_scope: Scope,
+    viewer: Viewer,
     filter: RequestFilter | None = None,
     *,
     first: int,
     after: int | None = None,
-    proposer: str | None = None,
 ) -> tuple[list[WorkflowRequest], bool]:
     """A page of ``requests_query``, newest first, keyset on id."""
-    query = requests_query(viewer_scope, filter, proposer=proposer)
+    query = requests_query(viewer, filter)
     if after is not None:
         query = query.where(WorkflowRequest.id < after)
     rows = list((await session.execute(query.order_by(WorkflowRequest.id.desc()).limit(first + 1))).scalars())
@@ -211,12 +184,3 @@ async def open_tasks_of(session: AsyncSession, request_ids: Sequence[int]) -> di
     for task in (await session.execute(query)).scalars():
         out.setdefault(task.request_id, []).append(task)
     return out
-
-
-async def assigned_to(session: AsyncSession, viewer: Viewer, request_id: int) -> bool:
-    """The viewer was ever named on a task of the request (a supervisor or superior step, say)."""
-    people = [p for p in (viewer.user_id, viewer.nip) if p]
-    if not people:
-        return False
-    query = select(Task.id).where(Task.request_id == request_id, Task.assignee_user_id.in_(people)).limit(1)
-    return (await session.execute(query)).first() is not None

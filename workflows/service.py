@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies import read
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
 from server.db import Database
-from workflows import authorize, engine, reach, step_data
+from workflows import authorize, engine, step_data
 from workflows.commands import CommandResult, run_command
 from workflows.definition import ActionDef
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -172,7 +173,7 @@ async def act(
         if loaded is None:
             raise _unknown_request(viewer, request_id, action, "no such request")
         standing = await standing_of(session, viewer, loaded, day, action=action)
-        if not reach.request_in_scope(viewer, standing):
+        if not await read.may_read_request(session, viewer, request_id):
             raise _unknown_request(viewer, request_id, action, "outside the viewer's scope")
         request = loaded.request
         who = Actor(str(viewer.user_id), sorted(viewer.roles))

@@ -204,15 +204,6 @@ async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
     return (await session.execute(select(Employee).where(Employee.nip == nip))).scalar_one_or_none()
 
 
-async def employee_visible(
-    session: AsyncSession, employee_id: int, *, day: dt.date, visible: UnitCondition | None, self_id: int | None
-) -> bool:
-    if visible is None or employee_id == self_id:
-        return True
-    query = select(Employee.id).where(Employee.id == employee_id, in_units(visible(Position.unit_id), day))
-    return (await session.execute(query)).first() is not None
-
-
 async def posts_on(session: AsyncSession, employee_ids: Sequence[int], day: dt.date) -> dict[int, int]:
     """The definitive position id of each employee on ``day`` (employees without one are absent)."""
     if not employee_ids:

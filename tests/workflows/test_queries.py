@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from policies.scope import registry_scope
 from tests.workflows.conftest import TODAY, request_row, step
 from tests.workflows.factories import World
 from workflows.queries import RequestFilter, available_actions, list_requests, my_tasks, standings
@@ -83,9 +82,7 @@ async def test_list_requests_is_scoped_and_filtered_in_sql(world: World) -> None
     await step(world, "verifier", first, "verify")
     async with world.db.read() as s:
         head_b = await world.viewer("kabid_b")
-        rows, _ = await list_requests(s, registry_scope(head_b), first=10)
+        rows, _ = await list_requests(s, head_b, first=10)
         assert [r.id for r in rows] == [second]
-        verified, _ = await list_requests(
-            s, registry_scope(await world.viewer("verifier")), RequestFilter(state="verified"), first=10
-        )
+        verified, _ = await list_requests(s, await world.viewer("verifier"), RequestFilter(state="verified"), first=10)
         assert [r.id for r in verified] == [first]
