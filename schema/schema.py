@@ -26,6 +26,7 @@ from schema.metrics import MetricsExtension, OperationLabels
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.subscriptions import Subscription
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
@@ -57,6 +58,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=settings.production),
