@@ -147,13 +147,13 @@ async def propose_training(client: httpx.AsyncClient, server: Server, employee: 
 async def act(
     client: httpx.AsyncClient, server: Server, user_id: str, request_id: str, action: str, **extra: Any
 ) -> dict[str, Any]:
-    data = await as_user(
-        client, server, user_id, ACT, input={"requestId": request_id, "action": action, **extra}
-    )
+    data = await as_user(client, server, user_id, ACT, input={"requestId": request_id, "action": action, **extra})
     return data["act"]  # type: ignore[no-any-return]
 
 
-async def acted(client: httpx.AsyncClient, server: Server, user_id: str, request_id: str, action: str) -> dict[str, Any]:
+async def acted(
+    client: httpx.AsyncClient, server: Server, user_id: str, request_id: str, action: str
+) -> dict[str, Any]:
     payload = await act(client, server, user_id, request_id, action)
     assert payload["errors"] == [], payload
     return payload["request"]  # type: ignore[no-any-return]
