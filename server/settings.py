@@ -75,7 +75,8 @@ class Settings:
     token_max_lifetime_seconds: int = 12 * 3600
     max_authorization_bytes: int = 4096
     max_ws_message_bytes: int = 65_536
-    subscription_queue_size: int = 100  # changes a subscription may fall behind before it is ended (schema/subscriptions.py)
+    # changes a subscription may fall behind before it is ended (schema/subscriptions.py)
+    subscription_queue_size: int = 100
     # issue 9, item 7 (resource limits): query cost, anonymous rate limit, metric labels, token rejections
     max_query_cost: int = 25_000
     # Off for an app built in code (tests send hundreds of anonymous requests from one address);
