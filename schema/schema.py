@@ -26,7 +26,7 @@ from schema.metrics import MetricsExtension, OperationLabels
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
-from schema.subscriptions import Subscription
+from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
@@ -52,6 +52,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost, model=cost),
         lambda: AsnflowMaskErrors(should_mask_error=should_mask),
         lambda: MetricsExtension(labels),
+        SubscriptionsOverWebSocket,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

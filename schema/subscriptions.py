@@ -20,11 +20,14 @@ are hints, and the reload (``myTasks``, ``request``) is the truth.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from functools import cached_property
 
 import strawberry
+from graphql import ExecutionResult, GraphQLError
 from prometheus_client import Counter, Gauge
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context, Info
@@ -32,7 +35,7 @@ from schema.errors import PublicError
 from schema.metrics import REGISTRY
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import Task, WorkflowRequest
-from schema.websocket import give_back_place, take_place
+from schema.websocket import give_back_place, over_websocket, take_place
 from schema.workflows import _selection, _visible_request
 from server import models
 from server.clock import service_today
@@ -52,6 +55,9 @@ SUBSCRIPTION_EVENTS = Counter(
     "Committed changes a subscription worked on: delivered, withheld (nothing its viewer may see) or behind",
     ["subscription", "outcome"],
     registry=REGISTRY,
+)
+OVER_HTTP_MESSAGE = (
+    "subscriptions are served over WebSocket: open one to /graphql (graphql-transport-ws) and subscribe there"
 )
 BEHIND_MESSAGE = (
     "this subscription fell behind the changes and was ended; reload myTasks (or the request) and subscribe again"
@@ -110,53 +116,73 @@ class Subscription:
         "it. A hint: on (re)connecting, reload myTasks."
     )
     async def task_assigned(self, info: Info) -> AsyncGenerator[Task, None]:
-        ctx = info.context
-        if ctx.viewer.user_id is None:
+        if info.context.viewer.user_id is None:
             raise PublicError("sign in first: taskAssigned needs a bearer token in connection_init", code="FORBIDDEN")
-        selection = _selection(info)
-        async with ctx.db.read() as session:
-            floor = await live.latest_task_id(session)
-        sent: dict[int, set[int]] = {}  # per request, its open tasks already sent
-        async with _subscribed(ctx, "taskAssigned") as subscriber:
-            while True:
-                request_id = await _next_turn(subscriber, ctx)
-                async with ctx.db.read() as session:
-                    rows = await live.open_tasks_for(session, ctx.viewer, request_id, after_id=floor)
-                    new = [row for row in rows if row.id not in sent.get(request_id, set())]
-                    prefetch = WorkflowPrefetch(session, ctx)
-                    tasks = await prefetch.task_objects(new, selection)
-                    await prefetch.tasks(tasks, selection)
-                if rows:
-                    sent[request_id] = {row.id for row in rows}
-                else:
-                    sent.pop(request_id, None)
-                if not tasks:
-                    SUBSCRIPTION_EVENTS.labels("taskAssigned", "withheld").inc()
-                    give_back_place()
-                for task in tasks:
-                    SUBSCRIPTION_EVENTS.labels("taskAssigned", "delivered").inc()
-                    yield task
+        return _tasks_assigned(info)
 
     @strawberry.subscription(
         description="The request after each committed change, while the viewer may read it (an id they cannot "
         "read is refused as not found). A hint: on (re)connecting, reload the request."
     )
     async def request_changed(self, info: Info, id: strawberry.ID) -> AsyncGenerator[WorkflowRequest, None]:
-        ctx = info.context
-        selection = _selection(info)
         request_id = parse_row_id(id)
         if request_id is None or await readable_request(info, request_id) is None:
             raise PublicError(f"request {id} does not exist", code="NOT_FOUND")
-        async with _subscribed(ctx, "requestChanged", request_id) as subscriber:
-            while True:
-                await _next_turn(subscriber, ctx)
-                row = await readable_request(info, request_id)
-                if row is None:
-                    SUBSCRIPTION_EVENTS.labels("requestChanged", "withheld").inc()
-                    give_back_place()
-                    continue
-                request = WorkflowRequest.of(row)
-                async with ctx.db.read() as session:
-                    await WorkflowPrefetch(session, ctx).requests([request], selection)
-                SUBSCRIPTION_EVENTS.labels("requestChanged", "delivered").inc()
-                yield request
+        return _request_changes(info, request_id)
+
+
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """Over HTTP a subscription would run as a query and fail obscurely ("Unexpected error."); it is answered
+    with where subscriptions are served instead, having run nothing."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.operation_type is OperationType.SUBSCRIPTION and not over_websocket():
+            error = GraphQLError(OVER_HTTP_MESSAGE, extensions={"code": "BAD_USER_INPUT"})
+            context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+
+async def _tasks_assigned(info: Info) -> AsyncGenerator[Task, None]:
+    ctx = info.context
+    selection = _selection(info)
+    async with ctx.db.read() as session:
+        floor = await live.latest_task_id(session)
+    sent: dict[int, set[int]] = {}  # per request, its open tasks already sent
+    async with _subscribed(ctx, "taskAssigned") as subscriber:
+        while True:
+            request_id = await _next_turn(subscriber, ctx)
+            async with ctx.db.read() as session:
+                rows = await live.open_tasks_for(session, ctx.viewer, request_id, after_id=floor)
+                new = [row for row in rows if row.id not in sent.get(request_id, set())]
+                prefetch = WorkflowPrefetch(session, ctx)
+                tasks = await prefetch.task_objects(new, selection)
+                await prefetch.tasks(tasks, selection)
+            if rows:
+                sent[request_id] = {row.id for row in rows}
+            else:
+                sent.pop(request_id, None)
+            if not tasks:
+                SUBSCRIPTION_EVENTS.labels("taskAssigned", "withheld").inc()
+                give_back_place()
+            for task in tasks:
+                SUBSCRIPTION_EVENTS.labels("taskAssigned", "delivered").inc()
+                yield task
+
+
+async def _request_changes(info: Info, request_id: int) -> AsyncGenerator[WorkflowRequest, None]:
+    ctx = info.context
+    selection = _selection(info)
+    async with _subscribed(ctx, "requestChanged", request_id) as subscriber:
+        while True:
+            await _next_turn(subscriber, ctx)
+            row = await readable_request(info, request_id)
+            if row is None:
+                SUBSCRIPTION_EVENTS.labels("requestChanged", "withheld").inc()
+                give_back_place()
+                continue
+            request = WorkflowRequest.of(row)
+            async with ctx.db.read() as session:
+                await WorkflowPrefetch(session, ctx).requests([request], selection)
+            SUBSCRIPTION_EVENTS.labels("requestChanged", "delivered").inc()
+            yield request

@@ -205,6 +205,11 @@ class SessionHandler(BaseGraphQLTransportWSHandler["Context", None]):
             await self.websocket.close(CLOSE_UNAUTHORIZED, EXPIRED_REASON)
 
 
+def over_websocket() -> bool:
+    """Whether the code runs in an operation of a WebSocket session (subscriptions run nowhere else)."""
+    return _running.get() is not None
+
+
 def give_back_place() -> None:
     """The running operation gives back its admission place now: a subscription, once set up, waits for
     events holding nothing (schema/subscriptions.py); without it every open subscription kept a place."""

@@ -16,13 +16,14 @@ import pytest
 
 from schema.admission import Admission
 from schema.app import AsnflowGraphQL
+from schema.subscriptions import OVER_HTTP_MESSAGE
 from server.auth import issue_token
 from server.db import Database
 from server.events import BUS
 from server.seed import persona_user_ids
 from tests.conftest import BACKEND
 from tests.multiprocess.servers import Server, running_servers
-from tests.schema.conftest import make_settings
+from tests.schema.conftest import Api, make_settings
 from tests.security.live_helpers import (
     REQUEST_CHANGED,
     TASK_ASSIGNED,
@@ -168,3 +169,10 @@ async def test_a_change_made_on_one_server_process_reaches_a_subscriber_on_anoth
             accepted = await acted(http, a, people["target_head"], request["id"], "accept")
             heard = (await live.next_data(changes))["requestChanged"]
     assert (heard["state"], heard["version"]) == (accepted["state"], accepted["version"])
+
+
+async def test_a_subscription_sent_over_http_is_told_where_subscriptions_are_served(api: Api) -> None:
+    response = await api.post("subscription { taskAssigned { id } }", as_user="someone")
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == OVER_HTTP_MESSAGE

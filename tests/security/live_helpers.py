@@ -70,11 +70,10 @@ class Live:
         return data
 
     async def refusal(self, op: str) -> dict[str, Any]:
-        """The one error an operation was ended with (its ``next`` with errors, then ``complete``)."""
+        """The one error a subscription was refused with (its ``error`` message: it never started)."""
         message = await self.message(op)
-        assert message["type"] == "next" and message["payload"].get("errors"), message
-        assert (await self.message(op))["type"] == "complete"
-        error: dict[str, Any] = message["payload"]["errors"][0]
+        assert message["type"] == "error" and len(message["payload"]) == 1, message
+        error: dict[str, Any] = message["payload"][0]
         return error
 
 
