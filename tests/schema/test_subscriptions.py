@@ -16,10 +16,10 @@ import pytest
 
 from schema.admission import Admission
 from schema.app import AsnflowGraphQL
-from schema.subscriptions import OVER_HTTP_MESSAGE
+from schema.subscriptions import BEHIND_MESSAGE, OVER_HTTP_MESSAGE
 from server.auth import issue_token
 from server.db import Database
-from server.events import BUS
+from server.events import BUS, RequestChanged
 from server.seed import persona_user_ids
 from tests.conftest import BACKEND
 from tests.multiprocess.servers import Server, running_servers
@@ -147,6 +147,29 @@ async def test_a_subscription_gives_its_admission_place_back_once_set_up(db: Dat
         assert answer == {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}, (
             "the query found the only place free although a subscription is open"
         )
+
+
+async def test_a_subscriber_that_falls_behind_is_ended_with_a_request_to_reload_and_never_holds_the_publisher(
+    db: Database, db_url: str
+) -> None:
+    """Its queue holds one change; while it waits for a place, three arrive: the publisher does not wait for it."""
+    settings = make_settings(db_url, subscription_queue_size=1)
+    admission = Admission(limit=1, wait_seconds=WAIT)
+    async with AsgiSocket(AsnflowGraphQL(db, settings, admission)) as ws:
+        await ws.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {issue_token(settings, 'x')}"}})
+        assert (await ws.receive())["type"] == "connection_ack"
+        await ws.send({"id": "1", "type": "subscribe", "payload": {"query": "subscription { taskAssigned { id } }"}})
+        await until(lambda: len(BUS) == 1)
+        assert await admission.enter()  # the subscription cannot work on anything until this place is free
+        for request_id in (1, 2, 3):
+            BUS.publish(RequestChanged(request_id, "request.verify"))
+        assert len(BUS) == 0, "the subscriber fell behind and is off the bus"
+        admission.leave()
+        ended = await ws.receive()
+        assert (await ws.receive()) == {"id": "1", "type": "complete"}
+    assert ended["type"] == "next" and ended["payload"]["data"] is None
+    assert ended["payload"]["errors"][0]["message"] == BEHIND_MESSAGE
+    assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="SQLite is one server process; fan-out is PostgreSQL's")
