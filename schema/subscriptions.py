@@ -65,8 +65,8 @@ BEHIND_MESSAGE = (
 
 
 async def readable_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
-    """The request if the viewer may read it now: the one read rule ``Query.request`` applies (called from
-    here only, so that the rule can change in one place)."""
+    """The request if the viewer may read it now, by the read rule ``Query.request`` applies: subscriptions ask
+    it through this function alone, so that when the rule moves (policies/) one line follows it."""
     return await _visible_request(info, request_id)
 
 
