@@ -32,6 +32,7 @@ from schema.schema import build_schema
 from schema.websocket import SessionHandler, TextWebSocketAdapter, limit_messages
 from server.clock import service_today
 from server.db import Database
+from server.event_listener import start_event_listener
 from server.settings import Settings
 
 log = logging.getLogger("asnflow.app")
@@ -166,9 +167,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop_listener = await start_policy_listener(settings.database_url)
+        stop_events = await start_event_listener(settings.database_url)
         try:
             yield
         finally:
+            await stop_events()
             await stop_listener()
             forget_process()
             if db is None:

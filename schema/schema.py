@@ -30,6 +30,7 @@ from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
@@ -55,12 +56,14 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost, model=cost),
         lambda: AsnflowMaskErrors(should_mask_error=should_mask),
         lambda: MetricsExtension(labels),
+        SubscriptionsOverWebSocket,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
     built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=settings.production),

@@ -13,7 +13,8 @@ connection:
   cache), so a revocation applies to the very next operation, and its own correlation id.
 * Each operation waits for a place in the admission queue shared with HTTP (schema/admission.py) and
   gives it back when its first message is sent; one that waits too long is answered with an
-  ``UNAVAILABLE`` error, having done nothing.
+  ``UNAVAILABLE`` error, having done nothing. A subscription gives its place back once it is set up
+  (``give_back_place``) and takes one again for each event it works on (``take_place``).
 * A message larger than ``max_ws_message_bytes`` closes the socket with **1009** (message too big)
   before it is parsed (``limit_messages``).
 
@@ -202,6 +203,31 @@ class SessionHandler(BaseGraphQLTransportWSHandler["Context", None]):
         log.info("closing a WebSocket session of %s: its token expired", self.user_id)
         with contextlib.suppress(Exception):
             await self.websocket.close(CLOSE_UNAUTHORIZED, EXPIRED_REASON)
+
+
+def over_websocket() -> bool:
+    """Whether the code runs in an operation of a WebSocket session (subscriptions run nowhere else)."""
+    return _running.get() is not None
+
+
+def give_back_place() -> None:
+    """The running operation gives back its admission place now: a subscription, once set up, waits for
+    events holding nothing (schema/subscriptions.py); without it every open subscription kept a place."""
+    running = _running.get()
+    if running is not None:
+        running.release()
+
+
+async def take_place() -> bool:
+    """The running operation takes a place again to work on an event, and gives it back when its next message
+    is sent (or by ``give_back_place``); False when none came free in time (the event waits for the next try)."""
+    running = _running.get()
+    if running is None or running.holds_place:
+        return True
+    if not await running.admission.enter():
+        return False
+    running.holds_place = True
+    return True
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):

@@ -75,6 +75,8 @@ class Settings:
     token_max_lifetime_seconds: int = 12 * 3600
     max_authorization_bytes: int = 4096
     max_ws_message_bytes: int = 65_536
+    # changes a subscription may fall behind before it is ended (schema/subscriptions.py)
+    subscription_queue_size: int = 100
     # issue 9, item 7 (resource limits): query cost, anonymous rate limit, metric labels, token rejections
     max_query_cost: int = 25_000
     # Off for an app built in code (tests send hundreds of anonymous requests from one address);
@@ -169,6 +171,7 @@ def _transport_settings() -> dict[str, int]:
         "token_max_lifetime_seconds": _int("ASNFLOW_TOKEN_MAX_LIFETIME_SECONDS", 12 * 3600),
         "max_authorization_bytes": _int("ASNFLOW_MAX_AUTHORIZATION_BYTES", 4096),
         "max_ws_message_bytes": _int("ASNFLOW_MAX_WS_MESSAGE_BYTES", 65_536),
+        "subscription_queue_size": _int("ASNFLOW_SUBSCRIPTION_QUEUE_SIZE", 100),
     }
     for name, value in settings.items():
         if value <= 0:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from server.audit.writer import AuditEntry, append
 from server.clock import service_today, today_in_jakarta
 from server.db import Database
+from server.events import announce, changes_in
 from server.settings import get_settings
 from workflows import catalog, repository
 from workflows.errors import CommandRefused, UserError, validation
@@ -90,6 +91,7 @@ async def _move(db: Database, request_id: int, day: dt.date) -> bool:
             raise CommandRefused(*problems)
         entries = await advance(session, loaded, by=Actor(SYSTEM), today=day)
         if entries:
+            await announce(session, changes_in(entries))
             await append(session, entries)
         return bool(entries)
 

@@ -31,6 +31,7 @@ from server import request_context
 from server.audit.flood import gate_for
 from server.audit.writer import AuditEntry, append
 from server.db import Database
+from server.events import announce, changes_in
 from server.models import IdempotencyRecord
 from workflows import repository
 from workflows.errors import CommandRefused, ErrorCode, UserError
@@ -154,7 +155,8 @@ async def _once(db: Database, user: str, key: str | None, digest: str, body: Bod
         result = CommandResult(request_id)
         if key is not None:
             await repository.record_idempotent_result(session, user, key, result.to_json())
-        await append(session, entries)
+        await announce(session, changes_in(entries))  # sent only if this transaction commits
+        await append(session, entries)  # last: the audit chain's head stays locked until commit
         return result
 
 

@@ -45,8 +45,10 @@ def summary(statements: list[str]) -> list[str]:
     for sql in statements:
         words = sql.split()
         verb = words[0].upper()
-        if verb == "SELECT":
-            table = words[[w.upper() for w in words].index("FROM") + 1]
+        if verb == "SELECT" and "FROM" not in (upper := [w.upper() for w in words]):
+            table = words[1].split("(")[0]  # a function: SELECT pg_notify(...)
+        elif verb == "SELECT":
+            table = words[upper.index("FROM") + 1]
         elif verb == "INSERT":  # INSERT INTO table
             table = words[2]
         elif verb == "UPDATE":
@@ -83,6 +85,8 @@ async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> N
 #           (predicate_last_two_years) and his blocking sanctions (no_active_sanction); the first
 #           branch reads assignments. rank_in_position_range and not_near_retirement read no table.
 #   save:   the versioned UPDATE of the request, UPDATE tasks (close the proposal's), INSERT tasks (open)
+#   announce: on PostgreSQL ``SELECT pg_notify`` (the request changed; sent at commit to every server process,
+#           server/events.py); on SQLite nothing (the bus is fed in-process after commit)
 #   audit:  on PostgreSQL one statement (``WITH RECURSIVE head AS (... FOR UPDATE) ...``: lock the head, hash
 #           in the server, insert the event, move the head); on SQLite SELECT audit_head, INSERT
 #           audit_events, UPDATE audit_head (server/audit/writer.py says why)
@@ -95,6 +99,6 @@ _STEP = [
     "INSERT tasks",
 ]
 EXPECTED = {
-    False: [*_STEP, "WITH"],
+    False: [*_STEP, "SELECT pg_notify", "WITH"],
     True: ["BEGIN", *_STEP, "SELECT audit_head", "INSERT audit_events", "UPDATE audit_head"],
 }
