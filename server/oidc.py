@@ -63,6 +63,12 @@ def decode_provider_token(oidc: OidcSettings, token: str) -> dict[str, Any]:
         )
     except jwt.ExpiredSignatureError:
         raise OidcError("the bearer token has expired; sign in again") from None
+    except jwt.InvalidAudienceError:
+        raise OidcError(
+            f"the bearer token was issued for another application: its audience is not {oidc.audience!r}"
+        ) from None
+    except jwt.InvalidIssuerError:
+        raise OidcError(f"the bearer token comes from another issuer, not {oidc.issuer!r}") from None
     except jwt.InvalidTokenError as exc:
         raise OidcError(f"the bearer token is not valid: {exc}") from None
     return claims
