@@ -202,7 +202,7 @@ function actionForm(req, option, outcome, reload) {
               "div",
               { class: conflict ? "error conflict" : "error refusal", role: "alert" },
               h("strong", {}, conflict ? t("conflict") : `${t("refused")}:`),
-              conflict ? null : h("ul", {}, result.errors.map((x) => h("li", { dataset: { code: x.code } }, `${x.code}: ${x.message}`))),
+              conflict ? null : h("ul", {}, result.errors.map((x) => h("li", { dataset: { code: x.code } }, `${x.code}: ${x.message}${x.field ? ` (${x.field})` : ""}`))),
               conflict ? h("button", { type: "button", onclick: reload }, t("reload")) : null,
             ),
           );
