@@ -173,8 +173,9 @@ async def open_page(browser: Any, errors: list[str], *, mobile: bool = False) ->
 async def screenshot(page: Any, name: str) -> None:
     """With ASNFLOW_CONSOLE_SCREENSHOTS=docs/console, the README's pictures are taken from the tests."""
     if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+        await page.screenshot(
+            path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True
+        )  # playwright makes the folder
 
 
 async def sign_in(page: Any, base_url: str, user_id: str) -> None:

@@ -6,6 +6,7 @@ only through what the console shows them. No test reloads a page to see another 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -147,7 +148,7 @@ async def test_the_auditor_finds_the_request_reads_its_trail_verifies_the_chain_
     async with page.expect_download() as download:
         await page.click("#export-csv")
     saved = await (await download.value).path()
-    assert saved is not None and open(saved, encoding="utf-8").readline().startswith("seq,")
+    assert (await asyncio.to_thread(saved.read_text, encoding="utf-8")).startswith("seq,")
     assert console.errors == []
 
 
