@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from typing import Any
 
+import httpx
+import pytest
 from playwright.async_api import expect
 
 from server.seed import EMPLOYEE_POSITION, TRANSFER_TARGET_POSITION
@@ -203,4 +205,39 @@ async def test_the_console_is_usable_from_the_keyboard(console: Console, browser
             break
     await page.keyboard.press("Enter")
     await expect(page.locator("#viewer-name")).to_be_visible()
+    assert console.errors == []
+
+
+async def test_the_bkd_form_for_a_step_with_inputs_is_drawn_from_them_and_checked_before_sending(
+    console: Console, browser: Any
+) -> None:
+    probe = '{ request(id: "0") { availableActions { inputs { name type required choices maxLength } } } }'
+    async with httpx.AsyncClient() as client:
+        known = (await client.post(f"{console.url(0)}/graphql", json={"query": probe})).json().get("data")
+    if known is None:
+        pytest.skip("this server has no ActionOption.inputs yet (API.md round 2; issue 12 item 1)")
+    rid = await proposed_transfer(console)
+    for persona, action in [
+        ("target_head", "accept"),
+        ("bkd_verifier", "verify"),
+        ("board_member", "recommend"),
+        ("ppk", "decide"),
+    ]:
+        await act(console, persona, rid, action)
+
+    page = await open_page(browser, console.errors)
+    await sign_in(page, console.url(0), console.people["bkd_official"])
+    await page.goto(f"{console.url(0)}/#/request/{rid}")
+    decree = page.locator("article[data-action='issue_decree']")
+    await decree.locator("summary").click()
+    field = decree.locator("input[name=decreeNo]")
+    await expect(field).to_have_attribute("maxlength", "80")
+    await field.evaluate("(el) => { el.removeAttribute('maxlength'); el.value = 'X'.repeat(81); }")
+    await decree.locator("button[type=submit]").click()
+    await expect(decree.locator(".field-error")).to_contain_text("paling banyak 80 karakter")
+    await expect(page.locator("#request-state")).to_have_text("approved")
+    await screenshot(page, "form-inputs")
+    await field.fill("SK-MUT-1/2026")
+    await decree.locator("button[type=submit]").click()
+    await expect(page.locator("#request-state")).to_have_text("decreed")
     assert console.errors == []

@@ -5,6 +5,7 @@ import { formatDateTime, formatNip, h, mount, randomKey } from "./dom.js";
 import { lang, t } from "./i18n.js";
 
 let definitions = null;
+const NUMBER_TYPES = new Set(["int", "integer", "number"]);
 
 function requestQuery() {
   const extra = [features.blockedBy ? "blockedBy" : "", features.actionInputs ? "inputs { name type required choices maxLength }" : ""].join(" ");
@@ -114,7 +115,7 @@ function validate(option, values) {
     }
     if (input.maxLength && value.length > input.maxLength) problems.push([input.name, t("fieldTooLong", input.name, input.maxLength)]);
     if (input.choices && input.choices.length && !input.choices.includes(value)) problems.push([input.name, t("fieldChoice", input.name)]);
-    if ((input.type === "int" || input.type === "number") && Number.isNaN(Number(value))) problems.push([input.name, t("fieldNumber", input.name)]);
+    if (NUMBER_TYPES.has(input.type) && !/^-?\d+(\.\d+)?$/.test(value)) problems.push([input.name, t("fieldNumber", input.name)]);
     if (input.type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(value)) problems.push([input.name, t("fieldDate", input.name)]);
   }
   return problems;
@@ -125,14 +126,14 @@ function inputControl(input, id) {
   if (input.choices && input.choices.length) {
     return h("select", attrs, h("option", { value: "" }, "—"), input.choices.map((c) => h("option", { value: c }, c)));
   }
-  const type = input.type === "date" ? "date" : input.type === "int" || input.type === "number" ? "number" : "text";
+  const type = input.type === "date" ? "date" : NUMBER_TYPES.has(input.type) ? "number" : "text";
   return h("input", { ...attrs, type, maxlength: input.maxLength || null, autocomplete: "off" });
 }
 
 function coerce(input, raw) {
   const value = raw.trim();
   if (!value) return undefined;
-  if (input.type === "int") return Number.parseInt(value, 10);
+  if (input.type === "int" || input.type === "integer") return Number.parseInt(value, 10);
   if (input.type === "number") return Number(value);
   if (input.type === "bool" || input.type === "boolean") return value === "true";
   return value;
