@@ -127,6 +127,7 @@ async def test_a_stale_page_is_told_someone_acted_a_moment_ago(console: Console,
     await act(console, "bkd_verifier", rid, "verify")  # the same verifier, at another desk
     await back.locator("button[type=submit]").click()
     await expect(page.locator("#outcome .conflict")).to_contain_text("Orang lain baru saja")
+    await expect(page.locator("#outcome .conflict")).to_contain_text("request.verify")  # and who did what
     await page.locator("#outcome .conflict button").click()
     await expect(page.locator("#request-state")).to_have_text("verified")
     assert console.errors == []

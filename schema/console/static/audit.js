@@ -55,7 +55,7 @@ export async function auditView(main, { params }) {
   async function load(after) {
     const data = await gql(EVENTS, { filter, after: after || null, oldestFirst: trail });
     const c = data.auditEvents;
-    count.textContent = `${c.totalCount}`;
+    count.textContent = t("eventsCount", c.totalCount);
     if (!after) tbody.replaceChildren();
     if (!c.edges.length && !after) tbody.append(h("tr", {}, h("td", { colspan: 7 }, t("noEvents"))));
     tbody.append(...c.edges.map((e) => eventRow(e.node)));
@@ -88,7 +88,7 @@ export async function auditView(main, { params }) {
   mount(
     main,
     h("h1", {}, trail ? `${t("trail")} #${filter.requestId}` : t("auditTitle")),
-    trail ? h("p", {}, h("a", { href: `#/request/${filter.requestId}` }, t("open"))) : null,
+    trail ? h("p", {}, h("a", { href: `#/request/${filter.requestId}` }, t("openRequest"))) : null,
     h(
       "section",
       { class: "chain", "aria-labelledby": "chain-title" },

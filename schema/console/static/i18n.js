@@ -67,6 +67,7 @@ const TEXT = {
     done: (a, s) => `Tindakan ${a} tercatat; tahap sekarang: ${s}.`,
     refused: "Ditolak",
     conflict: "Orang lain baru saja memproses usulan ini. Muat ulang untuk melihat tahap terbaru, lalu putuskan lagi.",
+    conflictBy: (who, what, when) => `Terakhir: ${who} — ${what} (${when}).`,
     reload: "Muat ulang",
     notFound: "Tidak ditemukan, atau Anda tidak berhak melihatnya.",
     proposeTitle: "Usulan mutasi",
@@ -111,6 +112,8 @@ const TEXT = {
     trail: "Jejak usulan",
     more: "Muat lagi",
     open: "Buka",
+    openRequest: "Buka usulan ini",
+    eventsCount: (n) => `${n} peristiwa`,
     error: "Terjadi kesalahan",
   },
   en: {
@@ -177,6 +180,7 @@ const TEXT = {
     done: (a, s) => `${a} recorded; the request is now ${s}.`,
     refused: "Refused",
     conflict: "Someone acted on this request a moment ago. Reload to see its current state, then decide again.",
+    conflictBy: (who, what, when) => `Latest: ${who} — ${what} (${when}).`,
     reload: "Reload",
     notFound: "Not found, or not yours to see.",
     proposeTitle: "Propose a transfer",
@@ -221,6 +225,8 @@ const TEXT = {
     trail: "Request trail",
     more: "Load more",
     open: "Open",
+    openRequest: "Open this request",
+    eventsCount: (n) => `${n} event${n === 1 ? "" : "s"}`,
     error: "Something went wrong",
   },
 };

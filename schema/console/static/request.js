@@ -197,12 +197,14 @@ function actionForm(req, option, outcome, reload) {
         }
         if (result.errors.length) {
           const conflict = result.errors.some((x) => x.code === "CONFLICT");
+          const latest = conflict ? await lastStep(req.id) : null;
           mount(
             outcome,
             h(
               "div",
               { class: conflict ? "error conflict" : "error refusal", role: "alert" },
               h("strong", {}, conflict ? t("conflict") : `${t("refused")}:`),
+              latest ? h("p", { class: "latest" }, t("conflictBy", latest.actor, latest.action, formatDateTime(latest.at, lang()))) : null,
               conflict ? null : h("ul", {}, result.errors.map((x) => h("li", { dataset: { code: x.code } }, `${x.code}: ${x.message}${x.field ? ` (${x.field})` : ""}`))),
               conflict ? h("button", { type: "button", onclick: reload }, t("reload")) : null,
             ),
@@ -223,6 +225,13 @@ function actionForm(req, option, outcome, reload) {
     ),
     h("button", { type: "submit", class: option.kind === "FORWARD" ? "primary" : "" }, option.action),
   );
+}
+
+/** Who moved the request on while the page was open: its newest trail entry. */
+async function lastStep(id) {
+  const body = await post(`query Last($id: ID!) { request(id: $id) { history { actor action at } } }`, { id });
+  const trail = body.data && body.data.request ? body.data.request.history : [];
+  return trail.length ? trail[trail.length - 1] : null;
 }
 
 function actions(req, outcome, reload) {

@@ -44,19 +44,24 @@ export async function finishOidcSignIn() {
   history.replaceState(null, "", location.pathname + location.hash);
   sessionStorage.removeItem(PKCE_KEY);
   if (!code || !saved || params.get("state") !== saved.state) return;
-  const response = await fetch(saved.tokenUrl, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: saved.redirectUri,
-      client_id: saved.clientId,
-      code_verifier: saved.verifier,
-    }).toString(),
-  });
-  const body = await response.json();
-  session.token = body.id_token || body.access_token || null;
+  try {
+    const response = await fetch(saved.tokenUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: saved.redirectUri,
+        client_id: saved.clientId,
+        code_verifier: saved.verifier,
+      }).toString(),
+    });
+    const body = await response.json();
+    session.token = body.id_token || body.access_token || null;
+  } catch (error) {
+    console.warn("asnflow: the identity provider did not give a token", error);
+    session.token = null;
+  }
 }
 
 export async function signInView(main, { onSignedIn }) {
