@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.requests import Request
@@ -38,9 +39,22 @@ def _refused(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=_NO_STORE)
 
 
+def _security_headers(settings: Settings) -> dict[str, str]:
+    """The page may run only its own scripts and talk only to this server (and the provider's token endpoint)."""
+    connect = "'self'"
+    if settings.oidc is not None and settings.oidc.token_url:
+        parts = urlsplit(settings.oidc.token_url)
+        connect += f" {parts.scheme}://{parts.netloc}"
+    policy = (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src {connect}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+    return {"content-security-policy": policy, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
+
+
 def console_routes(settings: Settings, db: Database) -> list[BaseRoute]:
     async def index(_: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache", **_security_headers(settings)})
 
     async def config(_: Request) -> JSONResponse:
         oidc = settings.oidc

@@ -111,14 +111,13 @@ def test_asnflow_demo_turns_the_persona_picker_on_and_serve_leaves_it_off(monkey
     from server.settings import get_settings, load_settings
 
     monkeypatch.setenv("ASNFLOW_SECRET", SECRET)
-    monkeypatch.delenv("ASNFLOW_DEMO_SIGN_IN", raising=False)
+    monkeypatch.setenv("ASNFLOW_DEMO_SIGN_IN", "0")  # recorded, so the demo's own setting is undone afterwards
     monkeypatch.setenv("ASNFLOW_ENV", "dev")
     assert not load_settings().demo_sign_in
     get_settings.cache_clear()
     try:
         assert _use_demo_secret(get_settings()).demo_sign_in
     finally:
-        monkeypatch.delenv("ASNFLOW_DEMO_SIGN_IN", raising=False)
         get_settings.cache_clear()
 
 
@@ -142,3 +141,8 @@ async def test_the_export_is_for_auditors_only(plain_client: httpx.AsyncClient, 
     assert (await plain_client.get("/audit/export?format=csv")).status_code == 401
     auditor = {"Authorization": f"Bearer {issue_token(Settings(secret=SECRET), people['auditor'])}"}
     assert (await plain_client.get("/audit/export?format=xml", headers=auditor)).status_code == 400
+
+
+async def test_the_console_page_may_run_only_its_own_scripts(plain_client: httpx.AsyncClient) -> None:
+    policy = (await plain_client.get("/")).headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
