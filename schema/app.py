@@ -1,4 +1,4 @@
-"""The ASGI application: ``/graphql`` (GraphiQL in development only), ``/healthz``, ``/readyz``."""
+"""The ASGI application: ``/graphql`` (GraphiQL in development only), ``/healthz``, ``/readyz``, the console at ``/``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
 from schema.admission import Admission, AdmissionMiddleware
+from schema.console.routes import console_routes
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
 from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
@@ -187,6 +188,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *console_routes(settings, database),
         ],
         lifespan=lifespan,
     )

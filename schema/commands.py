@@ -105,10 +105,14 @@ async def _prepare_demo(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _use_demo_secret(settings: Settings) -> Settings:
-    """ASNFLOW_SECRET if set; otherwise the database's own demo secret, handed to the server it starts."""
+    """ASNFLOW_SECRET if set; otherwise the database's own demo secret, handed to the server it starts.
+
+    Outside production the demo also turns on the console's persona picker (``POST /demo/token``)."""
     if settings.secret_source != "env":
         os.environ["ASNFLOW_SECRET"] = ensure_demo_secret(settings.database_url)
-        get_settings.cache_clear()
+    if not settings.production:
+        os.environ["ASNFLOW_DEMO_SIGN_IN"] = "1"
+    get_settings.cache_clear()
     return get_settings()
 
 
@@ -116,7 +120,10 @@ def _demo(args: argparse.Namespace) -> int:
     settings = _use_demo_secret(get_settings())
     people = asyncio.run(_prepare_demo(settings))
     url = f"http://{args.host}:{args.port}/graphql"
-    print(f"\nasnflow demo on {settings.database_url}\n  GraphQL (and GraphiQL in a browser): {url}\n")
+    print(
+        f"\nasnflow demo on {settings.database_url}\n  the console (start the tour here): http://{args.host}:{args.port}/"
+    )
+    print(f"  GraphQL (and GraphiQL in a browser): {url}\n")
     print("Demo personas (user id: roles):")
     for p in people:
         roles = ", ".join(f"{r['role']}@{r['unitCode']}" if r["unitCode"] else r["role"] for r in p["roles"])

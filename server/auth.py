@@ -4,6 +4,8 @@ A token is accepted only if it is short-lived and plainly formed: whole-number `
 (PyJWT alone would take ``"exp": "99999999999"`` or a float), a lifetime ``exp - iat`` within
 ``token_max_lifetime_seconds`` (a leaked token is worth hours, not years), issued no later than now
 (PyJWT checks ``iat``).
+With OpenID Connect configured (server/oidc.py), an RS256/ES256 token from the agency's provider is
+accepted too, held to the same checks, with the user id read from the configured claim.
 The ``Authorization`` header is read once: a second one, or one longer than
 ``max_authorization_bytes``, is refused before any signature is checked.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import jwt
 
 from server.identity import UserIdError, canonical_user_id
+from server.oidc import OidcError, decode_provider_token, is_provider_token, user_claim
 from server.settings import Settings
 
 ALGORITHM = "HS256"
@@ -52,15 +55,30 @@ def issue_token(settings: Settings, user_id: str, ttl_seconds: int | None = None
 
 
 def verify_token(settings: Settings, token: str) -> Claims:
+    if settings.oidc is not None and is_provider_token(token):
+        try:
+            claims = decode_provider_token(settings.oidc, token)
+        except OidcError as exc:
+            raise TokenError(str(exc)) from None
+        sub = user_claim(settings.oidc, claims)
+        if not isinstance(sub, str) or not sub:
+            raise TokenError(f"the bearer token has no {settings.oidc.user_claim} claim to name the user")
+        return _checked(settings, sub, claims)
     try:
         claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.ExpiredSignatureError:
         raise TokenError("the bearer token has expired; ask for a new one") from None
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"the bearer token is not valid: {exc}") from None
-    sub, exp, iat = claims.get("sub"), claims.get("exp"), claims.get("iat")
+    sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise TokenError("the bearer token has no subject (sub)")
+    return _checked(settings, sub, claims)
+
+
+def _checked(settings: Settings, sub: str, claims: dict[str, object]) -> Claims:
+    """The checks every token passes, ours or the provider's: whole-number times, a short life, a real user id."""
+    exp, iat = claims.get("exp"), claims.get("iat")
     if type(exp) is not int or type(iat) is not int:
         raise TokenError("the bearer token's exp and iat must be whole numbers of seconds since 1970")
     limit = settings.token_max_lifetime_seconds

@@ -51,6 +51,21 @@ def _names(name: str) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """The agency's OpenID Connect provider: whose RS256/ES256 tokens the server accepts (docs/operations.md)."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    user_claim: str = "sub"  # the claim that holds the user id (a NIP for civil servants)
+    client_id: str = ""  # the console's client id at the provider (authorization code + PKCE)
+    authorize_url: str = ""
+    token_url: str = ""
+    scope: str = "openid"
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret: str = DEFAULT_SECRET
@@ -85,6 +100,9 @@ class Settings:
     anonymous_burst: int = 60
     metric_operations: frozenset[str] = frozenset()
     token_rejection_audit_seconds: float = 60.0
+    # issue 12, item 4 (the console): demo sign-in, and OpenID Connect beside the HS256 tokens (server/oidc.py)
+    demo_sign_in: bool = False  # POST /demo/token; ``asnflow demo`` turns it on, production refuses it
+    oidc: OidcSettings | None = None
 
     @property
     def production(self) -> bool:
@@ -100,6 +118,10 @@ class Settings:
             raise ConfigurationError(
                 "ASNFLOW_ENV=prod needs ASNFLOW_SECRET set to a secret of your own; "
                 "the default secret is public and would let anyone mint tokens"
+            )
+        if self.production and self.demo_sign_in:
+            raise ConfigurationError(
+                "ASNFLOW_DEMO_SIGN_IN is refused with ASNFLOW_ENV=prod: it would let anyone sign in as any persona"
             )
         if self.production and len(self.secret) < 32:
             raise ConfigurationError("ASNFLOW_SECRET must be at least 32 characters in production")
@@ -150,6 +172,44 @@ def load_settings() -> Settings:
         anonymous_burst=_int("ASNFLOW_ANONYMOUS_BURST", 60),
         metric_operations=_names("ASNFLOW_METRIC_OPERATIONS"),
         token_rejection_audit_seconds=_float("ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS", 60.0),
+        demo_sign_in=_flag("ASNFLOW_DEMO_SIGN_IN"),
+        oidc=_oidc(),
+    )
+
+
+def _flag(name: str) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigurationError(f"{name}={raw!r} must be 1 or 0 (true or false)")
+
+
+def _oidc() -> OidcSettings | None:
+    """OpenID Connect is on when ASNFLOW_OIDC_ISSUER is set; then the audience and the JWKS URL are needed too."""
+    issuer = (os.environ.get("ASNFLOW_OIDC_ISSUER") or "").strip()
+    if not issuer:
+        return None
+    values = {
+        name: (os.environ.get(f"ASNFLOW_OIDC_{name.upper()}") or "").strip()
+        for name in ("audience", "jwks_url", "user_claim", "client_id", "authorize_url", "token_url", "scope")
+    }
+    for required in ("audience", "jwks_url"):
+        if not values[required]:
+            raise ConfigurationError(
+                f"ASNFLOW_OIDC_ISSUER is set, so ASNFLOW_OIDC_{required.upper()} is needed too (docs/operations.md)"
+            )
+    base = issuer.rstrip("/")
+    return OidcSettings(
+        issuer=issuer,
+        audience=values["audience"],
+        jwks_url=values["jwks_url"],
+        user_claim=values["user_claim"] or "sub",
+        client_id=values["client_id"] or values["audience"],
+        authorize_url=values["authorize_url"] or f"{base}/authorize",
+        token_url=values["token_url"] or f"{base}/token",
+        scope=values["scope"] or "openid",
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import IO, Any, Literal, cast
 
 import orjson
@@ -52,17 +52,11 @@ def _csv_cell(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
-async def export(
-    db: Database,
-    out: IO[bytes] | IO[str],
-    *,
-    fmt: Format = "jsonl",
-    on_progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write every event to ``out`` (a binary or text stream); returns the number written."""
+async def export_chunks(db: Database, *, fmt: Format = "jsonl") -> AsyncIterator[tuple[bytes, int]]:
+    """The export as chunks of bytes, each with the number of events it holds: the command line writes them
+    to a file, the auditors' download (schema/console/routes.py) streams them to the browser."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"export format {fmt!r} is not one of jsonl, csv")
-    write = _sink(out)
     names = queries.CHAIN_COLUMN_NAMES
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and only then is a cell with \r quoted
@@ -78,11 +72,28 @@ async def export(
                 chunk = buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
-            write(chunk)
             written += len(batch)
-            if on_progress is not None:
-                on_progress(written)
+            yield chunk, len(batch)
     if fmt == "csv" and written == 0:
-        write(buffer.getvalue().encode())
+        yield buffer.getvalue().encode(), 0
+
+
+async def export(
+    db: Database,
+    out: IO[bytes] | IO[str],
+    *,
+    fmt: Format = "jsonl",
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every event to ``out`` (a binary or text stream); returns the number written."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"export format {fmt!r} is not one of jsonl, csv")
+    write = _sink(out)
+    written = 0
+    async for chunk, count in export_chunks(db, fmt=fmt):
+        write(chunk)
+        written += count
+        if on_progress is not None and count:
+            on_progress(written)
     out.flush()
     return written

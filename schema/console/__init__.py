@@ -1,0 +1,1 @@
+"""The web console for approvers and auditors: static assets served at ``/``, speaking only to ``/graphql``."""
