@@ -11,7 +11,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -80,6 +80,8 @@ class Stint:
     job_class: int | None
     start: dt.date
     end: dt.date | None
+    unit_id: int | None = None
+    max_rank: str | None = None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -148,7 +150,9 @@ async def holders_on(session: AsyncSession, position_id: int, on: dt.date) -> li
 _SHAPE: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
     ("n1", Integer),
     ("n2", Integer),
+    ("n3", Integer),
     ("s1", String),
+    ("s3", String),
     ("s2", String),
     ("d1", Date),
     ("d2", Date),
@@ -156,7 +160,7 @@ _SHAPE: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
 
 
 def _row(tag: int, **columns: ColumnElement[Any] | QueryableAttribute[Any]) -> list[ColumnElement[Any]]:
-    """The common row shape: ``columns`` by name (n1, n2, s1, s2, d1, d2), the others NULL."""
+    """The common row shape: ``columns`` by name (n1, n2, n3, s1, s3, s2, d1, d2), the others NULL."""
     out: list[ColumnElement[Any]] = [literal_column(str(tag), Integer).label("tag")]
     for name, type_ in _SHAPE:
         column = columns.get(name)
@@ -166,7 +170,10 @@ def _row(tag: int, **columns: ColumnElement[Any] | QueryableAttribute[Any]) -> l
 
 class Question(ABC, Generic[T]):
     """A fact guards read. ``branches`` are its SELECTs in the common row shape (parameter names end in
-    the tag), ``params`` their values, ``answer`` turns its rows back into the fact."""
+    the tag), ``params`` their values, ``answer`` turns its rows back into the fact. A question that does
+    not fit the shape sets ``unioned = False`` and is answered by its reader in ``workflows.facts_many``."""
+
+    unioned: ClassVar[bool] = True
 
     @classmethod
     @abstractmethod
@@ -227,8 +234,10 @@ class HistoryOf(Question[list[Stint]]):
             tag,
             n1=Assignment.position_id,
             n2=Position.job_class,
+            n3=Position.unit_id,
             s1=Position.type,
             s2=Position.min_rank,
+            s3=Position.max_rank,
             d1=Assignment.start_date,
             d2=Assignment.end_date,
         )
@@ -243,7 +252,7 @@ class HistoryOf(Question[list[Stint]]):
         return {f"employee_{tag}": self.employee_id}
 
     def answer(self, rows: Sequence[Row[Any]]) -> list[Stint]:
-        return sorted((Stint(r.n1, r.s1, r.s2, r.n2, r.d1, r.d2) for r in rows), key=lambda s: s.start)
+        return sorted((Stint(r.n1, r.s1, r.s2, r.n2, r.d1, r.d2, r.n3, r.s3) for r in rows), key=lambda s: s.start)
 
 
 @dataclass(frozen=True)

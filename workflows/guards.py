@@ -53,17 +53,22 @@ class Guard:
     rules: tuple[str, ...]
     check: GuardFn
     reads: ReadsFn | None = None
+    judges_input: bool = False
 
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(name: str, *rules: str, reads: ReadsFn | None = None) -> Callable[[GuardFn], GuardFn]:
+def guard(
+    name: str, *rules: str, reads: ReadsFn | None = None, judges_input: bool = False
+) -> Callable[[GuardFn], GuardFn]:
     """Register ``check`` as the guard ``name``, reading the rule versions ``rules`` and the fact ``reads``
-    names (``check`` asks for it with ``ctx.fact``, built by the same function)."""
+    names (``check`` asks for it with ``ctx.fact``, built by the same function). ``judges_input``: the guard
+    judges the data given with the step itself (hours claimed, ratings), so it cannot be previewed before
+    the step is taken; ``availableActions`` previews every other guard (``workflows.preview``)."""
 
     def register(check: GuardFn) -> GuardFn:
-        GUARDS[name] = Guard(name, rules, check, reads)
+        GUARDS[name] = Guard(name, rules, check, reads, judges_input)
         return check
 
     return register
@@ -87,12 +92,12 @@ async def evaluate(names: Sequence[str], ctx: StepContext) -> list[GuardResult]:
     """Every named guard, in order: all of them run, so a refusal names every failed rule at once.
 
     The facts they read are fetched first, all in one statement."""
-    await ctx.ask(_questions(names, ctx))
+    await ctx.ask(questions(names, ctx))
     return [await GUARDS[name].check(ctx) for name in names]
 
 
-def _questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any]]:
-    questions = []
+def questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any]]:
+    asked = []
     for name in names:
         reads = GUARDS[name].reads
         if reads is None:
@@ -102,8 +107,8 @@ def _questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[An
         except Exception:  # e.g. no rule version in force: left to the guard, which raises it in its turn
             continue
         if question is not None:
-            questions.append(question)
-    return questions
+            asked.append(question)
+    return asked
 
 
 def _slot(ctx: StepContext) -> facts.SlotOf | None:
@@ -329,7 +334,7 @@ def ratings(ctx: StepContext) -> tuple[object, object, str | None]:
     return result, behaviour, (str(predicate) if predicate is not None else None)
 
 
-@guard("ratings_in_matrix", "evaluation.predicate_matrix")
+@guard("ratings_in_matrix", "evaluation.predicate_matrix", judges_input=True)
 async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("evaluation.predicate_matrix")
     result, behaviour, predicate = ratings(ctx)
@@ -407,7 +412,7 @@ async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     return _result(ctx, "senior_executive_requirements", rule.name, not problems, message)
 
 
-@guard("claimed_hours")
+@guard("claimed_hours", judges_input=True)
 async def claimed_hours(ctx: StepContext) -> GuardResult:
     hours = ctx.action_data.get("hours")
     certificate = str(ctx.action_data.get("certificate") or "").strip()
