@@ -15,7 +15,19 @@ from typing import Any
 from sqlalchemy import event, select
 
 from server.models import Assignment, Employee, FamilyRelation, Position, WorkflowRequest
-from tests.api.helpers import EXPLAIN, TMT, DemoApi, act, codes, fields, fill_position, propose, request, set_predicate
+from tests.api.helpers import (
+    EXPLAIN,
+    TMT,
+    TODAY,
+    DemoApi,
+    act,
+    codes,
+    fields,
+    fill_position,
+    propose,
+    request,
+    set_predicate,
+)
 from workflows import catalog
 
 TARGET = "KEL-GAMBIR-01-PLK2"  # a pelaksana post in the employee's own kelurahan with a free seat
@@ -174,3 +186,33 @@ async def test_without_allowed_blocked_by_or_reason_the_guards_are_not_previewed
         await demo.ask("bkd_verifier", PAGE, first=10)
     assert len(bare) < len(previewed)
     assert not any("family_relations" in s for s in bare)
+
+
+# ---------------------------------------------------------------------------------------------- policy check
+
+
+async def test_policy_check_on_a_request_step_considers_its_state_and_guards(demo: DemoApi) -> None:
+    from policies import cli
+    from workflows import policy_check  # noqa: F401  (the workflow layer's step check, as the asnflow command loads it)
+
+    await set_predicate(demo.db, demo.uid("employee"), 2025, "Butuh Perbaikan")
+    rid = await placement(demo)
+    verifier = demo.uid("bkd_verifier")
+    async with demo.db.read() as s:
+        blocked = await cli.check(s, verifier, "verify", f"request:{rid}", TODAY)
+        assert not blocked.allowed and "predicate_last_two_years" in blocked.reason
+        assert (await cli.check(s, verifier, "reject", f"request:{rid}", TODAY)).allowed
+        wrong_state = await cli.check(s, verifier, "decide", f"request:{rid}", TODAY)
+        assert not wrong_state.allowed and "not an action of state proposed" in wrong_state.reason
+        assert (await cli.check(s, verifier, "read", f"request:{rid}", TODAY)).allowed  # reading is the policy's
+
+
+async def test_policy_check_allows_an_eligible_step(demo: DemoApi) -> None:
+    from policies import cli
+    from workflows import policy_check  # noqa: F401
+
+    rid = await placement(demo)
+    async with demo.db.read() as s:
+        assert (await cli.check(s, demo.uid("bkd_verifier"), "verify", f"request:{rid}", TODAY)).allowed
+        refused = await cli.check(s, demo.uid("employee"), "verify", f"request:{rid}", TODAY)
+        assert not refused.allowed
