@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, WorkflowRequest
+from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit, WorkflowRequest
 from server.sql import one_of
 from workflows import facts
 
@@ -83,8 +83,11 @@ async def _histories(session: AsyncSession, questions: Sequence[facts.HistoryOf]
             Assignment.end_date,
             Position.unit_id,
             Position.max_rank,
+            Unit.code,
+            Unit.path,
         )
         .join(Position, Position.id == Assignment.position_id)
+        .join(Unit, Unit.id == Position.unit_id)
         .where(one_of(session, Assignment.employee_id, [q.employee_id for q in questions]))
         .where(Assignment.kind == "definitive")
     )
@@ -92,6 +95,15 @@ async def _histories(session: AsyncSession, questions: Sequence[facts.HistoryOf]
     for r in rows:
         stints[r[0]].append(facts.Stint(*r[1:]))
     return {q: sorted(stints.get(q.employee_id, []), key=lambda s: s.start) for q in questions}
+
+
+@batch(facts.UnitOf)
+async def _units(session: AsyncSession, questions: Sequence[facts.UnitOf]) -> dict[Any, Any]:
+    rows = await session.execute(
+        select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [q.unit_id for q in questions]))
+    )
+    found = {r.id: facts.UnitRow(r.code, r.path) for r in rows}
+    return {q: found.get(q.unit_id) for q in questions}
 
 
 @batch(facts.PredicatesOf)

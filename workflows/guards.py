@@ -44,7 +44,7 @@ class GuardResult:
 
 GuardFn = Callable[[StepContext], Awaitable[GuardResult]]
 # The fact a guard will ask for (None: none in this case), so that a step asks its guards' facts together.
-ReadsFn = Callable[[StepContext], facts.Question[Any] | None]
+ReadsFn = Callable[[StepContext], facts.Question[Any] | list[facts.Question[Any]] | None]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,9 @@ def questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any
             question = reads(ctx)
         except Exception:  # e.g. no rule version in force: left to the guard, which raises it in its turn
             continue
-        if question is not None:
+        if isinstance(question, list):
+            asked.extend(question)
+        elif question is not None:
             asked.append(question)
     return asked
 

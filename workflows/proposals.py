@@ -30,6 +30,7 @@ from workflows.proposal_authority import Authority, authority_to_propose, refusa
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
+ACTIVE = "active"
 
 
 @dataclass
@@ -163,10 +164,24 @@ async def _propose(
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         named = await _position(session, *position) if position is not None else None
         authority = await authority_to_propose(session, viewer, kind, employee_nip, named, today)
+        _active(authority.subject)
         proposal = await prepare(session, authority)
         return await _start(session, viewer, proposal, authority, today)
 
     return await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
+
+
+def _active(subject: Employee) -> None:
+    """Requests are about active employees only: someone who moved out, retired, was dismissed or died is
+    no longer managed here (their status changes through the write path, e.g. ``leave_jakarta_service``)."""
+    if subject.status != ACTIVE:
+        raise CommandRefused(
+            validation(
+                "employeeNip",
+                f"{subject.name} (NIP {subject.nip}) is {subject.status.replace('_', ' ')}, not active: requests "
+                "are only about active employees",
+            )
+        )
 
 
 def _future(effective_date: dt.date, today: dt.date) -> None:

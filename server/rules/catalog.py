@@ -194,6 +194,17 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         values={"managerial_holders": 1},
     ),
     RuleVersion(
+        name="placement.within_unit",
+        version_id="placement.within_unit/2020",
+        valid_from=D(2020, 2, 28),
+        valid_to=None,
+        legal_basis="PP 11/2017 jo. PP 17/2020, art. 190-192: moving a civil servant to another unit is a transfer "
+        "(mutasi), made with the origin unit's release, after 2 years in post and without a conflict of interest; "
+        "a placement fills a post within the employee's own unit (asnflow refuses a placement across units and "
+        "points to a transfer)",
+        values={},
+    ),
+    RuleVersion(
         name="placement.rank_range",
         version_id="placement.rank_range/2020",
         valid_from=D(2020, 2, 28),
