@@ -26,11 +26,12 @@ from schema.metrics import MetricsExtension, OperationLabels
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.staff_lists import StaffListsQuery
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, AuditQuery))
+Query = merge_types("Query", (RegistryQuery, WorkflowQuery, EligibilityQuery, StaffListsQuery, AuditQuery))
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, AdminMutation))
 
 

@@ -391,6 +391,14 @@ def _senior_history(ctx: StepContext) -> facts.HistoryOf | None:
     return _history(ctx) if ctx.position is not None and ctx.position.type in rule["types"] else None
 
 
+def ahli_madya_years(history: Sequence[facts.Stint], rule: RuleVersion, until: dt.date) -> float:
+    """Years in functional posts of the ahli madya level (rank range starting in the rule's madya ranks), which
+    count for a senior executive post as years as administrator do (UU 20/2023 jo. PP 11/2017 art. 107)."""
+    madya = set(rule.values.get("ahli_madya_ranks", ()))
+    level = [s for s in history if s.position_type == "FUNGSIONAL" and s.min_rank in madya]
+    return facts.years_in(level, ["FUNGSIONAL"], until)
+
+
 @guard("senior_executive_requirements", "position_promotion.senior_executive", reads=_senior_history)
 async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("position_promotion.senior_executive")
@@ -404,9 +412,11 @@ async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     total = sum(facts.years_between(s.start, min(s.end or ctx.on, ctx.on)) for s in history if s.start < ctx.on)
     if total < rule.int("min_years_experience"):
         problems.append(f"{total:.1f} years' experience, less than {rule.int('min_years_experience')}")
-    admin = facts.years_in(history, ["ADMINISTRATOR"], ctx.on)
-    if admin < rule.int("min_years_administrator"):
-        problems.append(f"{admin:.1f} years as administrator, less than {rule.int('min_years_administrator')}")
+    senior = facts.years_in(history, ["ADMINISTRATOR"], ctx.on) + ahli_madya_years(history, rule, ctx.on)
+    if senior < rule.int("min_years_administrator"):
+        problems.append(
+            f"{senior:.1f} years as administrator or ahli madya, less than {rule.int('min_years_administrator')}"
+        )
     age = facts.full_years(ctx.subject.birth_date, ctx.on)
     if age > rule.int("max_age"):
         problems.append(f"aged {age} on {ctx.on}, above {rule.int('max_age')}")

@@ -234,6 +234,8 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
             "min_education": "S1",
             "min_years_experience": 5,
             "min_years_administrator": 2,
+            # ahli madya: a functional post whose rank range starts in IV/a..IV/c (DOMAIN.md)
+            "ahli_madya_ranks": ["IV/a", "IV/b", "IV/c"],
             "max_age": 56,
         },
     ),
@@ -250,8 +252,18 @@ RULE_VERSIONS: tuple[RuleVersion, ...] = (
         name="training.annual_hours",
         version_id="training.annual_hours/2017",
         valid_from=D(2017, 4, 7),
-        valid_to=None,
+        valid_to=D(2020, 2, 27),
         legal_basis="PP 11/2017 art. 203: at least 20 hours (JP) of competency development a year",
+        values={"hours": 20},
+    ),
+    RuleVersion(
+        name="training.annual_hours",
+        version_id="training.annual_hours/2020",
+        valid_from=D(2020, 2, 28),
+        valid_to=None,
+        legal_basis="PP 11/2017 as amended by PP 17/2020, art. 203: every civil servant at least 20 hours (JP) of "
+        "competency development a year, counted from verified certificates (LAN Regulation 10/2018; "
+        "PermenPANRB 38/2017 on ASN competency standards)",
         values={"hours": 20},
     ),
 )
