@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.models import WorkflowRequest
 from server.registry.queries import employees_by_id, positions_by_id
 from server.rules import RuleNotFound
-from workflows import catalog, facts_many, guards
+from workflows import active, catalog, facts_many, guards
 from workflows.context import StepContext
 from workflows.definition import ActionDef
 
@@ -43,6 +43,11 @@ def previewed(action: ActionDef) -> list[str]:
     return [name for name in action.guards if not guards.GUARDS[name].judges_input]
 
 
+def _judged(action: ActionDef) -> bool:
+    """Whether a preview has anything to judge: guards, or a step forward (the subject must be active)."""
+    return bool(previewed(action)) or (action.kind == "forward" and action.auto is None)
+
+
 def sentence(result: guards.GuardResult) -> str:
     """The words of a failed guard, as GUARD_FAILED says them."""
     return f"{result.guard}: {result.message} ({result.rule_version or 'no rule version'})"
@@ -59,7 +64,7 @@ async def preview(
 ) -> dict[tuple[int, str], Verdict]:
     """``(request id, action) -> Verdict`` for each ask (the action as the request's state takes it)."""
     chosen = [(request, first_action(request, name)) for request, name in asks]
-    work = [(request, action) for request, action in chosen if action is not None and previewed(action)]
+    work = [(request, action) for request, action in chosen if action is not None and _judged(action)]
     verdicts: dict[tuple[int, str], Verdict] = {(r.id, name): Verdict() for r, name in asks}
     if not work:
         return verdicts
@@ -83,6 +88,10 @@ async def preview(
     for (rid, _action), questions in asked.items():
         contexts[rid].known({q: answers[q] for q in questions})
     for request, action in work:
+        stopped = active.moves_forward_refused(contexts[request.id].subject, action)
+        if stopped is not None:
+            verdicts[(request.id, action.name)] = Verdict((active.RULE,), (stopped,))
+            continue
         verdicts[(request.id, action.name)] = await _judge(contexts[request.id], previewed(action))
     return verdicts
 

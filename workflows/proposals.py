@@ -23,14 +23,13 @@ from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
-from workflows import authorize, catalog, facts, guards, repository
+from workflows import active, authorize, catalog, facts, guards, repository
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
 from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
-ACTIVE = "active"
 
 
 @dataclass
@@ -172,16 +171,10 @@ async def _propose(
 
 
 def _active(subject: Employee) -> None:
-    """Requests are about active employees only: someone who moved out, retired, was dismissed or died is
-    no longer managed here (their status changes through the write path, e.g. ``leave_jakarta_service``)."""
-    if subject.status != ACTIVE:
-        raise CommandRefused(
-            validation(
-                "employeeNip",
-                f"{subject.name} (NIP {subject.nip}) is {subject.status.replace('_', ' ')}, not active: requests "
-                "are only about active employees",
-            )
-        )
+    """Requests are about active employees only (``workflows.active``)."""
+    why = active.inactive(subject)
+    if why is not None:
+        raise CommandRefused(validation("employeeNip", f"{why}: requests are only about active employees"))
 
 
 def _future(effective_date: dt.date, today: dt.date) -> None:

@@ -12,11 +12,14 @@ from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import (
     TMT,
     DemoApi,
+    act,
     codes,
     fields,
     move_current_post_start,
+    option,
     propose,
     proposed,
+    request,
     run,
     update_employee,
 )
@@ -104,3 +107,24 @@ async def test_after_leaving_jakarta_through_the_write_path_no_new_request_is_ac
         positionCode=OWN_UNIT_TARGET,
         effectiveDate=TMT,
     )
+
+
+async def test_a_request_open_when_its_subject_left_can_only_be_rejected_or_withdrawn(demo: DemoApi) -> None:
+    rid = await proposed(
+        demo,
+        "unit_head",
+        "proposePlacement",
+        employeeNip=demo.uid("employee"),
+        positionCode=OWN_UNIT_TARGET,
+        effectiveDate=TMT,
+    )
+    await update_employee(demo.db, demo.uid("employee"), status="retired")
+    shown = await request(demo, "bkd_verifier", rid)
+    assert shown is not None
+    verify = option(shown, "verify")
+    assert verify["allowed"] is False and (verify["reason"] or "").startswith("subject_active: ")
+    refused = await act(demo, "bkd_verifier", rid, "verify")
+    assert (codes(refused), fields(refused)) == (["GUARD_FAILED"], ["subject_active"])
+    assert "is retired, not active" in refused["errors"][0]["message"]  # type: ignore[index]
+    assert option(shown, "reject")["allowed"] is True
+    assert (await act(demo, "unit_head", rid, "withdraw"))["errors"] == []
