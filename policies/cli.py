@@ -3,6 +3,11 @@
 OBJECT names a kind of object, optionally where it is: ``placement`` (province level),
 ``placement@DINKES`` (in a unit), ``employee:NIP``, ``position:CODE`` or ``request:ID`` (a stored
 object: its unit, and the user's relation to the employee concerned, are looked up).
+
+For a step of a stored request (``verify request:42``) the policy is not the whole answer: the request's
+state, the definition's route, segregation of duties and the step's guards on the request's effective
+date decide too, as ``explain`` says. The workflow layer supplies that check (``consider_requests_with``),
+since ``policies`` imports nothing above it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.decide import Decision, decide
 from policies.notify import bump_policy_version
 from policies.relations import relations_to
-from policies.viewer import load_viewer
+from policies.viewer import Viewer, load_viewer
 from server.identity import UserIdError
 from server.ids import parse_row_id
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
@@ -26,6 +32,18 @@ from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 
 class UnknownObject(LookupError):
     """OBJECT names nothing stored; the message says what was looked for."""
+
+
+# (session, viewer, request id, action, date) -> the decision on that step of the request, or None when the
+# action is not a step of the request's workflow (then the policy alone answers).
+RequestCheck = Callable[[AsyncSession, Viewer, int, str, dt.date], Awaitable[Decision | None]]
+_request_checks: list[RequestCheck] = []
+
+
+def consider_requests_with(request_check: RequestCheck) -> None:
+    """Let the workflow layer judge steps of stored requests (state, route, SoD, guards)."""
+    if request_check not in _request_checks:
+        _request_checks.append(request_check)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -100,7 +118,14 @@ async def check(session: AsyncSession, user_id: str, action: str, obj: str, on: 
     viewer = await load_viewer(session, user_id, on)
     kind, unit_path, unit_code, subject = await _locate(session, action, obj, on)
     relations = await relations_to(session, viewer, subject, on) if subject is not None else frozenset()
-    return decide(viewer, obj=kind, action=action, unit_path=unit_path, relations=relations, unit_code=unit_code)
+    decision = decide(viewer, obj=kind, action=action, unit_path=unit_path, relations=relations, unit_code=unit_code)
+    request_id = parse_row_id(obj.split(":", 1)[1]) if obj.startswith("request:") and action != "read" else None
+    for request_check in _request_checks if request_id is not None else []:
+        assert request_id is not None
+        step = await request_check(session, viewer, request_id, action, on)
+        if step is not None:
+            return step
+    return decision
 
 
 async def _locate(

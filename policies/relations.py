@@ -129,3 +129,44 @@ async def relations_to_many(
             found.add("superior")
         out[sid] = frozenset(found)
     return out
+
+
+async def supervisors_of_posts(
+    session: AsyncSession, asks: Sequence[tuple[int, int, dt.date]]
+) -> dict[tuple[int, int, dt.date], int | None]:
+    """For each (employee id, post, date): who would directly supervise them in that post on that date (a
+    transfer's target post, for the requests of a page). Two statements for any number of asks: the posts'
+    ancestors, and their definitive holders over the span of the dates (each date picked in Python)."""
+    if not asks:
+        return {}
+    ancestors = (await session.execute(_ANCESTORS, {"position_ids": sorted({post for _, post, _ in asks})})).all()
+    managerial_above: dict[int, list[int]] = {}
+    for row in ancestors:
+        if row.managerial:
+            managerial_above.setdefault(row.origin, []).append(row.id)
+    every = sorted({pid for ids in managerial_above.values() for pid in ids})
+    held: dict[int, list[tuple[int, dt.date, dt.date | None]]] = {}
+    if every:
+        low, high = min(on for _, _, on in asks), max(on for _, _, on in asks)
+        rows = await session.execute(
+            select(Assignment.position_id, Assignment.employee_id, Assignment.start_date, Assignment.end_date)
+            .where(
+                Assignment.position_id.in_(every),
+                Assignment.kind == "definitive",
+                Assignment.start_date <= high,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= low),
+            )
+            .order_by(Assignment.start_date)
+        )
+        for row in rows:
+            held.setdefault(row.position_id, []).append((row.employee_id, row.start_date, row.end_date))
+    out: dict[tuple[int, int, dt.date], int | None] = {}
+    for ask in asks:
+        employee_id, post, on = ask
+        out[ask] = None
+        for pid in managerial_above.get(post, []):
+            holders = [who for who, start, end in held.get(pid, []) if start <= on and (end is None or end >= on)]
+            if holders and holders[-1] != employee_id:
+                out[ask] = holders[-1]
+                break
+    return out

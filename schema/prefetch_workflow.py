@@ -18,6 +18,9 @@ from server.registry import queries as registry
 from workflows import catalog, inbox
 from workflows import queries as wq
 
+# The fields of an action option whose answer depends on the guards: only these make the page preview them.
+PREVIEWED = frozenset({"allowed", "blockedBy", "reason"})
+
 
 class WorkflowPrefetch(Prefetch):
     async def task_objects(self, rows: Sequence[models.Task], selections: Iterable[Selection]) -> list[Task]:
@@ -77,11 +80,19 @@ class WorkflowPrefetch(Prefetch):
             await self.requests(list(again.values()), child(children(fields["openTasks"]), "request"))
         if "availableActions" in fields:
             standing = await wq.standings(self.session, self.ctx.viewer, rows, self.ctx.today)
+            options = {r.id: wq.available_actions(r, self.ctx.viewer, standing[r.id]) for r in rows}
+            if PREVIEWED & selected(children(fields["availableActions"])).keys():
+                options = await wq.with_guards(self.session, options, rows, self.ctx.today)
             for o in objs:
-                options = wq.available_actions(o.row, self.ctx.viewer, standing[o.row.id])
                 o.action_list = [
-                    ActionOption(action=a.action, kind=ActionKind(a.kind), allowed=a.allowed, reason=a.reason)
-                    for a in options
+                    ActionOption(
+                        action=a.action,
+                        kind=ActionKind(a.kind),
+                        allowed=a.allowed,
+                        reason=a.reason,
+                        blocked_by=list(a.blocked_by),
+                    )
+                    for a in options[o.row.id]
                 ]
             self._action_inputs(objs)
         if "history" in fields:

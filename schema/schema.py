@@ -30,12 +30,15 @@ from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
 from schema.scalars import SCALAR_OVERRIDES
+from schema.staff_lists import StaffListsQuery
 from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
-Query = merge_types("Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, AuditQuery, NodeQuery))
+Query = merge_types(
+    "Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, StaffListsQuery, AuditQuery, NodeQuery)
+)
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
 
 

@@ -125,7 +125,10 @@ class WorkflowQuery:
             for d in definitions
         ]
 
-    @strawberry.field(description="Whether the viewer may take the action on the request now, and why.")
+    @strawberry.field(
+        description="Whether the viewer may take the action on the request now (its state, the viewer's right, and "
+        "its guards on the request's effective date), and why."
+    )
     async def explain(self, info: Info, action: str, request_id: strawberry.ID) -> Explanation:
         ctx = info.context
         rid = parse_row_id(request_id)
@@ -134,7 +137,7 @@ class WorkflowQuery:
             return Explanation(allowed=False, reasons=[f"request {request_id} does not exist"])
         async with ctx.db.read() as s:
             standing = (await wq.standings(s, ctx.viewer, [row], ctx.today))[row.id]
-        allowed, reasons = wq.explain(row, ctx.viewer, standing, action)
+            allowed, reasons = await wq.explain_with_guards(s, row, ctx.viewer, standing, action, ctx.today)
         return Explanation(allowed=allowed, reasons=reasons)
 
 

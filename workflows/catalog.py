@@ -28,7 +28,7 @@ KINDS: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
-    from workflows import conflict_of_interest, corrections, distribution  # noqa: F401  (they register guards)
+    from workflows import conflict_of_interest, corrections, distribution, within_unit  # noqa: F401  (they register guards)
     from workflows.effects import EFFECTS
     from workflows.guards import GUARDS
 

@@ -153,7 +153,9 @@ def _run(_args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``workflows tick`` to the ``asnflow`` command line."""
+    """Add ``workflows tick`` to the ``asnflow`` command line (and the step check ``policy check`` uses)."""
+    from workflows import policy_check  # noqa: F401  (registers itself with policies.cli)
+
     workflows = subparsers.add_parser("workflows", help="workflow scheduler commands")
     commands = workflows.add_subparsers(dest="workflows_command", required=True)
     tick_parser = commands.add_parser(

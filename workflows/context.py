@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleVersion, rule_by_id, rules_for
-from workflows import facts
+from workflows import facts, facts_many
 
 T = TypeVar("T")
 
@@ -40,8 +40,15 @@ class StepContext:
     async def ask(self, questions: Iterable[facts.Question[Any]]) -> None:
         """Answer, in one statement, the ``questions`` this step has not asked yet."""
         new = [q for q in questions if q not in self._answers]
-        if new:
-            self._answers.update(await facts.answer(self.session, new))
+        unioned = [q for q in new if q.unioned]
+        if unioned:
+            self._answers.update(await facts.answer(self.session, unioned))
+        if len(unioned) < len(new):
+            self._answers.update(await facts_many.answer_many(self.session, [q for q in new if not q.unioned]))
+
+    def known(self, answers: Mapping[facts.Question[Any], Any]) -> None:
+        """Take answers read for a whole page (``workflows.preview``), so the guards ask nothing more."""
+        self._answers.update(answers)
 
     async def fact(self, question: facts.Question[T]) -> T:
         """The answer to ``question``, read once per step (usually already asked with the step's other guards')."""

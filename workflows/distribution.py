@@ -56,7 +56,7 @@ async def _already_rated(ctx: StepContext, year: int, predicate: str) -> int:
     return int((await ctx.session.execute(query)).scalar_one())
 
 
-@guard(NAME, RULE)
+@guard(NAME, RULE, judges_input=True)
 async def predicate_distribution(ctx: StepContext) -> GuardResult:
     rule = ctx.rule(RULE)
     year = int(ctx.request.data.get("year") or ctx.on.year)

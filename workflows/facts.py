@@ -11,7 +11,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -36,7 +36,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import BindParameter
 from sqlalchemy.types import TypeEngine
 
-from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, WorkflowRequest
+from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit, WorkflowRequest
 
 T = TypeVar("T")
 
@@ -80,6 +80,10 @@ class Stint:
     job_class: int | None
     start: dt.date
     end: dt.date | None
+    unit_id: int | None = None
+    max_rank: str | None = None
+    unit_code: str | None = None
+    unit_path: str | None = None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -148,7 +152,11 @@ async def holders_on(session: AsyncSession, position_id: int, on: dt.date) -> li
 _SHAPE: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
     ("n1", Integer),
     ("n2", Integer),
+    ("n3", Integer),
     ("s1", String),
+    ("s3", String),
+    ("s4", String),
+    ("s5", String),
     ("s2", String),
     ("d1", Date),
     ("d2", Date),
@@ -156,7 +164,7 @@ _SHAPE: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
 
 
 def _row(tag: int, **columns: ColumnElement[Any] | QueryableAttribute[Any]) -> list[ColumnElement[Any]]:
-    """The common row shape: ``columns`` by name (n1, n2, s1, s2, d1, d2), the others NULL."""
+    """The common row shape: ``columns`` by name (n1, n2, n3, s1..s5, d1, d2), the others NULL."""
     out: list[ColumnElement[Any]] = [literal_column(str(tag), Integer).label("tag")]
     for name, type_ in _SHAPE:
         column = columns.get(name)
@@ -166,7 +174,10 @@ def _row(tag: int, **columns: ColumnElement[Any] | QueryableAttribute[Any]) -> l
 
 class Question(ABC, Generic[T]):
     """A fact guards read. ``branches`` are its SELECTs in the common row shape (parameter names end in
-    the tag), ``params`` their values, ``answer`` turns its rows back into the fact."""
+    the tag), ``params`` their values, ``answer`` turns its rows back into the fact. A question that does
+    not fit the shape sets ``unioned = False`` and is answered by its reader in ``workflows.facts_many``."""
+
+    unioned: ClassVar[bool] = True
 
     @classmethod
     @abstractmethod
@@ -227,8 +238,12 @@ class HistoryOf(Question[list[Stint]]):
             tag,
             n1=Assignment.position_id,
             n2=Position.job_class,
+            n3=Position.unit_id,
             s1=Position.type,
             s2=Position.min_rank,
+            s3=Position.max_rank,
+            s4=Unit.code,
+            s5=Unit.path,
             d1=Assignment.start_date,
             d2=Assignment.end_date,
         )
@@ -236,6 +251,7 @@ class HistoryOf(Question[list[Stint]]):
             select(*columns)
             .select_from(Assignment)
             .join(Position, Position.id == Assignment.position_id)
+            .join(Unit, Unit.id == Position.unit_id)
             .where(Assignment.employee_id == bindparam(f"employee_{tag}"), Assignment.kind == "definitive")
         ]
 
@@ -243,7 +259,32 @@ class HistoryOf(Question[list[Stint]]):
         return {f"employee_{tag}": self.employee_id}
 
     def answer(self, rows: Sequence[Row[Any]]) -> list[Stint]:
-        return sorted((Stint(r.n1, r.s1, r.s2, r.n2, r.d1, r.d2) for r in rows), key=lambda s: s.start)
+        return sorted(
+            (Stint(r.n1, r.s1, r.s2, r.n2, r.d1, r.d2, r.n3, r.s3, r.s4, r.s5) for r in rows), key=lambda s: s.start
+        )
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    path: str
+
+
+@dataclass(frozen=True)
+class UnitOf(Question[UnitRow | None]):
+    """A unit's code and materialised path (a subtree is a prefix of it)."""
+
+    unit_id: int
+
+    @classmethod
+    def branches(cls, tag: int) -> list[Select[Any]]:
+        return [select(*_row(tag, s1=Unit.code, s2=Unit.path)).where(Unit.id == bindparam(f"unit_{tag}"))]
+
+    def params(self, tag: int) -> dict[str, Any]:
+        return {f"unit_{tag}": self.unit_id}
+
+    def answer(self, rows: Sequence[Row[Any]]) -> UnitRow | None:
+        return UnitRow(rows[0].s1, rows[0].s2) if rows else None
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class GuardResult:
 
 GuardFn = Callable[[StepContext], Awaitable[GuardResult]]
 # The fact a guard will ask for (None: none in this case), so that a step asks its guards' facts together.
-ReadsFn = Callable[[StepContext], facts.Question[Any] | None]
+ReadsFn = Callable[[StepContext], facts.Question[Any] | list[facts.Question[Any]] | None]
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,22 @@ class Guard:
     rules: tuple[str, ...]
     check: GuardFn
     reads: ReadsFn | None = None
+    judges_input: bool = False
 
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(name: str, *rules: str, reads: ReadsFn | None = None) -> Callable[[GuardFn], GuardFn]:
+def guard(
+    name: str, *rules: str, reads: ReadsFn | None = None, judges_input: bool = False
+) -> Callable[[GuardFn], GuardFn]:
     """Register ``check`` as the guard ``name``, reading the rule versions ``rules`` and the fact ``reads``
-    names (``check`` asks for it with ``ctx.fact``, built by the same function)."""
+    names (``check`` asks for it with ``ctx.fact``, built by the same function). ``judges_input``: the guard
+    judges the data given with the step itself (hours claimed, ratings), so it cannot be previewed before
+    the step is taken; ``availableActions`` previews every other guard (``workflows.preview``)."""
 
     def register(check: GuardFn) -> GuardFn:
-        GUARDS[name] = Guard(name, rules, check, reads)
+        GUARDS[name] = Guard(name, rules, check, reads, judges_input)
         return check
 
     return register
@@ -86,12 +91,12 @@ async def evaluate(names: Sequence[str], ctx: StepContext) -> list[GuardResult]:
     """Every named guard, in order: all of them run, so a refusal names every failed rule at once.
 
     The facts they read are fetched first, all in one statement."""
-    await ctx.ask(_questions(names, ctx))
+    await ctx.ask(questions(names, ctx))
     return [await GUARDS[name].check(ctx) for name in names]
 
 
-def _questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any]]:
-    questions = []
+def questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[Any]]:
+    asked = []
     for name in names:
         reads = GUARDS[name].reads
         if reads is None:
@@ -100,9 +105,11 @@ def _questions(names: Sequence[str], ctx: StepContext) -> list[facts.Question[An
             question = reads(ctx)
         except Exception:  # e.g. no rule version in force: left to the guard, which raises it in its turn
             continue
-        if question is not None:
-            questions.append(question)
-    return questions
+        if isinstance(question, list):
+            asked.extend(question)
+        elif question is not None:
+            asked.append(question)
+    return asked
 
 
 def _slot(ctx: StepContext) -> facts.SlotOf | None:
@@ -328,7 +335,7 @@ def ratings(ctx: StepContext) -> tuple[object, object, str | None]:
     return result, behaviour, (str(predicate) if predicate is not None else None)
 
 
-@guard("ratings_in_matrix", "evaluation.predicate_matrix")
+@guard("ratings_in_matrix", "evaluation.predicate_matrix", judges_input=True)
 async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("evaluation.predicate_matrix")
     result, behaviour, predicate = ratings(ctx)
@@ -384,6 +391,14 @@ def _senior_history(ctx: StepContext) -> facts.HistoryOf | None:
     return _history(ctx) if ctx.position is not None and ctx.position.type in rule["types"] else None
 
 
+def ahli_madya_years(history: Sequence[facts.Stint], rule: RuleVersion, until: dt.date) -> float:
+    """Years in functional posts of the ahli madya level (rank range starting in the rule's madya ranks), which
+    count for a senior executive post as years as administrator do (UU 20/2023 jo. PP 11/2017 art. 107)."""
+    madya = set(rule.values.get("ahli_madya_ranks", ()))
+    level = [s for s in history if s.position_type == "FUNGSIONAL" and s.min_rank in madya]
+    return facts.years_in(level, ["FUNGSIONAL"], until)
+
+
 @guard("senior_executive_requirements", "position_promotion.senior_executive", reads=_senior_history)
 async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("position_promotion.senior_executive")
@@ -397,9 +412,11 @@ async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     total = sum(facts.years_between(s.start, min(s.end or ctx.on, ctx.on)) for s in history if s.start < ctx.on)
     if total < rule.int("min_years_experience"):
         problems.append(f"{total:.1f} years' experience, less than {rule.int('min_years_experience')}")
-    admin = facts.years_in(history, ["ADMINISTRATOR"], ctx.on)
-    if admin < rule.int("min_years_administrator"):
-        problems.append(f"{admin:.1f} years as administrator, less than {rule.int('min_years_administrator')}")
+    senior = facts.years_in(history, ["ADMINISTRATOR"], ctx.on) + ahli_madya_years(history, rule, ctx.on)
+    if senior < rule.int("min_years_administrator"):
+        problems.append(
+            f"{senior:.1f} years as administrator or ahli madya, less than {rule.int('min_years_administrator')}"
+        )
     age = facts.full_years(ctx.subject.birth_date, ctx.on)
     if age > rule.int("max_age"):
         problems.append(f"aged {age} on {ctx.on}, above {rule.int('max_age')}")
@@ -407,7 +424,7 @@ async def senior_executive_requirements(ctx: StepContext) -> GuardResult:
     return _result(ctx, "senior_executive_requirements", rule.name, not problems, message)
 
 
-@guard("claimed_hours", "training.claim")
+@guard("claimed_hours", "training.claim", judges_input=True)
 async def claimed_hours(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("training.claim")
     hours = ctx.action_data.get("hours")

@@ -23,7 +23,7 @@ from server.db import Database
 from server.domain.nip import normalize
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
-from workflows import authorize, catalog, facts, guards, repository
+from workflows import active, authorize, catalog, facts, guards, repository
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
@@ -162,10 +162,18 @@ async def _propose(
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         named = await _position(session, *position) if position is not None else None
         authority = await authority_to_propose(session, viewer, kind, employee_nip, named, today)
+        _active(authority.subject)
         proposal = await prepare(session, authority)
         return await _start(session, viewer, proposal, authority, today)
 
     return await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
+
+
+def _active(subject: Employee) -> None:
+    """Requests are about active employees only (``workflows.active``)."""
+    why = active.inactive(subject)
+    if why is not None:
+        raise CommandRefused(validation("employeeNip", f"{why}: requests are only about active employees"))
 
 
 def _future(effective_date: dt.date, today: dt.date) -> None:

@@ -8,8 +8,8 @@ rule (``policies.read``), never an authorization call per row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from policies.viewer import Viewer
 from server.domain.nip import normalize
 from server.models import Employee, Task, Unit, WorkflowRequest
 from server.sql import any_of_param, is_postgres, one_of
-from workflows import authorize, catalog
+from workflows import authorize, catalog, preview
 from workflows.authorize import Standing, UnitRef
 from workflows.loading import unit_map
 
@@ -33,6 +33,7 @@ class ActionOption:
     kind: str
     allowed: bool
     reason: str | None
+    blocked_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,39 @@ def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standi
             continue
         seen.add(action.name)
         refusal = authorize.check(definition, action, request.state, viewer, standing)
-        options.append(ActionOption(action.name, action.kind, refusal is None, refusal.reason if refusal else None))
+        options.append(
+            ActionOption(
+                action.name,
+                action.kind,
+                refusal is None,
+                refusal.reason if refusal else None,
+                (refusal.rule,) if refusal else (),
+            )
+        )
     return options
+
+
+async def with_guards(
+    session: AsyncSession,
+    options: Mapping[int, Sequence[ActionOption]],
+    requests: Sequence[WorkflowRequest],
+    today: dt.date,
+) -> dict[int, list[ActionOption]]:
+    """The options with their guards previewed: an action the viewer may take stays allowed only when its
+    guards would pass on the request's effective date; otherwise ``blocked_by`` names the guards and
+    ``reason`` gives their sentences. A constant number of statements for the whole page."""
+    by_id = {r.id: r for r in requests}
+    asks = [(by_id[rid], o.action) for rid, opts in options.items() for o in opts if o.allowed]
+    verdicts = await preview.preview(session, asks, today)
+    out: dict[int, list[ActionOption]] = {}
+    for rid, opts in options.items():
+        out[rid] = []
+        for o in opts:
+            verdict = verdicts.get((rid, o.action))
+            if verdict is not None and not verdict.passes:
+                o = replace(o, allowed=False, reason="; ".join(verdict.sentences), blocked_by=verdict.blocked_by)
+            out[rid].append(o)
+    return out
 
 
 async def standings(
@@ -136,6 +168,19 @@ async def standings(
         )
         for r in requests
     }
+
+
+async def explain_with_guards(
+    session: AsyncSession, request: WorkflowRequest, viewer: Viewer, standing: Standing, action: str, today: dt.date
+) -> tuple[bool, list[str]]:
+    """``explain``, then the action's guards on the request's effective date: allowed only when both allow it."""
+    allowed, reasons = explain(request, viewer, standing, action)
+    if not allowed:
+        return allowed, reasons
+    verdict = (await preview.preview(session, [(request, action)], today))[(request.id, action)]
+    if verdict.passes:
+        return True, reasons
+    return False, [f"refused: {s}" for s in verdict.sentences]
 
 
 def explain(request: WorkflowRequest, viewer: Viewer, standing: Standing, action: str) -> tuple[bool, list[str]]:

@@ -21,7 +21,7 @@ from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, today_in_jakarta
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import rule_by_id, rules_for
-from workflows import engine, guards, repository
+from workflows import active, engine, guards, repository
 from workflows.authorize import Standing, UnitRef, approvals_by_person, recorded_approval
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
@@ -208,6 +208,10 @@ async def take_step(
     request, definition = loaded.request, loaded.definition
     from_state, version = request.state, request.version
     ctx = loaded.context(session, today, data)
+    stopped = active.moves_forward_refused(loaded.subject, action)
+    if stopped is not None:
+        error = UserError(ErrorCode.GUARD_FAILED, stopped, active.RULE)
+        raise AuditedRefusal(refusal_entry(loaded, actor, action.name, [error], [active.RULE]), error)
     results = await guards.evaluate(action.guards, ctx)
     failed = [r for r in results if r.refuses]
     if failed:

@@ -79,8 +79,16 @@ class ActionInput:
 class ActionOption:
     action: str
     kind: ActionKind
-    allowed: bool
-    reason: str | None
+    allowed: bool = strawberry.field(
+        description="True only when the viewer may take the action and its guards would pass on the request's "
+        "effective date."
+    )
+    reason: str | None = strawberry.field(description="Why it is not allowed: the refusal's or the guards' sentences.")
+    blocked_by: list[str] = strawberry.field(
+        default_factory=list,
+        description="The rules that block the action: a guard's name (e.g. slot_vacant) or an authorization rule "
+        "(route, policy, sod.own_case, ...); empty when allowed.",
+    )
     inputs: list[ActionInput] = strawberry.field(
         default_factory=list,
         description="What the action takes in `data`, from the definition: a form for any action can be drawn from it.",

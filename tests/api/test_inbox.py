@@ -32,7 +32,7 @@ async def placement_by_official(api: DemoApi) -> str:
         "bkd_official",
         "proposePlacement",
         employeeNip=api.uid("employee"),
-        positionCode=TRANSFER_TARGET_POSITION,
+        positionCode="KEL-GAMBIR-01-PLK2",  # a post in the employee's own unit: a placement, not a transfer
         effectiveDate=TMT,
     )
 

@@ -160,7 +160,7 @@ async def test_a_senior_executive_post_needs_s1_and_two_years_as_administrator(d
     payload = await verification_refusal(demo, rid)
     assert fields(payload) == ["senior_executive_requirements"]
     message = payload["errors"][0]["message"]  # type: ignore[index]
-    assert "education D-III is below S1" in message and "years as administrator, less than 2" in message
+    assert "education D-III is below S1" in message and "years as administrator or ahli madya, less than 2" in message
 
 
 async def test_a_pengawas_post_needs_d3_education(demo: DemoApi) -> None:

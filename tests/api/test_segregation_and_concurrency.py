@@ -11,6 +11,7 @@ from tests.api.helpers import (
     TMT,
     DemoApi,
     act,
+    add_position,
     audit_events,
     codes,
     drive,
@@ -49,8 +50,16 @@ async def explain(api: DemoApi, persona: str, action: str, request_id: str) -> d
 
 
 async def test_nobody_acts_on_a_request_about_themselves(demo: DemoApi) -> None:
-    # BKD proposes the BKD verifier herself for a post: the one verifier may not verify her own case.
-    rid = await placement_of(demo, subject="bkd_verifier", proposer="bkd_official")
+    # BKD proposes the BKD verifier herself for a post of her own unit: the one verifier may not verify her own case.
+    await add_position(demo.db, "BKD-MUTASI-PLK9", unit_code="BKD-MUTASI", type="PELAKSANA", job_class=7, quota=1)
+    rid = await proposed(
+        demo,
+        "bkd_official",
+        "proposePlacement",
+        employeeNip=demo.uid("bkd_verifier"),
+        positionCode="BKD-MUTASI-PLK9",
+        effectiveDate=TMT,
+    )
     assert not await has_task(demo, "bkd_verifier", rid), "her own case is not in her inbox"
     own = await request(demo, "bkd_verifier", rid)
     assert own is not None and not option(own, "verify")["allowed"]

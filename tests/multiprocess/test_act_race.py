@@ -22,8 +22,8 @@ from policies.viewer import load_viewer
 from server import migrate
 from server.audit.verify import verify
 from server.db import Database
-from server.models import AuditEvent, AuditHead, Employee, WorkflowRequest
-from server.seed import REFERENCE_DATE, TRANSFER_TARGET_POSITION, persona_user_ids, seed
+from server.models import Assignment, AuditEvent, AuditHead, Employee, Position, Unit, WorkflowRequest
+from server.seed import REFERENCE_DATE, persona_user_ids, seed
 from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
 from tests.multiprocess.servers import ACT, PROPOSE_PLACEMENT, Server, graphql, running_servers
 from workflows.service import propose_placement
@@ -31,6 +31,8 @@ from workflows.service import propose_placement
 RACERS = 20
 EFFECTIVE = dt.date(2026, 12, 1)
 HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+OWN_UNIT_POST = "KEL-GAMBIR-01-PLK2"  # a free seat in the employee persona's own kelurahan
+RACE_POST = "KEC-GAMBIR-RACE"
 
 
 def _seed(url: str) -> None:
@@ -75,7 +77,7 @@ async def _placement_waiting_for_verify(db: Database) -> tuple[int, int, dict[st
         db,
         official,
         employee_nip=ids["employee"],
-        position_code=TRANSFER_TARGET_POSITION,
+        position_code=OWN_UNIT_POST,
         effective_date=EFFECTIVE,
         today=REFERENCE_DATE,
     )
@@ -166,9 +168,36 @@ async def test_two_server_processes_writing_concurrently_keep_one_gap_free_chain
     try:
         ids = await persona_user_ids(db)
         before = await _assert_chain_intact(db)
-        async with db.read() as s:
+        async with db.write() as s:
+            # people of the Gambir district, placed into a new post of the district itself (a placement
+            # moves nobody out of another branch of the unit tree)
+            district = (await s.execute(select(Unit).where(Unit.code == "KEC-GAMBIR"))).scalar_one()
+            s.add(
+                Position(
+                    code=RACE_POST,
+                    title="Race Post",
+                    type="PELAKSANA",
+                    unit_id=district.id,
+                    managerial=False,
+                    quota=1,
+                    job_class=5,
+                    competencies=[],
+                )
+            )
+            in_district = (
+                select(Assignment.employee_id)
+                .join(Position, Position.id == Assignment.position_id)
+                .join(Unit, Unit.id == Position.unit_id)
+                .where(Assignment.end_date.is_(None), Unit.path.startswith(district.path))
+            )
             nips = list(
-                (await s.execute(select(Employee.nip).where(Employee.nip.not_in(ids.values())).order_by(Employee.id)))
+                (
+                    await s.execute(
+                        select(Employee.nip)
+                        .where(Employee.nip.not_in(ids.values()), Employee.id.in_(in_district))
+                        .order_by(Employee.id)
+                    )
+                )
                 .scalars()
                 .all()[:count]
             )
@@ -184,7 +213,7 @@ async def test_two_server_processes_writing_concurrently_keep_one_gap_free_chain
                             {
                                 "input": {
                                     "employeeNip": nip,
-                                    "positionCode": TRANSFER_TARGET_POSITION,
+                                    "positionCode": RACE_POST,
                                     "effectiveDate": EFFECTIVE.isoformat(),
                                 }
                             },

@@ -53,6 +53,7 @@ ROOT_ARGS: dict[str, Any] = {
     "request": lambda s: f'(id: "{s["request"]}")',
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
     "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
+    "trainingShortfall": lambda s: "(year: 2025)",
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 

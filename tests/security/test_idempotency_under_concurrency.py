@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from policies.viewer import load_viewer
 from server.db import Database
 from server.models import AuditEvent, Employee, WorkflowRequest
-from server.seed import REFERENCE_DATE, TRANSFER_TARGET_POSITION, persona_user_ids
+from server.seed import REFERENCE_DATE, persona_user_ids
 from tests.api.helpers import TMT, DemoApi, act, propose, proposed
 from tests.multiprocess.servers import ACT, PROPOSE_PLACEMENT, graphql, running_servers
 from tests.security.stepdata_helpers import pg_world_url
@@ -32,6 +32,9 @@ __all__ = ["pg_world_url"]
 
 RETRIES = 20
 HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+# A post with a free seat in the employee persona's own kelurahan (a placement moves nobody out of another unit).
+OWN_UNIT_POST = "KEL-GAMBIR-01-PLK2"
 
 
 def outcomes(payloads: list[dict[str, Any]]) -> Counter[str]:
@@ -68,7 +71,7 @@ async def placement_for_verify(demo: DemoApi) -> str:
         "bkd_official",
         "proposePlacement",
         employeeNip=demo.uid("employee"),
-        positionCode=TRANSFER_TARGET_POSITION,
+        positionCode=OWN_UNIT_POST,
         effectiveDate=TMT,
     )
 
@@ -86,7 +89,7 @@ async def test_twenty_concurrent_retries_of_a_step_all_answer_the_first_result(d
 async def test_twenty_concurrent_retries_of_a_proposal_make_one_request(demo: DemoApi) -> None:
     values = {
         "employeeNip": demo.uid("employee"),
-        "positionCode": TRANSFER_TARGET_POSITION,
+        "positionCode": OWN_UNIT_POST,
         "effectiveDate": TMT,
         "idempotencyKey": "propose-once",
     }
@@ -132,7 +135,7 @@ async def _proposed_placement(db: Database, ids: dict[str, str]) -> int:
         db,
         official,
         employee_nip=ids["employee"],
-        position_code=TRANSFER_TARGET_POSITION,
+        position_code=OWN_UNIT_POST,
         effective_date=dt.date(2026, 12, 1),
         today=REFERENCE_DATE,
     )
@@ -178,7 +181,7 @@ async def test_twenty_retries_of_a_proposal_across_two_server_processes_make_one
         variables = {
             "input": {
                 "employeeNip": ids["employee"],
-                "positionCode": TRANSFER_TARGET_POSITION,
+                "positionCode": OWN_UNIT_POST,
                 "effectiveDate": "2026-12-01",
                 "idempotencyKey": "propose-2proc",
             }

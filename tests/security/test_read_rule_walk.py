@@ -63,15 +63,15 @@ LIST_ARGS = {
     "requests": "(first: 10)",
     "myTasks": "(first: 10)",
     "rankPromotionCandidates": '(period: "2026-12-01", first: 5)',
+    "trainingShortfall": "(year: 2025, first: 8)",
+    "dueForRotation": "(first: 8)",
 }
 
 
 @pytest.fixture
 async def roomy(demo: DemoApi) -> AsyncIterator[Api]:
     """The demo API with room for a whole root's walk in one document (the read rule is under test, not limits)."""
-    settings = replace(
-        demo.settings, max_tokens=50_000, max_query_depth=30, max_aliases=500, max_query_cost=10_000_000
-    )
+    settings = replace(demo.settings, max_tokens=50_000, max_query_depth=30, max_aliases=500, max_query_cost=10_000_000)
     app = create_app(settings, demo.db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         yield Api(client, settings, demo.db)

@@ -45,6 +45,9 @@ def settings_from(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatc
     """``get_settings`` read afresh from the environment this test sets, and forgotten afterwards."""
     for name in [k for k in os.environ if k.startswith("ASNFLOW_")]:
         monkeypatch.delenv(name)
+    for name in ("ASNFLOW_SECRET", "ASNFLOW_DEMO_SIGN_IN"):  # the demo sets these itself: restore them afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()

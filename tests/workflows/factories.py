@@ -32,6 +32,13 @@ class World:
     def nip(self, who: str) -> str:
         return self.people[who].nip
 
+    async def newcomer(self, who: str) -> str:
+        """A new appointee who holds no post yet (a placement may put them in any unit); their NIP."""
+        async with self.db.write() as s:
+            self.people[who] = await employee(s, who.title())
+            await evaluations(s, self.people[who], {2023: "Baik", 2024: "Baik", 2025: "Baik"})
+        return self.people[who].nip
+
 
 async def build_world(db: Database) -> World:
     w = World(db)

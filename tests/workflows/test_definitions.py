@@ -20,13 +20,13 @@ from workflows.service import propose_placement
 
 def test_every_kind_has_a_current_definition_and_old_versions_stay_loadable() -> None:
     assert [d.version for d in catalog.current_definitions()] == [
-        "placement/2025.1",
+        "placement/2026.1",
         "transfer/2026.1",
         "transfer_out/2026.1",
         "rank_promotion/2025.1",
         "position_promotion/2025.1",
         "evaluation/2026.1",
-        "training/2025.1",
+        "training/2026.1",
         "evaluation_correction/2026.1",
     ]
     assert catalog.by_version("placement/2024.1").states["decided"].owners[0].system == "effective_date_reached"
@@ -110,13 +110,13 @@ async def test_an_in_flight_request_finishes_under_the_version_it_started_with(
     newer = await propose_placement(
         world.db,
         await world.viewer("kabid_b"),
-        employee_nip=world.nip("sari"),
+        employee_nip=await world.newcomer("nina"),
         position_code="STAFF_B",
         effective_date=dt.date(2026, 3, 1),
         today=TODAY,
     )
     assert newer.request_id is not None
-    assert (await request_row(world.db, newer.request_id)).definition_version == "placement/2025.1"
+    assert (await request_row(world.db, newer.request_id)).definition_version == "placement/2026.1"
     for who, action in [("verifier", "verify"), ("board", "recommend"), ("sekda", "decide")]:
         assert (await step(world, who, rid, action, today=dt.date(2026, 3, 1))).ok
     row = await request_row(world.db, rid)

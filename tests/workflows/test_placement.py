@@ -111,7 +111,7 @@ async def test_a_filled_slot_refuses_the_proposal(world: World) -> None:
         world.db,
         await world.viewer("kadis"),
         employee_nip=world.nip("budi"),
-        position_code="KABID_B",
+        position_code="KABID_A",
         effective_date=TMT,
         today=TODAY,
     )
@@ -160,6 +160,7 @@ async def test_withdraw_by_the_proposer_is_refused_once_decided(world: World) ->
     result = await step(world, "kabid_a", rid, "withdraw")
     assert codes(result) == ["INVALID_TRANSITION"]
     assert "decision has been taken" in result.errors[0].message
-    other = await propose(world, who="kabid_b", employee="sari", position="STAFF_B")
+    await world.newcomer("nina")
+    other = await propose(world, who="kabid_b", employee="nina", position="STAFF_B")
     assert (await step(world, "kabid_b", other, "withdraw")).ok
     assert (await request_row(world.db, other)).state == "withdrawn"

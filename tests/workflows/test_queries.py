@@ -25,7 +25,8 @@ async def placement(w: World, employee: str, position: str, who: str) -> int:
 
 async def test_my_tasks_lists_the_tasks_of_the_viewers_roles_newest_first_in_pages(world: World) -> None:
     first = await placement(world, "budi", "KASI_A", "kabid_a")
-    second = await placement(world, "sari", "STAFF_B", "kabid_b")
+    await world.newcomer("nina")  # holds no post: a placement into BID_B moves her out of no unit
+    second = await placement(world, "nina", "STAFF_B", "kabid_b")
     async with world.db.read() as s:
         page, more = await my_tasks(s, await world.viewer("verifier"), first=1)
         assert [t.request_id for t in page] == [second] and more
@@ -78,7 +79,8 @@ async def test_available_actions_say_what_is_allowed_and_why_not(world: World) -
 
 async def test_list_requests_is_scoped_and_filtered_in_sql(world: World) -> None:
     first = await placement(world, "budi", "KASI_A", "kabid_a")
-    second = await placement(world, "sari", "STAFF_B", "kabid_b")
+    await world.newcomer("nina")  # holds no post: a placement into BID_B moves her out of no unit
+    second = await placement(world, "nina", "STAFF_B", "kabid_b")
     await step(world, "verifier", first, "verify")
     async with world.db.read() as s:
         head_b = await world.viewer("kabid_b")

@@ -206,7 +206,7 @@ function actionForm(req, option, outcome, reload) {
               h("strong", {}, conflict ? t("conflict") : `${t("refused")}:`),
               latest ? h("p", { class: "latest" }, t("conflictBy", latest.actor, latest.action, formatDateTime(latest.at, lang()))) : null,
               conflict ? null : h("ul", {}, result.errors.map((x) => h("li", { dataset: { code: x.code } }, `${x.code}: ${x.message}${x.field ? ` (${x.field})` : ""}`))),
-              conflict ? h("button", { type: "button", onclick: reload }, t("reload")) : null,
+              conflict ? h("button", { type: "button", onclick: () => reload(null) }, t("reload")) : null,
             ),
           );
           for (const x of result.errors) if (x.field && errors[x.field.split(".").pop()]) errors[x.field.split(".").pop()].textContent = x.message;
@@ -275,7 +275,8 @@ export async function requestView(main, { params }) {
       return;
     }
     const definition = await definitionOf(req.definitionVersion);
-    mount(outcome, message ? h("p", { class: "ok", role: "status" }, message) : null);
+    // A live redraw (no message) keeps what the last act said; an act or a reload replaces it.
+    if (message !== undefined) mount(outcome, message ? h("p", { class: "ok", role: "status" }, message) : null);
     mount(
       main,
       h("h1", {}, t("requestTitle", req.id), " ", h("span", { class: "kind" }, req.kind)),

@@ -1,0 +1,125 @@
+"""Root fields of the agency's working lists: ``trainingShortfall`` and ``dueForRotation`` (API.md round 2).
+
+Resolvers only translate: the lists, their rules and who may see whom are in ``workflows.staff_lists``.
+Like every list, a viewer who may read nobody gets an empty page, never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import strawberry
+from sqlalchemy import Select
+from strawberry.types.nodes import Selection
+
+from schema.connection import Connection, connection, page_size
+from schema.context import Info
+from schema.errors import PublicError
+from schema.prefetch import Prefetch, child, selected
+from schema.types.registry import Employee, Position
+from server.models import Unit
+from server.paging import CursorError, Page, count, decode_cursor, encode_cursor
+from server.registry import queries as q
+from workflows import staff_lists
+
+
+@strawberry.type(description="An employee below the year's minimum of training hours (JP).")
+class Shortfall:
+    employee: Employee
+    hours: int = strawberry.field(description="Verified training hours in the year.")
+    missing: int = strawberry.field(description="Hours still missing to the minimum of the rule in force.")
+
+
+@strawberry.type(description="An employee who has held their post for the rotation years or more.")
+class RotationDue:
+    employee: Employee
+    position: Position
+    since: dt.date = strawberry.field(description="The start (TMT) of the current post.")
+    years: int = strawberry.field(description="Full years in the post today.")
+
+
+def _selection(info: Info) -> list[Selection]:
+    return [s for f in info.selected_fields for s in f.selections]
+
+
+def _wants_total(info: Info) -> bool:
+    return "totalCount" in selected(_selection(info))
+
+
+def _after_nip(after: str | None) -> str | None:
+    if after is None:
+        return None
+    try:
+        value = decode_cursor(after)
+    except CursorError as exc:
+        raise PublicError(str(exc)) from None
+    if not isinstance(value, str):
+        raise PublicError(f"after: {after!r} is not a cursor returned by this list")
+    return value
+
+
+async def _unit(info: Info, code: str | None) -> Unit | None:
+    if code is None:
+        return None
+    async with info.context.db.read() as s:
+        unit = await q.unit_by_code(s, code)
+    if unit is None:
+        raise PublicError(f"unitCode: no unit has code {code!r}")
+    return unit
+
+
+@strawberry.type
+class StaffListsQuery:
+    @strawberry.field(
+        description="Active employees below the year's minimum of training hours (20 JP, the rule in force on "
+        "31 December of the year), within `unitCode`'s subtree if given, in NIP order. Only people the viewer "
+        "may read are listed."
+    )
+    async def training_shortfall(
+        self, info: Info, year: int, unit_code: str | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Shortfall]:
+        ctx = info.context
+        if not 2000 <= year <= ctx.today.year:
+            raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
+        size, after_nip, unit = page_size(first, ctx.settings), _after_nip(after), await _unit(info, unit_code)
+        async with ctx.db.read() as s:
+            found, more = await staff_lists.training_shortfall(
+                s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=after_nip
+            )
+            query = staff_lists.shortfall_query(ctx.viewer, year=year, unit=unit, today=ctx.today)
+            total = await count(s, cast(Select[Any], query)) if _wants_total(info) else -1
+            nodes = [Shortfall(employee=Employee.of(f.employee), hours=f.hours, missing=f.missing) for f in found]
+            selection = child(child(child(_selection(info), "edges"), "node"), "employee")
+            await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)
+        page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])
+        return connection(nodes, page, total=total, after=after)
+
+    @strawberry.field(
+        description="Active employees who have held their current post for the rotation years or more (5, the "
+        "rule in force today), within `unitCode`'s subtree if given, in NIP order. Only people the viewer may "
+        "read are listed."
+    )
+    async def due_for_rotation(
+        self, info: Info, unit_code: str | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[RotationDue]:
+        ctx = info.context
+        size, after_nip, unit = page_size(first, ctx.settings), _after_nip(after), await _unit(info, unit_code)
+        async with ctx.db.read() as s:
+            found, more = await staff_lists.due_for_rotation(
+                s, ctx.viewer, unit=unit, today=ctx.today, first=size, after_nip=after_nip
+            )
+            query = staff_lists.rotation_query(ctx.viewer, unit=unit, today=ctx.today)
+            total = await count(s, cast(Select[Any], query)) if _wants_total(info) else -1
+            nodes = [
+                RotationDue(
+                    employee=Employee.of(f.employee), position=Position.of(f.position), since=f.since, years=f.years
+                )
+                for f in found
+            ]
+            prefetch = Prefetch(s, ctx)
+            node = child(child(_selection(info), "edges"), "node")
+            await prefetch.employees([n.employee for n in nodes], child(node, "employee"))
+            await prefetch.positions([n.position for n in nodes], child(node, "position"))
+        page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])
+        return connection(nodes, page, total=total, after=after)
