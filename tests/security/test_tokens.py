@@ -9,7 +9,7 @@ headers are 400 and one longer than ``max_authorization_bytes`` is 431, before a
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -50,24 +50,25 @@ async def test_a_well_formed_token_within_the_lifetime_is_accepted(api: Api) -> 
     assert status == 200 and '"userId":"admin"' in text.replace(" ", "")
 
 
+# Claims as functions of the moment the test runs (not of collection: a long suite would see them expire).
 @pytest.mark.parametrize(
     ("claims", "words"),
     [
-        ({"exp": float(int(time.time()) + 600)}, "whole numbers"),
-        ({"exp": str(int(time.time()) + 600)}, "whole numbers"),
-        ({"iat": float(int(time.time()))}, "whole numbers"),
-        ({"exp": int(time.time()) + 30 * 86400}, "more than"),
-        ({"iat": None}, "iat"),
-        ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 7200}, "not yet valid"),
+        (lambda now: {"exp": float(now + 600)}, "whole numbers"),
+        (lambda now: {"exp": str(now + 600)}, "whole numbers"),
+        (lambda now: {"iat": float(now)}, "whole numbers"),
+        (lambda now: {"exp": now + 30 * 86400}, "more than"),
+        (lambda now: {"iat": None}, "iat"),
+        (lambda now: {"iat": now + 3600, "exp": now + 7200}, "not yet valid"),
     ],
     ids=["float exp", "string exp", "float iat", "thirty days", "no iat", "issued in the future"],
 )
 async def test_a_malformed_or_long_lived_token_is_refused_with_a_sentence(
-    api: Api, claims: dict[str, Any], words: str
+    api: Api, claims: Callable[[int], dict[str, Any]], words: str
 ) -> None:
     now = int(time.time())
     base: dict[str, Any] = {"sub": "admin", "iat": now, "exp": now + 600}
-    base.update(claims)
+    base.update(claims(now))
     token = signed(api.settings, **{k: v for k, v in base.items() if v is not None})
     status, text = await ask(api, f"Bearer {token}")
     assert status == 401, text
