@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from server.domain.ranks import next_rank
+from server.domain.ranks import group, next_rank
 from server.models import Assignment, EvaluationResult, RankHistory, TrainingRecord
 from workflows import facts
 from workflows.context import StepContext
@@ -123,13 +123,18 @@ async def raise_rank(ctx: StepContext) -> list[Change]:
     target = ctx.request.data.get("targetRank") or (next_rank(employee.rank_code) if employee.rank_code else None)
     if target is None:
         raise EffectFailed("raise_rank", f"{employee.name} has no next rank")
-    before = {"rank_code": employee.rank_code, "rank_since": employee.rank_since}
+    before: dict[str, Any] = {"rank_code": employee.rank_code, "rank_since": employee.rank_since}
     ctx.session.add(
         RankHistory(employee_id=employee.id, rank_code=target, tmt=tmt, decree_no=ctx.request.data.get("decreeNo"))
     )
+    after: dict[str, Any] = {"rank_code": target, "rank_since": tmt}
+    if employee.rank_code and group(target) != group(employee.rank_code) and employee.has_service_exam:
+        # The legacy flag stood for the certificate of the group now entered; the next crossing needs its own.
+        before["has_service_exam"], after["has_service_exam"] = True, False
+        employee.has_service_exam = False
     employee.rank_code, employee.rank_since = target, tmt
     await ctx.session.flush()
-    return [Change("rank.changed", "employee", employee.nip, before, {"rank_code": target, "rank_since": tmt})]
+    return [Change("rank.changed", "employee", employee.nip, before, after)]
 
 
 def _predicate(ctx: StepContext) -> str:

@@ -25,18 +25,18 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from policies.enforcer import get_enforcer
 from policies.scope import Scope
 from policies.viewer import Viewer
-from server.domain.ranks import RANK_CODES, group, next_rank, rank_index
+from server.domain.ranks import RANK_CODES, next_rank, rank_index
 from server.models import DisciplinarySanction, Employee, EvaluationResult, Position, Unit, WorkflowRequest
 from server.registry.queries import UnitCondition, in_units, subtree_ids
 from server.rules import RuleNotFound, RuleVersion, rules_for
-from workflows import catalog, evaluation_calendar, facts
+from workflows import catalog, evaluation_calendar, facts, facts_many, service_exam
 from workflows.context import StepContext
 from workflows.guards import GUARDS, GuardResult, sanction_verdict
 
@@ -163,16 +163,6 @@ def _education_cap_clause(rule: RuleVersion) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def _service_exam_clause(rule: RuleVersion) -> ColumnElement[bool]:
-    """SQL pre-filter from ``rank_promotion.service_exam``: crossing into a listed group needs the certificate."""
-    crossing = [
-        r for r in RANK_CODES if (n := next_rank(r)) is not None and group(n) != group(r) and group(n) in rule["groups"]
-    ]
-    if not crossing:
-        return true()
-    return or_(Employee.rank_code.not_in(crossing), Employee.has_service_exam.is_(True))
-
-
 def _no_open_request() -> ColumnElement[bool]:
     return ~exists().where(
         WorkflowRequest.kind == KIND,
@@ -207,7 +197,7 @@ def candidates_query(
     if "education_cap" in names:
         query = query.where(_education_cap_clause(rules_for("rank_promotion.education_cap", period)))
     if "service_exam" in names:
-        query = query.where(_service_exam_clause(rules_for("rank_promotion.service_exam", period)))
+        query = query.where(service_exam.clause(rules_for("rank_promotion.service_exam", period)))
     if visible is not None:
         query = query.where(in_units(visible(Position.unit_id), today))
     if unit is not None:
@@ -295,6 +285,21 @@ async def _batched(
     return out
 
 
+async def _service_exam_results(
+    session: AsyncSession, rows: Sequence[Employee], period: dt.date
+) -> dict[int, GuardResult]:
+    """``service_exam`` for a chunk: the guard's fact (``ServiceExamsOf``) asked of all rows in one statement,
+    and the guard's own verdict on each."""
+    rule = rules_for("rank_promotion.service_exam", period)
+    asked = {r.id: service_exam.ServiceExamsOf(r.id) for r in rows}
+    held = await facts_many.answer_many(session, asked.values())
+    out = {}
+    for row in rows:
+        passed, message = service_exam.verdict(row, held[asked[row.id]], rule)
+        out[row.id] = _guard_result("service_exam", rule, passed, message)
+    return out
+
+
 async def _judge(
     session: AsyncSession,
     rows: Sequence[Employee],
@@ -304,10 +309,12 @@ async def _judge(
     names: Sequence[str],
     versions: dict[str, str],
 ) -> list[Candidate]:
-    """The rows that pass every guard, in the order given: two statements for the whole chunk."""
+    """The rows that pass every guard, in the order given: three statements for the whole chunk."""
     if not rows:
         return []
     batched = await _batched(session, names, [r.id for r in rows], period, today)
+    if "service_exam" in names:
+        batched["service_exam"] = await _service_exam_results(session, rows, period)
     out = []
     for row in rows:
         ctx = _context(session, row, period, today, versions)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.domain.education import education_at_least
-from server.domain.ranks import group, next_rank, rank_index
+from server.domain.ranks import next_rank, rank_index
 from server.models import Position
 from server.rules import RuleVersion
-from workflows import evaluation_calendar, facts
+from workflows import evaluation_calendar, facts, service_exam
 from workflows.context import StepContext
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
@@ -217,15 +217,19 @@ async def education_cap(ctx: StepContext) -> GuardResult:
     return _result(ctx, "education_cap", rule.name, rank_index(target) <= rank_index(cap), message)
 
 
-@guard("service_exam", "rank_promotion.service_exam")
-async def service_exam(ctx: StepContext) -> GuardResult:
+def _service_exams(ctx: StepContext) -> service_exam.ServiceExamsOf | None:
+    """The subject's certificates, when the promotion crosses into a group that needs one."""
+    crossing = service_exam.group_entered(ctx.subject.rank_code, ctx.rule("rank_promotion.service_exam"))
+    return service_exam.ServiceExamsOf(ctx.subject.id) if crossing is not None else None
+
+
+@guard("service_exam", "rank_promotion.service_exam", reads=_service_exams)
+async def service_exam_held(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("rank_promotion.service_exam")
-    rank = ctx.subject.rank_code
-    target = next_rank(rank) if rank else None
-    if rank is None or target is None or group(target) == group(rank) or group(target) not in rule["groups"]:
-        return _result(ctx, "service_exam", rule.name, True, "the promotion stays within its group")
-    message = f"{rank} to {target} enters group {group(target)}, which needs the service exam certificate"
-    return _result(ctx, "service_exam", rule.name, bool(ctx.subject.has_service_exam), message)
+    question = _service_exams(ctx)
+    held = await ctx.fact(question) if question is not None else frozenset[str]()
+    passed, message = service_exam.verdict(ctx.subject, held, rule)
+    return _result(ctx, "service_exam", rule.name, passed, message)
 
 
 def _managerial_history(ctx: StepContext) -> facts.HistoryOf | None:

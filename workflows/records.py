@@ -142,8 +142,7 @@ async def record_service_exam(
         row = ServiceExamCertificate(
             employee_id=subject.id, opens_group=group, certificate_no=certificate_no.strip(), passed_on=passed_on
         )
-        s.add(row)
-        subject.has_service_exam = True
+        s.add(row)  # the guard reads the certificate and its group, not the legacy flag
         await s.flush()
         after = {"group": group, "certificateNo": row.certificate_no, "passedOn": passed_on}
         return row.id, [_entry(viewer, "service_exam_recorded", subject, after)]

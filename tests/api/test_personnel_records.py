@@ -19,6 +19,7 @@ from tests.api.helpers import (
     update_employee,
 )
 from tests.api.records_helpers import act, record, recorded
+from tests.api.test_eligibility import listed
 
 TARGET = "KEL-GAMBIR-01-PLK2"  # a pelaksana post in the employee's own kelurahan with one free seat
 SANCTIONS = rule_by_id("discipline.active_sanction/2021")
@@ -153,6 +154,53 @@ async def test_a_service_exam_certificate_entered_by_unit_hr_is_what_the_rank_gu
         passedOn=dt.date(2025, 9, 10),
     )  # fmt: skip
     assert fields(twice) == ["group"] and "already holds" in twice["errors"][0]["message"]
+
+
+async def promoted_to_iii_d(api: DemoApi) -> str:
+    """The employee at III/d with an S2 (capped at IV/a), no legacy flag, and a group III certificate: the
+    next promotion enters group IV."""
+    nip = api.uid("employee")
+    await update_employee(api.db, nip, rank_code="III/d", education="S2", has_service_exam=False)
+    await recorded(
+        api, "unit_hr", "recordServiceExam", employeeNip=nip, group="III", certificateNo="UD-I/12/2019",
+        passedOn=dt.date(2019, 9, 10),
+    )  # fmt: skip
+    return nip
+
+
+async def record_group_iv(api: DemoApi, nip: str) -> None:
+    await recorded(
+        api, "unit_hr", "recordServiceExam", employeeNip=nip, group="IV", certificateNo="UD-II/5/2025",
+        passedOn=dt.date(2025, 9, 10),
+    )  # fmt: skip
+
+
+async def test_a_group_iii_certificate_does_not_let_a_iii_d_cross_into_group_iv_a_group_iv_one_does(
+    demo: DemoApi,
+) -> None:
+    nip = await promoted_to_iii_d(demo)
+    rid = await proposed(demo, "unit_hr", "proposeRankPromotion", employeeNip=nip, effectiveDate=TMT)
+    assert (await act(demo, "unit_hr", rid, "prepare_documents"))["errors"] == []
+    refused = await act(demo, "bkd_verifier", rid, "verify")
+    assert fields(refused) == ["service_exam"]
+    assert "III/d to IV/a enters group IV, which needs the group IV service exam certificate" in (
+        refused["errors"][0]["message"]
+    )
+    assert "opens group III only" in refused["errors"][0]["message"]
+
+    await record_group_iv(demo, nip)
+    assert (await act(demo, "bkd_verifier", rid, "verify"))["errors"] == []
+
+
+async def test_the_eligibility_list_reads_the_certificates_as_verify_does(demo: DemoApi) -> None:
+    nip = await promoted_to_iii_d(demo)
+    assert nip not in await listed(demo)  # group III certificate only: verify would refuse (test above)
+
+    await record_group_iv(demo, nip)
+    assert (await listed(demo))[nip]["nextRank"]["code"] == "IV/a"
+    rid = await proposed(demo, "unit_hr", "proposeRankPromotion", employeeNip=nip, effectiveDate=TMT)
+    assert (await act(demo, "unit_hr", rid, "prepare_documents"))["errors"] == []
+    assert (await act(demo, "bkd_verifier", rid, "verify"))["errors"] == []
 
 
 async def test_education_rises_with_its_evidence_and_never_falls(demo: DemoApi) -> None:

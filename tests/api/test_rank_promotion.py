@@ -81,6 +81,9 @@ async def test_bkn_ms_and_the_decree_raise_the_rank_on_the_period_date_with_a_ne
     changed = [e for e in await history(demo, rid) if e["action"] == "rank.changed"]
     assert len(changed) == 1
     assert (changed[0]["before"]["rank_code"], changed[0]["after"]["rank_code"]) == ("II/d", "III/a")
+    # The legacy service-exam flag stood for the group III certificate: the crossing uses it up, so group IV
+    # will need a certificate of its own.
+    assert (changed[0]["before"]["has_service_exam"], changed[0]["after"]["has_service_exam"]) == (True, False)
     # The rank history has no field in the API yet: read it from the registry.
     ranks = await rank_history(demo, nip)
     assert ranks == [*ranks_before, ("III/a", TMT, "KP-2026-12/0042")]
