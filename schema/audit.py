@@ -62,7 +62,8 @@ async def events_as_read(info: Info, session: AsyncSession, rows: Sequence[Any])
 class AuditQuery:
     @strawberry.field(
         description="Audit events matching the filter, newest first unless oldestFirst is true. Auditors and "
-        "administrators read the whole log; anyone else signed in reads their own trail."
+        "administrators read the whole log; anyone else signed in reads their own trail, with before and after "
+        "null on an event about a person whose file they may not read now."
     )
     async def audit_events(
         self,
