@@ -25,7 +25,14 @@ from schema.admission import Admission, AdmissionMiddleware
 from schema.console.routes import console_routes
 from schema.context import Context
 from schema.errors import UNAVAILABLE_BODY, DatabaseUnavailable, is_unavailable
-from schema.http import BodyLimitMiddleware, RequestIdMiddleware, TokenMiddleware, is_mutation_over_get, send_json
+from schema.http import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    TokenMiddleware,
+    TokenRefusals,
+    is_mutation_over_get,
+    send_json,
+)
 from schema.media import GRAPHQL_RESPONSE, is_request_error, wants_graphql_response
 from schema.metrics import forget_process, metrics, watch_pool
 from schema.ratelimit import AnonymousRateLimitMiddleware
@@ -49,7 +56,13 @@ class AsnflowGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SessionHandler
     websocket_adapter_class = TextWebSocketAdapter
 
-    def __init__(self, db: Database, settings: Settings, admission: Admission | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        admission: Admission | None = None,
+        token_refusals: TokenRefusals | None = None,
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
@@ -60,6 +73,8 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.viewers = ViewerCache(settings.viewer_cache_seconds)
         self.admission = admission or Admission(settings.max_concurrent_requests, settings.admission_wait_seconds)
+        # shared with ``TokenMiddleware``: one count and one flood gate for refused tokens, HTTP or WebSocket
+        self.token_refusals = token_refusals or TokenRefusals(settings, db)
 
     async def _load_viewer(self, user_id: str, today: dt.date) -> Viewer:
         async with self.db.read() as session:
@@ -179,7 +194,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
                 await database.dispose()
 
     admission = Admission(settings.max_concurrent_requests, settings.admission_wait_seconds)
-    graphql = AsnflowGraphQL(database, settings, admission)
+    token_refusals = TokenRefusals(settings, database)
+    graphql = AsnflowGraphQL(database, settings, admission, token_refusals)
     watch_pool(database)
     app = Starlette(
         routes=[
@@ -202,6 +218,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
     wrapped = AnonymousRateLimitMiddleware(
         wrapped, rate=settings.anonymous_rate_per_second, burst=settings.anonymous_burst
     )
-    wrapped = TokenMiddleware(wrapped, settings, database)
+    wrapped = TokenMiddleware(wrapped, settings, database, token_refusals)
     wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
     return RequestIdMiddleware(wrapped)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies.audit_values import hidden_values
 from policies.scope import audit_scope
 from schema.connection import Connection, Edge, PageInfo, page_size
 from schema.context import Info
@@ -45,11 +50,20 @@ def _own_trail_unless_auditor(info: Info) -> queries.OwnTrail | None:
     return queries.OwnTrail(user_id=viewer.user_id, nip=viewer.nip, employee_id=viewer.employee_id)
 
 
+async def events_as_read(info: Info, session: AsyncSession, rows: Sequence[Any]) -> list[AuditEvent]:
+    """A page of events as the viewer may read them: values about a person whose file the viewer may not
+    read are null (``policies.audit_values``), decided for the whole page at once."""
+    hidden = await hidden_values(session, info.context.viewer, info.context.today, rows)
+    events = [AuditEvent.of(r) for r in rows]
+    return [replace(e, before=None, after=None) if e.seq in hidden else e for e in events]
+
+
 @strawberry.type
 class AuditQuery:
     @strawberry.field(
         description="Audit events matching the filter, newest first unless oldestFirst is true. Auditors and "
-        "administrators read the whole log; anyone else signed in reads their own trail."
+        "administrators read the whole log; anyone else signed in reads their own trail, with before and after "
+        "null on an event about a person whose file they may not read now."
     )
     async def audit_events(
         self,
@@ -86,7 +100,8 @@ class AuditQuery:
                 raise PublicError(str(exc)) from None
             wants_total = "totalCount" in selected(s2 for fld in info.selected_fields for s2 in fld.selections)
             total = await queries.count_events(s, flt) if wants_total else -1
-        edges = [Edge(cursor=queries.encode_cursor(r.seq), node=AuditEvent.of(r)) for r in rows]
+            events = await events_as_read(info, s, rows)
+        edges = [Edge(cursor=queries.encode_cursor(e.seq), node=e) for e in events]
         return Connection(
             edges=edges,
             page_info=PageInfo(
@@ -126,4 +141,5 @@ async def audit_event_node(info: Info, seq: int) -> AuditEvent | None:
     async with info.context.db.read() as s:
         # the page just below seq + 1, newest first: the event itself when the rule lets the viewer read it
         rows, _ = await queries.list_events(s, filter=flt, first=1, after=queries.encode_cursor(seq + 1))
-    return AuditEvent.of(rows[0]) if rows and rows[0].seq == seq else None
+        found = [r for r in rows if r.seq == seq]
+        return (await events_as_read(info, s, found))[0] if found else None

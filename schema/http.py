@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -149,47 +149,24 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class TokenMiddleware:
-    """A refused token is counted in ``/metrics`` every time and audited under flood control: at most one
-    event per client address per ``ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS``, carrying the count."""
+class TokenRefusals:
+    """One place for a refused bearer token, over HTTP or in a WebSocket's ``connection_init``: counted in
+    ``/metrics`` every time, audited under flood control (at most one ``auth.token_rejected`` event per
+    client address per ``ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS``, carrying the count). Both paths share one
+    instance, so a client cannot double its audit rows by alternating them."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, db: Database) -> None:
-        self.app = app
-        self.settings = settings
+    def __init__(self, settings: Settings, db: Database) -> None:
         self.db = db
-        self.rejections = FloodGate(window_seconds=settings.token_rejection_audit_seconds)
+        self.gate = FloodGate(window_seconds=settings.token_rejection_audit_seconds)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        state = scope.setdefault("state", {})
-        state["user_id"] = None
-        try:
-            token = bearer_header(scope.get("headers", []), self.settings)
-            if token is not None:
-                claims = verify_token(self.settings, token)
-                state["user_id"], state["token_expires_at"] = claims.user_id, claims.expires_at
-        except TokenError as exc:
-            TOKEN_REJECTIONS.inc()
-            client = scope.get("client")
-            source = str(client[0]) if client else "-"
-            unwritten = self.rejections.admit(source)
-            if unwritten is not None:
-                await self._audit_rejection(str(exc), source, unwritten + 1)
-            if scope["type"] == "http":
-                await send_json(
-                    send,
-                    exc.status,
-                    {"errors": [{"message": str(exc)}]},
-                    [(b"www-authenticate", b'Bearer error="invalid_token"')] if exc.status == 401 else [],
-                )
-            else:
-                await send({"type": "websocket.close", "code": 4000 + exc.status, "reason": close_reason(str(exc))})
-            return
-        await self.app(scope, receive, send)
+    async def refused(self, reason: str, client: Sequence[Any] | None) -> None:
+        TOKEN_REJECTIONS.inc()
+        source = str(client[0]) if client else "-"
+        unwritten = self.gate.admit(source)
+        if unwritten is not None:
+            await self._audit(reason, source, unwritten + 1)
 
-    async def _audit_rejection(self, reason: str, source: str, count: int) -> None:
+    async def _audit(self, reason: str, source: str, count: int) -> None:
         try:
             async with self.db.write() as session:
                 await append(
@@ -207,6 +184,42 @@ class TokenMiddleware:
                 )
         except Exception:
             log.exception("could not audit a rejected token")
+
+
+class TokenMiddleware:
+    """A refused token is answered 401 (HTTP) or a 4401 close (WebSocket handshake), and handed to
+    ``TokenRefusals`` to be counted and audited."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, db: Database, refusals: TokenRefusals | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.db = db
+        self.refusals = refusals or TokenRefusals(settings, db)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["user_id"] = None
+        try:
+            token = bearer_header(scope.get("headers", []), self.settings)
+            if token is not None:
+                claims = verify_token(self.settings, token)
+                state["user_id"], state["token_expires_at"] = claims.user_id, claims.expires_at
+        except TokenError as exc:
+            await self.refusals.refused(str(exc), scope.get("client"))
+            if scope["type"] == "http":
+                await send_json(
+                    send,
+                    exc.status,
+                    {"errors": [{"message": str(exc)}]},
+                    [(b"www-authenticate", b'Bearer error="invalid_token"')] if exc.status == 401 else [],
+                )
+            else:
+                await send({"type": "websocket.close", "code": 4000 + exc.status, "reason": close_reason(str(exc))})
+            return
+        await self.app(scope, receive, send)
 
 
 def close_reason(text: str) -> str:

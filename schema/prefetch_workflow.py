@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from strawberry.types.nodes import Selection
 
-from policies import read
+from policies.audit_values import hidden_values
 from schema.prefetch import Prefetch, child, children, selected
 from schema.types.audit import AuditEvent
 from schema.types.registry import Employee, Position
@@ -97,16 +97,13 @@ class WorkflowPrefetch(Prefetch):
             self._action_inputs(objs)
         if "history" in fields:
             trails = await events_of_requests(self.session, [r.id for r in rows])
-            files = await read.readable_files(
-                self.session, self.ctx.viewer, self.ctx.today, [r.subject_employee_id for r in rows]
-            )
+            every = [e for trail in trails.values() for e in trail]
+            # the trail's values (guard warnings, ratings, assignments, hours) are the subject's file; to
+            # whom the subject is a card, the trail shows who did what and when only (policies.audit_values)
+            hidden = await hidden_values(self.session, self.ctx.viewer, self.ctx.today, every)
             for o in objs:
                 events = [AuditEvent.of(e) for e in trails.get(o.row.id, [])]
-                if o.row.subject_employee_id not in files:
-                    # the trail's values (guard warnings, ratings, assignments, hours) are the subject's
-                    # file; to whom the subject is a card, the trail shows who did what and when only
-                    events = [replace(e, before=None, after=None) for e in events]
-                o.history_list = events
+                o.history_list = [replace(e, before=None, after=None) if e.seq in hidden else e for e in events]
 
     @staticmethod
     def _action_inputs(objs: Sequence[WorkflowRequest]) -> None:

@@ -50,7 +50,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from schema.admission import BUSY_MESSAGE, Admission
 from schema.errors import DatabaseUnavailable
 from schema.http import Message as ASGIMessage
-from schema.http import Receive, Send, close_reason
+from schema.http import Receive, Send, TokenRefusals, close_reason
 from server import request_context
 from server.auth import TokenError, bearer_header, verify_token
 from server.settings import Settings
@@ -71,6 +71,7 @@ class SessionView(Protocol):
 
     settings: Settings
     admission: Admission
+    token_refusals: TokenRefusals
 
     async def operation_context(self, user_id: str | None, request_id: str) -> Context: ...
 
@@ -129,6 +130,8 @@ class SessionHandler(BaseGraphQLTransportWSHandler["Context", None]):
                 claims = verify_token(self.session_view.settings, token or "")
             except TokenError as exc:
                 log.warning("WebSocket connection_init refused: %s", exc)
+                client = cast(ASGIWebSocketAdapter, self.websocket).ws.scope.get("client")
+                await self.session_view.token_refusals.refused(str(exc), client)
                 await self.websocket.close(CLOSE_UNAUTHORIZED, close_reason(str(exc)))
                 return
             if self.user_id is not None and self.user_id != claims.user_id:

@@ -3,24 +3,26 @@
 Against a real server (uvicorn on a loopback port) with a graphql-transport-ws client: an expired
 token closes the socket (4401) even when it is idle; a revoked grant refuses the very next operation
 on a socket opened before the revocation; an oversized message closes the socket (1009); a bad
-token in ``connection_init`` closes it (4401); the legacy protocol is not offered.
+token in ``connection_init`` closes it (4401), is counted and is audited through the same flood gate
+as HTTP's; the legacy protocol is not offered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from server.db import Database
-from server.models import RoleGrant
+from server.models import AuditEvent, RoleGrant
 from server.seed import persona_user_ids
 from tests.multiprocess.servers import Server
 from tests.security.transport_helpers import PROTOCOL, AsgiSocket, one_server, session, token
@@ -120,6 +122,30 @@ async def test_a_bad_token_in_connection_init_closes_the_socket(server: Server, 
         await ws.send({"type": "connection_init", "payload": {"Authorization": "Bearer not-a-token"}})
         closed = await ws.closed()
     assert closed.code == 4401
+
+
+async def test_bad_connection_init_tokens_are_counted_every_time_and_audited_once_per_address(
+    seeded_db: Database, seeded_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS", "3600")  # a window no test run outlasts
+    with one_server(seeded_db_url, tmp_path) as server, httpx.Client(base_url=server.base_url) as http:
+        before = rejections_counted(http)
+        for i in range(20):
+            async with session(server) as ws:
+                await ws.send({"type": "connection_init", "payload": {"Authorization": f"Bearer forged.{i}"}})
+                assert (await ws.closed()).code == 4401
+        assert rejections_counted(http) == before + 20
+    async with seeded_db.read() as s:
+        events = (await s.execute(select(AuditEvent).where(AuditEvent.action == "auth.token_rejected"))).scalars()
+        (event,) = list(events)
+    assert event.actor == "anonymous"
+    assert event.after == {"source": "127.0.0.1", "refusals": 1}  # the first is audited at once, the rest counted
+
+
+def rejections_counted(http: httpx.Client) -> float:
+    match = re.search(r"^asnflow_token_rejections_total (\S+)$", http.get("/metrics").text, re.M)
+    assert match is not None
+    return float(match.group(1))
 
 
 async def test_a_token_past_the_maximum_lifetime_is_refused_at_connection_init(
