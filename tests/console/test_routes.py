@@ -145,4 +145,5 @@ async def test_the_export_is_for_auditors_only(plain_client: httpx.AsyncClient, 
 
 async def test_the_console_page_may_run_only_its_own_scripts(plain_client: httpx.AsyncClient) -> None:
     policy = (await plain_client.get("/")).headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy  # mermaid's diagram needs inline styles only, never eval
