@@ -100,7 +100,7 @@ async function diagramSvg(definition, current) {
   if (!svgCache.has(key)) {
     const mermaid = await loadMermaid();
     const text = definition.states.includes(current)
-      ? `${definition.diagram}    classDef current fill:#ecfdf3,stroke:#067647,stroke-width:3px,font-weight:bold\n    class ${current} current\n`
+      ? `${definition.diagram}    classDef current fill:#067647,stroke:#054f31,stroke-width:3px,color:#fff,font-weight:bold\n    class ${current} current\n`
       : definition.diagram;
     renderCount += 1;
     const { svg } = await mermaid.render(`wf-diagram-${renderCount}`, text);
