@@ -40,13 +40,17 @@ def _refused(status: int, message: str) -> JSONResponse:
 
 
 def _security_headers(settings: Settings) -> dict[str, str]:
-    """The page may run only its own scripts and talk only to this server (and the provider's token endpoint)."""
+    """The page may run only its own scripts and talk only to this server (and the provider's token endpoint).
+
+    Styles may be inline because mermaid's workflow diagram carries its own ``<style>`` and style attributes;
+    scripts stay ``'self'`` only (mermaid runs with ``securityLevel: "strict"`` and needs no eval).
+    """
     connect = "'self'"
     if settings.oidc is not None and settings.oidc.token_url:
         parts = urlsplit(settings.oidc.token_url)
         connect += f" {parts.scheme}://{parts.netloc}"
     policy = (
-        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src {connect}; "
+        f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src {connect}; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
     return {"content-security-policy": policy, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}

@@ -72,6 +72,10 @@ async def test_a_proposed_transfer_arrives_in_the_target_heads_inbox_and_is_acce
     await screenshot(target, "inbox")
     await arrived.locator("a").click()
     await expect(target.locator("li.state.current")).to_have_attribute("data-state", "released")
+    drawing = target.locator("section.diagram figure svg")  # mermaid's drawing, the list kept as its text
+    await expect(drawing).to_be_visible()
+    await expect(drawing.locator("g.current")).to_have_count(1)  # the current state's node, highlighted
+    await expect(drawing.locator("g.current")).to_contain_text("released")
     await screenshot(target, "request")
     accept = target.locator("article[data-action='accept']")
     await accept.locator("summary").click()
@@ -81,6 +85,20 @@ async def test_a_proposed_transfer_arrives_in_the_target_heads_inbox_and_is_acce
     await expect(target.locator("#timeline")).to_contain_text("request.accept")
     await expect(target.locator("#outcome")).to_contain_text("accept")
     assert console.errors == []
+
+
+async def test_without_mermaid_the_request_page_shows_the_workflow_as_a_list(console: Console, browser: Any) -> None:
+    rid = await proposed_transfer(console)
+    expected_errors: list[str] = []  # the blocked script is itself reported; nothing else may be
+    page = await open_page(browser, expected_errors)
+    await page.route("**/console/vendor/mermaid.min.js", lambda route: route.abort())
+    await sign_in(page, console.url(0), console.people["target_head"])
+    await page.goto(f"{console.url(0)}/#/request/{rid}")
+    await expect(page.locator("details.diagram-text")).to_have_attribute("open", "")
+    await expect(page.locator("li.state.current")).to_be_visible()
+    await expect(page.locator("li.state.current")).to_have_attribute("data-state", "released")
+    assert await page.locator("section.diagram svg").count() == 0
+    assert all("mermaid" in e or "Failed to load resource" in e for e in expected_errors), expected_errors
 
 
 async def test_the_verifier_must_give_a_reason_to_return_and_sees_why_verification_is_refused(

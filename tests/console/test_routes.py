@@ -60,13 +60,18 @@ async def test_the_console_is_served_at_the_root_with_its_assets(plain_client: h
     page = await plain_client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<script type="module" src="/console/app.js">' in page.text
-    for name in sorted(p.name for p in STATIC.iterdir()):
+    for name in sorted(p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*") if p.is_file()):
         asset = await plain_client.get(f"/console/{name}")
         assert asset.status_code == 200, name
 
 
 async def test_the_console_loads_nothing_from_another_origin() -> None:
+    """Our own files name no other origin; the vendored mermaid (whose text names its docs) is held by the CSP,
+    which the browser tests would see refusing anything it tried to fetch elsewhere (a console error)."""
     for path in STATIC.iterdir():
+        if path.is_dir():
+            assert path.name == "vendor"
+            continue
         text = path.read_text()
         assert "https://" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", ""), path.name
 
@@ -145,4 +150,5 @@ async def test_the_export_is_for_auditors_only(plain_client: httpx.AsyncClient, 
 
 async def test_the_console_page_may_run_only_its_own_scripts(plain_client: httpx.AsyncClient) -> None:
     policy = (await plain_client.get("/")).headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy and "connect-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy  # mermaid's diagram needs inline styles only, never eval

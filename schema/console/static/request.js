@@ -50,8 +50,7 @@ function card(subject) {
 }
 
 /** The mermaid stateDiagram as a readable list: each state with the steps that leave it; the current one marked. */
-function diagram(definition, current) {
-  if (!definition) return null;
+function stateList(definition, current) {
   const edges = {};
   for (const line of definition.diagram.split("\n")) {
     const m = line.trim().match(/^(\S+) --> (\S+?)(?::\s*(.*))?$/);
@@ -59,22 +58,81 @@ function diagram(definition, current) {
     (edges[m[1]] ||= []).push({ to: m[2], label: m[3] || "" });
   }
   return h(
+    "ol",
+    { class: "states" },
+    definition.states.map((s) =>
+      h(
+        "li",
+        { class: s === current ? "state current" : "state", "aria-current": s === current ? "step" : null, dataset: { state: s } },
+        h("span", { class: "name" }, s),
+        s === current ? h("span", { class: "badge" }, t("currentState")) : null,
+        edges[s] ? h("ul", { class: "edges" }, edges[s].map((e) => h("li", {}, `→ ${e.to}: ${e.label}`))) : null,
+      ),
+    ),
+  );
+}
+
+// Mermaid (vendored, MIT; schema/console/vendor.sh) is 5 MB: loaded from this server on the first request page only.
+let mermaidLoading = null;
+let renderCount = 0;
+const svgCache = new Map();
+
+function loadMermaid() {
+  mermaidLoading ||= new Promise((resolve, reject) => {
+    const script = h("script", { src: "/console/vendor/mermaid.min.js" });
+    script.addEventListener("load", () => {
+      // strict: labels are text, never markup or links; no startOnLoad scanning of the page.
+      window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutral", htmlLabels: false });
+      resolve(window.mermaid);
+    });
+    script.addEventListener("error", () => reject(new Error("mermaid did not load")));
+    document.head.append(script);
+  }).catch((error) => {
+    mermaidLoading = null; // a later page may try again
+    throw error;
+  });
+  return mermaidLoading;
+}
+
+/** The definition's own mermaid text with the current state styled: the server's diagram, one class added. */
+async function diagramSvg(definition, current) {
+  const key = `${definition.version}\n${current}`;
+  if (!svgCache.has(key)) {
+    const mermaid = await loadMermaid();
+    const text = definition.states.includes(current)
+      ? `${definition.diagram}    classDef current fill:#067647,stroke:#054f31,stroke-width:3px,color:#fff,font-weight:bold\n    class ${current} current\n`
+      : definition.diagram;
+    renderCount += 1;
+    const { svg } = await mermaid.render(`wf-diagram-${renderCount}`, text);
+    svgCache.set(key, svg);
+  }
+  // Parsed as SVG (not HTML), so nothing in it can run; mermaid's strict mode has already sanitised it.
+  const doc = new DOMParser().parseFromString(svgCache.get(key), "image/svg+xml");
+  if (doc.querySelector("parsererror") || doc.documentElement.localName !== "svg") throw new Error("mermaid gave no SVG");
+  return document.importNode(doc.documentElement, true);
+}
+
+/** The workflow drawn by mermaid with the current state highlighted; the list stays as its text alternative. */
+function diagram(definition, current) {
+  if (!definition) return null;
+  const figure = h("figure", { class: "diagram-svg", role: "img", "aria-label": `${definition.title}: ${t("currentState")} ${current}` });
+  const list = stateList(definition, current);
+  const details = h("details", { class: "diagram-text" }, h("summary", {}, t("diagramText")), list);
+  diagramSvg(definition, current)
+    .then((svg) => {
+      svg.removeAttribute("style"); // its max-width; the stylesheet sizes it
+      mount(figure, svg);
+    })
+    .catch(() => {
+      figure.remove(); // no drawing: the list alone, open
+      details.open = true;
+    });
+  return h(
     "section",
     { class: "diagram", "aria-labelledby": "diagram-title" },
     h("h2", { id: "diagram-title" }, `${t("diagram")}: ${definition.title}`),
-    h(
-      "ol",
-      { class: "states" },
-      definition.states.map((s) =>
-        h(
-          "li",
-          { class: s === current ? "state current" : "state", "aria-current": s === current ? "step" : null, dataset: { state: s } },
-          h("span", { class: "name" }, s),
-          s === current ? h("span", { class: "badge" }, t("currentState")) : null,
-          edges[s] ? h("ul", { class: "edges" }, edges[s].map((e) => h("li", {}, `→ ${e.to}: ${e.label}`))) : null,
-        ),
-      ),
-    ),
+    figure,
+    details,
     h("details", {}, h("summary", {}, "mermaid"), h("pre", {}, definition.diagram)),
   );
 }
