@@ -183,8 +183,9 @@ async def test_a_group_iii_certificate_does_not_let_a_iii_d_cross_into_group_iv_
     assert (await act(demo, "unit_hr", rid, "prepare_documents"))["errors"] == []
     refused = await act(demo, "bkd_verifier", rid, "verify")
     assert fields(refused) == ["service_exam"]
-    assert "III/d to IV/a enters group IV, which needs the group IV service exam certificate" in (
-        refused["errors"][0]["message"]
+    assert (
+        "III/d to IV/a enters group IV, which needs the group IV service exam certificate"
+        in (refused["errors"][0]["message"])
     )
     assert "opens group III only" in refused["errors"][0]["message"]
 
