@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from schema.errors import PublicError
-from server.paging import Page
+from server.paging import CursorError, Page, decode_cursor
 from server.settings import Settings
 
 T = TypeVar("T")
@@ -52,3 +52,16 @@ def connection(nodes: list[T], page: Page[object], *, total: int, after: str | N
         end_cursor=page.cursors[-1] if page.cursors else None,
     )
     return Connection(edges=edges, page_info=info, total_count=total)
+
+
+def after_nip(after: str | None) -> str | None:
+    """The NIP an ``after`` cursor of a NIP-ordered list stands for; a sentence when it is not one."""
+    if after is None:
+        return None
+    try:
+        value = decode_cursor(after)
+    except CursorError as exc:
+        raise PublicError(str(exc)) from None
+    if not isinstance(value, str):
+        raise PublicError(f"after: {after!r} is not a cursor returned by this list")
+    return value

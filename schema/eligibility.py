@@ -14,15 +14,14 @@ from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.nodes import Selection
 
 from policies.scope import registry_scope
-from schema.connection import Connection, connection, page_size
+from schema.connection import Connection, after_nip, connection, page_size
 from schema.context import Info
 from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, selected
+from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee, Rank
-from server.paging import CursorError, Page, decode_cursor, encode_cursor
+from server.paging import Page, encode_cursor
 from server.registry import queries as q
 from workflows import eligibility
 
@@ -35,22 +34,6 @@ class RankPromotionCandidate:
     years_in_rank: float = strawberry.field(description="Years in the current rank on the period date.")
     rule_versions: JSON = strawberry.field(description="The rule versions that judged the candidate, by rule name.")
     rank_since: dt.date | None
-
-
-def _selection(info: Info) -> list[Selection]:
-    return [s for f in info.selected_fields for s in f.selections]
-
-
-def _after_nip(after: str | None) -> str | None:
-    if after is None:
-        return None
-    try:
-        value = decode_cursor(after)
-    except CursorError as exc:
-        raise PublicError(str(exc)) from None
-    if not isinstance(value, str):
-        raise PublicError(f"after: {after!r} is not a cursor returned by this list")
-    return value
 
 
 @strawberry.type
@@ -71,13 +54,13 @@ class EligibilityQuery:
     ) -> Connection[RankPromotionCandidate]:
         ctx = info.context
         size = page_size(first, ctx.settings)
-        after_nip = _after_nip(after)
+        start = after_nip(after)
         try:
             eligibility.check_period(period)
         except eligibility.NotAPromotionPeriod as exc:
             raise PublicError(f"period: {exc}") from None
         proposer = eligibility.proposer_scope(ctx.viewer)
-        wants_total = "totalCount" in selected(_selection(info))
+        wants_total = "totalCount" in selected(root_selection(info))
         if proposer.nothing:
             empty: Page[object] = Page([], False, [])
             return connection([], empty, total=0 if wants_total else -1, after=after)
@@ -99,7 +82,7 @@ class EligibilityQuery:
                     include_subunits=subunits,
                     exclude_employee_id=ctx.viewer.employee_id,
                     first=size,
-                    after_nip=after_nip,
+                    after_nip=start,
                 )
                 total = (
                     await eligibility.count_rank_promotion_candidates(
@@ -127,7 +110,7 @@ class EligibilityQuery:
                 )
                 for c in found
             ]
-            employee_sel = child(child(child(_selection(info), "edges"), "node"), "employee")
+            employee_sel = child(child(child(root_selection(info), "edges"), "node"), "employee")
             await Prefetch(s, ctx).employees([n.employee for n in nodes], employee_sel)
         page: Page[object] = Page(list(found), has_next, [encode_cursor(c.nip) for c in found])
         return connection(nodes, page, total=total, after=after)

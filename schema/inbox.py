@@ -10,10 +10,10 @@ import strawberry
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.errors import PublicError
-from schema.prefetch import child
+from schema.prefetch import child, root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import RequestKind, Task
-from schema.workflows import _page, _selection, _visible_request
+from schema.workflows import _page, _visible_request
 from server import models
 from workflows import inbox
 
@@ -54,7 +54,7 @@ class InboxQuery:
         )
         async with ctx.db.read() as s:
             prefetch = WorkflowPrefetch(s, ctx)
-            node_selection = child(child(_selection(info), "edges"), "node")
+            node_selection = child(child(root_selection(info), "edges"), "node")
             nodes = await prefetch.task_objects(page.rows, node_selection)
             await prefetch.tasks(nodes, node_selection)
         return connection(nodes, page, total=total, after=after)
@@ -69,6 +69,6 @@ async def task_node(info: Info, task_id: int) -> Task | None:
         return None
     async with ctx.db.read() as s:
         prefetch = WorkflowPrefetch(s, ctx)
-        [task] = await prefetch.task_objects([row], _selection(info))
-        await prefetch.tasks([task], _selection(info))
+        [task] = await prefetch.task_objects([row], root_selection(info))
+        await prefetch.tasks([task], root_selection(info))
     return task

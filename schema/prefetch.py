@@ -19,7 +19,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from policies import read
 from policies.read import CARD, FILE
-from schema.context import Context
+from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.types.registry import (
     ALIKE_FIELDS,
@@ -46,6 +46,11 @@ def selected(selections: Iterable[Selection]) -> dict[str, list[SelectedField]]:
         elif isinstance(sel, FragmentSpread | InlineFragment):
             stack[:0] = sel.selections
     return out
+
+
+def root_selection(info: Info) -> list[Selection]:
+    """What the client selected under the field being resolved (fragments not yet flattened)."""
+    return [s for f in info.selected_fields for s in f.selections]
 
 
 def children(fields: Sequence[SelectedField]) -> list[Selection]:

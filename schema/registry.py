@@ -6,13 +6,12 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types.nodes import Selection
 
 from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Info
 from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, selected
+from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.access import RoleGrant
 from schema.types.registry import Employee, Position, Unit
 from schema.types.vocabulary import PositionType, RankCode
@@ -76,10 +75,6 @@ class Viewer:
         return self.employee_obj
 
 
-def _root_selection(info: Info) -> list[Selection]:
-    return [s for f in info.selected_fields for s in f.selections]
-
-
 async def _unit_or_error(session: AsyncSession, code: str | None, field: str) -> models.Unit | None:
     if code is None:
         return None
@@ -97,7 +92,7 @@ async def _page(
         page: Page[Any] = await keyset_page(session, query, key, first=size, after=after)
     except CursorError as exc:
         raise PublicError(str(exc)) from None
-    wants_total = "totalCount" in selected(_root_selection(info))
+    wants_total = "totalCount" in selected(root_selection(info))
     total = await count(session, query) if wants_total else -1
     return page, total
 
@@ -126,7 +121,7 @@ class RegistryQuery:
             async with ctx.db.read() as s:
                 rows = await q.employees_by_id(s, [v.employee_id])
                 employee = Employee.file_of(rows[v.employee_id])
-                await Prefetch(s, ctx).employees([employee], child(_root_selection(info), "employee"))
+                await Prefetch(s, ctx).employees([employee], child(root_selection(info), "employee"))
         return Viewer(user_id=v.user_id, name=v.name, roles=roles, employee_obj=employee)
 
     @strawberry.field
@@ -136,7 +131,7 @@ class RegistryQuery:
             if row is None:
                 return None
             unit = Unit.of(row)
-            await Prefetch(s, info.context).units([unit], _root_selection(info))
+            await Prefetch(s, info.context).units([unit], root_selection(info))
             return unit
 
     @strawberry.field
@@ -148,7 +143,7 @@ class RegistryQuery:
             query = q.units_query(parent, top_level=parent_code is None)
             page, total = await _page(s, query, models.Unit.code, first, after, info)
             nodes = [Unit.of(r) for r in page.rows]
-            await Prefetch(s, info.context).units(nodes, child(child(_root_selection(info), "edges"), "node"))
+            await Prefetch(s, info.context).units(nodes, child(child(root_selection(info), "edges"), "node"))
             return connection(nodes, page, total=total, after=after)
 
     @strawberry.field
@@ -158,7 +153,7 @@ class RegistryQuery:
             if row is None:
                 return None
             position = Position.of(row)
-            await Prefetch(s, info.context).positions([position], _root_selection(info))
+            await Prefetch(s, info.context).positions([position], root_selection(info))
             return position
 
     @strawberry.field
@@ -181,7 +176,7 @@ class RegistryQuery:
             )
             page, total = await _page(s, query, models.Position.code, first, after, info)
             nodes = [Position.of(r) for r in page.rows]
-            await Prefetch(s, info.context).positions(nodes, child(child(_root_selection(info), "edges"), "node"))
+            await Prefetch(s, info.context).positions(nodes, child(child(root_selection(info), "edges"), "node"))
             return connection(nodes, page, total=total, after=after)
 
     @strawberry.field
@@ -192,7 +187,7 @@ class RegistryQuery:
             if row is None or row.id not in await read.readable_files(s, ctx.viewer, ctx.today, [row.id]):
                 return None  # a file the viewer may not read does not exist for them (no card by NIP)
             employee = Employee.file_of(row)
-            await Prefetch(s, ctx).employees([employee], _root_selection(info))
+            await Prefetch(s, ctx).employees([employee], root_selection(info))
             return employee
 
     @strawberry.field
@@ -214,5 +209,5 @@ class RegistryQuery:
             )
             page, total = await _page(s, query, models.Employee.nip, first, after, info)
             nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
-            await Prefetch(s, ctx).employees(nodes, child(child(_root_selection(info), "edges"), "node"))
+            await Prefetch(s, ctx).employees(nodes, child(child(root_selection(info), "edges"), "node"))
             return connection(nodes, page, total=total, after=after)

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import UNSET
 
 from schema.context import Info
-from schema.prefetch import Prefetch
+from schema.prefetch import Prefetch, root_selection
 from schema.types.errors import UserError, user_errors
 from schema.types.registry import Employee, Position
 from server.domain.nip import normalize
@@ -105,7 +105,7 @@ class PositionPayload:
 def _payload_selection(info: Info, name: str) -> list[strawberry.types.nodes.Selection]:
     from schema.prefetch import child
 
-    return child([s for f in info.selected_fields for s in f.selections], name)
+    return child(root_selection(info), name)
 
 
 @strawberry.type

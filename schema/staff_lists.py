@@ -11,15 +11,14 @@ from typing import Any, cast
 
 import strawberry
 from sqlalchemy import Select
-from strawberry.types.nodes import Selection
 
-from schema.connection import Connection, connection, page_size
+from schema.connection import Connection, after_nip, connection, page_size
 from schema.context import Info
 from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, selected
+from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee, Position
 from server.models import Unit
-from server.paging import CursorError, Page, count, decode_cursor, encode_cursor
+from server.paging import Page, count, encode_cursor
 from server.registry import queries as q
 from workflows import staff_lists
 
@@ -39,24 +38,8 @@ class RotationDue:
     years: int = strawberry.field(description="Full years in the post today.")
 
 
-def _selection(info: Info) -> list[Selection]:
-    return [s for f in info.selected_fields for s in f.selections]
-
-
 def _wants_total(info: Info) -> bool:
-    return "totalCount" in selected(_selection(info))
-
-
-def _after_nip(after: str | None) -> str | None:
-    if after is None:
-        return None
-    try:
-        value = decode_cursor(after)
-    except CursorError as exc:
-        raise PublicError(str(exc)) from None
-    if not isinstance(value, str):
-        raise PublicError(f"after: {after!r} is not a cursor returned by this list")
-    return value
+    return "totalCount" in selected(root_selection(info))
 
 
 async def _unit(info: Info, code: str | None) -> Unit | None:
@@ -82,15 +65,15 @@ class StaffListsQuery:
         ctx = info.context
         if not 2000 <= year <= ctx.today.year:
             raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
-        size, after_nip, unit = page_size(first, ctx.settings), _after_nip(after), await _unit(info, unit_code)
+        size, start, unit = page_size(first, ctx.settings), after_nip(after), await _unit(info, unit_code)
         async with ctx.db.read() as s:
             found, more = await staff_lists.training_shortfall(
-                s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=after_nip
+                s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
             )
             query = staff_lists.shortfall_query(ctx.viewer, year=year, unit=unit, today=ctx.today)
             total = await count(s, cast(Select[Any], query)) if _wants_total(info) else -1
             nodes = [Shortfall(employee=Employee.of(f.employee), hours=f.hours, missing=f.missing) for f in found]
-            selection = child(child(child(_selection(info), "edges"), "node"), "employee")
+            selection = child(child(child(root_selection(info), "edges"), "node"), "employee")
             await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)
         page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])
         return connection(nodes, page, total=total, after=after)
@@ -104,10 +87,10 @@ class StaffListsQuery:
         self, info: Info, unit_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[RotationDue]:
         ctx = info.context
-        size, after_nip, unit = page_size(first, ctx.settings), _after_nip(after), await _unit(info, unit_code)
+        size, start, unit = page_size(first, ctx.settings), after_nip(after), await _unit(info, unit_code)
         async with ctx.db.read() as s:
             found, more = await staff_lists.due_for_rotation(
-                s, ctx.viewer, unit=unit, today=ctx.today, first=size, after_nip=after_nip
+                s, ctx.viewer, unit=unit, today=ctx.today, first=size, after_nip=start
             )
             query = staff_lists.rotation_query(ctx.viewer, unit=unit, today=ctx.today)
             total = await count(s, cast(Select[Any], query)) if _wants_total(info) else -1
@@ -118,7 +101,7 @@ class StaffListsQuery:
                 for f in found
             ]
             prefetch = Prefetch(s, ctx)
-            node = child(child(_selection(info), "edges"), "node")
+            node = child(child(root_selection(info), "edges"), "node")
             await prefetch.employees([n.employee for n in nodes], child(node, "employee"))
             await prefetch.positions([n.position for n in nodes], child(node, "position"))
         page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])

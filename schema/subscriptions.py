@@ -33,10 +33,11 @@ from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.metrics import REGISTRY
+from schema.prefetch import root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import Task, WorkflowRequest
 from schema.websocket import give_back_place, over_websocket, take_place
-from schema.workflows import _selection, _visible_request
+from schema.workflows import _visible_request
 from server import models
 from server.clock import service_today
 from server.events import BUS, Subscriber, SubscriberBehind
@@ -145,7 +146,7 @@ class SubscriptionsOverWebSocket(SchemaExtension):
 
 async def _tasks_assigned(info: Info) -> AsyncGenerator[Task, None]:
     ctx = info.context
-    selection = _selection(info)
+    selection = root_selection(info)
     async with ctx.db.read() as session:
         floor = await live.latest_task_id(session)
     sent: dict[int, set[int]] = {}  # per request, its open tasks already sent
@@ -172,7 +173,7 @@ async def _tasks_assigned(info: Info) -> AsyncGenerator[Task, None]:
 
 async def _request_changes(info: Info, request_id: int) -> AsyncGenerator[WorkflowRequest, None]:
     ctx = info.context
-    selection = _selection(info)
+    selection = root_selection(info)
     async with _subscribed(ctx, "requestChanged", request_id) as subscriber:
         while True:
             await _next_turn(subscriber, ctx)

@@ -8,14 +8,13 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.nodes import Selection
 
 from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.metrics import record_command
-from schema.prefetch import child, selected
+from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import user_errors
 from schema.types.workflow import (
@@ -53,10 +52,6 @@ class RequestFilter:
     terminal: bool | None = None
 
 
-def _selection(info: Info) -> list[Selection]:
-    return [s for f in info.selected_fields for s in f.selections]
-
-
 async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
     """The request if the viewer may read it (``policies.read``); otherwise it reads as not found."""
     ctx = info.context
@@ -74,7 +69,7 @@ async def _page(info: Info, query: Any, key: Any, first: int | None, after: str 
             page: Page[Any] = await keyset_page(s, query, key, first=size, after=after, descending=True)
         except CursorError as exc:
             raise PublicError(str(exc)) from None
-        total = await count(s, query) if "totalCount" in selected(_selection(info)) else -1
+        total = await count(s, query) if "totalCount" in selected(root_selection(info)) else -1
     return page, total
 
 
@@ -88,7 +83,7 @@ class WorkflowQuery:
             return None
         obj = WorkflowRequest.of(row)
         async with info.context.db.read() as s:
-            await WorkflowPrefetch(s, info.context).requests([obj], _selection(info))
+            await WorkflowPrefetch(s, info.context).requests([obj], root_selection(info))
         return obj
 
     @strawberry.field
@@ -106,7 +101,7 @@ class WorkflowQuery:
         page, total = await _page(info, query, models.WorkflowRequest.id, first, after)
         nodes = [WorkflowRequest.of(r) for r in page.rows]
         async with ctx.db.read() as s:
-            await WorkflowPrefetch(s, ctx).requests(nodes, child(child(_selection(info), "edges"), "node"))
+            await WorkflowPrefetch(s, ctx).requests(nodes, child(child(root_selection(info), "edges"), "node"))
         return connection(nodes, page, total=total, after=after)
 
     @strawberry.field
@@ -240,7 +235,7 @@ async def _payload(info: Info, result: CommandResult) -> RequestPayload:
             row = (await wq.requests_by_id(s, [result.request_id])).get(result.request_id)
             if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
                 request = WorkflowRequest.of(row)
-                await WorkflowPrefetch(s, ctx).requests([request], child(_selection(info), "request"))
+                await WorkflowPrefetch(s, ctx).requests([request], child(root_selection(info), "request"))
     return RequestPayload(request=request, errors=user_errors(result.errors))
 
 
