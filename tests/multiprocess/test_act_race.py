@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,11 @@ import pytest
 from sqlalchemy import func, select
 
 from policies.viewer import load_viewer
-from server import migrate
 from server.audit.verify import verify
 from server.db import Database
 from server.models import Assignment, AuditEvent, AuditHead, Employee, Position, Unit, WorkflowRequest
-from server.seed import REFERENCE_DATE, persona_user_ids, seed
-from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from server.seed import REFERENCE_DATE, persona_user_ids
+from tests.multiprocess.seeded import pg_seeded_url, seed_small
 from tests.multiprocess.servers import ACT, PROPOSE_PLACEMENT, Server, graphql, running_servers
 from workflows.service import propose_placement
 
@@ -34,37 +32,13 @@ HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 OWN_UNIT_POST = "KEL-GAMBIR-01-PLK2"  # a free seat in the employee persona's own kelurahan
 RACE_POST = "KEC-GAMBIR-RACE"
 
-
-def _seed(url: str) -> None:
-    migrate.upgrade(url)
-
-    async def fill() -> None:
-        db = Database(url)
-        try:
-            await seed(db, size="small", seed=1, progress=False)
-        finally:
-            await db.dispose()
-
-    asyncio.run(fill())
-
-
-@pytest.fixture
-def pg_seeded_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, migrated and seeded with the ``small`` demo world; dropped afterwards."""
-    require_pg()
-    name = create_pg_database()
-    try:
-        url = f"{_pg_base(PG_ADMIN_URL)}/{name}"
-        _seed(url)
-        yield url
-    finally:
-        drop_pg_database(name)
+__all__ = ["pg_seeded_url"]  # the fixture, shared with the idempotency race
 
 
 @pytest.fixture
 def sqlite_seeded_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'race.db'}"
-    _seed(url)
+    seed_small(url)
     return url
 
 

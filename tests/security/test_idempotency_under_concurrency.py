@@ -24,11 +24,11 @@ from server.db import Database
 from server.models import AuditEvent, Employee, WorkflowRequest
 from server.seed import REFERENCE_DATE, persona_user_ids
 from tests.api.helpers import TMT, DemoApi, act, propose, proposed
+from tests.multiprocess.seeded import pg_seeded_url
 from tests.multiprocess.servers import ACT, PROPOSE_PLACEMENT, graphql, running_servers
-from tests.security.stepdata_helpers import pg_world_url
 from workflows.proposals import propose_placement
 
-__all__ = ["pg_world_url"]
+__all__ = ["pg_seeded_url"]
 
 RETRIES = 20
 HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -156,14 +156,14 @@ async def _spread(url: str, tmp_path: Path, query: str, variables: dict[str, Any
 
 @pytest.mark.postgres
 async def test_twenty_retries_of_a_step_across_two_server_processes_all_get_the_first_result(
-    pg_world_url: str, tmp_path: Path
+    pg_seeded_url: str, tmp_path: Path
 ) -> None:
-    db = Database(pg_world_url)
+    db = Database(pg_seeded_url)
     try:
         ids = await persona_user_ids(db)
         rid = await _proposed_placement(db, ids)
         variables = {"input": {"requestId": str(rid), "action": "verify", "idempotencyKey": "verify-2proc"}}
-        answers = await _spread(pg_world_url, tmp_path, ACT, variables, ids["bkd_verifier"])
+        answers = await _spread(pg_seeded_url, tmp_path, ACT, variables, ids["bkd_verifier"])
         assert outcomes(answers) == {"OK": RETRIES}, answers
         assert {a["request"]["state"] for a in answers} == {"verified"}
         assert (await audited_steps(db, rid))["request.verify"] == 1
@@ -173,9 +173,9 @@ async def test_twenty_retries_of_a_step_across_two_server_processes_all_get_the_
 
 @pytest.mark.postgres
 async def test_twenty_retries_of_a_proposal_across_two_server_processes_make_one_request(
-    pg_world_url: str, tmp_path: Path
+    pg_seeded_url: str, tmp_path: Path
 ) -> None:
-    db = Database(pg_world_url)
+    db = Database(pg_seeded_url)
     try:
         ids = await persona_user_ids(db)
         variables = {
@@ -186,7 +186,7 @@ async def test_twenty_retries_of_a_proposal_across_two_server_processes_make_one
                 "idempotencyKey": "propose-2proc",
             }
         }
-        answers = await _spread(pg_world_url, tmp_path, PROPOSE_PLACEMENT, variables, ids["bkd_official"])
+        answers = await _spread(pg_seeded_url, tmp_path, PROPOSE_PLACEMENT, variables, ids["bkd_official"])
         assert outcomes(answers) == {"OK": RETRIES}, answers
         assert len({a["request"]["id"] for a in answers}) == 1
         assert await placements_of(db, ids["employee"]) == 1

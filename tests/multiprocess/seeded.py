@@ -1,4 +1,4 @@
-"""Shared set-ups of the step-data, tick and idempotency attacks: a seeded PostgreSQL world for real servers."""
+"""A seeded demo world for tests that race real server processes (act races, idempotency under concurrency)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def seed_small(url: str) -> None:
 
 
 @pytest.fixture
-def pg_world_url() -> Iterator[str]:
+def pg_seeded_url() -> Iterator[str]:
     """A fresh PostgreSQL database with the ``small`` demo world, for server processes; dropped afterwards."""
     require_pg()
     name = create_pg_database()
