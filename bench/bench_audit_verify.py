@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_audit_verify.py --events 100000 --postgres postgresql://postgres@127.0.0.1/postgres
     .venv/bin/python bench/bench_audit_verify.py --events 200000 --workers 1 --skip-sqlite --postgres ...  # quick
 
-Builds a valid chain (hashes from ``server.audit.chain.event_hash``, the writer's function) in a
+Builds a valid chain (hashes from ``server.audit.encoding.event_hash``, the writer's function) in a
 migrated temporary database by bulk insert, in chunks so generation itself stays small, then runs
 ``server.audit.verify.verify`` in a fresh child process and reports events/s and that process's peak
 RSS. Running two sizes shows whether memory depends on the length of the log. ``--write FILE``
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server import migrate  # noqa: E402
-from server.audit.chain import GENESIS_HASH, event_hash  # noqa: E402
+from server.audit.encoding import GENESIS_HASH, event_hash  # noqa: E402
 from server.db import json_text  # noqa: E402
 
 CHUNK = 20_000

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from server.audit.chain import HASHED_FIELDS
+from server.audit.encoding import HASHED_FIELDS
 from server.ids import BIGINT_MAX, parse_row_id
 from server.models import AuditEvent, AuditHead, WorkflowRequest
 

@@ -35,8 +35,9 @@ from server.audit.checkpoint import (
     raw_public_key,
     trusted_public_key,
 )
+from server.audit.report import Anchor, Problem, VerificationReport
 from server.audit.verified import VerifiedHead, check_against, latest_verified, record_verified, verified_path
-from server.audit.verify import Anchor, Problem, VerificationReport, verify
+from server.audit.verify import verify
 from server.db import Database
 from server.settings import Settings
 
