@@ -33,9 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server import migrate  # noqa: E402
 from server.audit.encoding import GENESIS_HASH, event_hash  # noqa: E402
-from server.db import json_text  # noqa: E402
 
 CHUNK = 20_000
 COLUMNS = [
@@ -83,10 +81,14 @@ def events(count: int) -> Iterator[list[dict[str, Any]]]:
 
 
 def _json(value: Any) -> str:
+    from server.db import json_text  # here, not at the top: verification workers import this module again
+
     return json_text(value)  # what the engine's JSON serializer stores (server.db.json_text)
 
 
 def fill_sqlite(path: Path, count: int) -> None:
+    from server import migrate
+
     migrate.upgrade(f"sqlite:///{path}")
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -230,6 +232,8 @@ def run_size(engine: str, count: int, pg_admin: str | None, workers: list[int], 
         assert pg_admin is not None
         name, url = _pg_database(pg_admin)
         try:
+            from server import migrate
+
             migrate.upgrade(url)
             asyncio.run(fill_postgres(url, count))
             built = time.perf_counter() - started

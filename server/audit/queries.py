@@ -151,6 +151,14 @@ async def event_hash_at(conn: AsyncConnection, seq: int) -> str | None:
     return await conn.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
 
 
+async def hashes_at(conn: AsyncConnection, seqs: Sequence[int]) -> dict[int, str]:
+    """The stored hash of each of ``seqs`` that is there (one primary-key lookup each, in one statement)."""
+    if not seqs:
+        return {}
+    rows = await conn.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(sorted(set(seqs)))))
+    return {int(seq): str(hash_) for seq, hash_ in rows}
+
+
 async def seq_of_hash(conn: AsyncConnection, hash_: str) -> int | None:
     """The seq of the event stored with ``hash_`` (a full scan: only used to explain a broken chain)."""
     return await conn.scalar(select(AuditEvent.seq).where(AuditEvent.hash == hash_).limit(1))

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from server.audit import queries
-from server.audit.findings import anchor_finding, chain_finding, head_finding
+from server.audit.encoding import GENESIS_HASH
+from server.audit.findings import Finding, anchor_finding, chain_finding, head_finding
 from server.audit.pool import PARALLEL_MIN_EVENTS, default_workers, walk_log
 from server.audit.report import Anchor, Problem, VerificationReport
 from server.audit.walk import Walk, join
@@ -44,6 +45,16 @@ async def _snapshot(db: Database) -> AsyncConnection:
     return conn
 
 
+async def _continued(
+    conn: AsyncConnection, since: Anchor, high: int, anchor_seqs: Sequence[int]
+) -> tuple[tuple[int, str], dict[int, str]]:
+    """Where a walk that continues ``since`` starts (its seq, or the last event when the log ends
+    before it, and the hash stored there), and the stored hashes at the anchors up to there."""
+    start = min(since.seq, high)
+    stored = await queries.hashes_at(conn, [s for s in (*anchor_seqs, start) if s <= start])
+    return (start, stored.get(start, since.hash)), {s: h for s, h in stored.items() if s in anchor_seqs}
+
+
 async def verify(
     db: Database,
     *,
@@ -51,6 +62,7 @@ async def verify(
     anchors: Sequence[Anchor] = (),
     on_progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    since: Anchor | None = None,
 ) -> VerificationReport:
     """Recompute the whole chain; ``on_progress`` gets the number of events checked so far.
 
@@ -59,31 +71,52 @@ async def verify(
     between two of them. Read them before calling, so that one signed meanwhile cannot be newer than
     the snapshot. ``workers`` > 1 hashes in that many processes (this one and ``workers - 1`` in a
     pool); None picks ``default_workers`` for the length of the log.
+
+    ``since`` (the last verified head, one of ``anchors``) bounds the work: only the events after it are
+    hashed, continuing from its seq and the hash stored there; the anchors at or before it are compared
+    with the stored hashes (one read), not recomputed. A web request verifies so (``auditVerification``);
+    an edit before ``since`` that left the stored hashes alone is found only by the whole walk.
     """
     every = [*anchors, *([checkpoint] if checkpoint is not None and checkpoint not in anchors else [])]
+    if since is not None and since not in every:
+        every.append(since)
     conn = await _snapshot(db)
     try:
         head = await queries.read_head(conn)
         bounds = await queries.seq_bounds(conn)
         walks: list[Walk] = []
+        start: tuple[int, str] = (0, GENESIS_HASH)
+        prefix: dict[int, str] = {}
+        if bounds is not None and since is not None:
+            start, prefix = await _continued(conn, since, bounds[1], [a.seq for a in every])
+            bounds = (start[0] + 1, bounds[1]) if start[0] < bounds[1] else None
         if bounds is not None:
             low, high = bounds
             count = default_workers(high - low + 1) if workers is None else workers
             walks = await walk_log(db, conn, low, high, count, [a.seq for a in every], on_progress)
-        chain = join(walks)
+        chain = join(walks, start)
+        chain.hash_at_checkpoint.update(prefix)
         found = await chain_finding(conn, chain)
     finally:
         await conn.close()
+    hashed, chain.checked = chain.checked, chain.checked + start[0]
     findings = [f for f in (found, anchor_finding(chain, every), head_finding(chain, head)) if f is not None]
+    if since is not None and since.seq <= chain.last_seq and since.seq not in prefix:
+        findings.append(Finding(since.seq, Problem.MISSING, f"event {since.seq}, {since.label}, was deleted"))
     if not findings:
         explanation = f"the chain holds: {chain.checked} events checked, head at event {chain.last_seq}"
+        if since is not None:
+            explanation = (
+                f"the chain holds: {hashed} events hashed after event {start[0]}, {since.label}, "
+                f"head at event {chain.last_seq}"
+            )
         if checkpoint is not None:
             explanation += f", consistent with the checkpoint of event {checkpoint.seq}"
         others = len(every) - (checkpoint is not None)
         if others:
             explanation += f" and {others} other signed {'head' if others == 1 else 'heads'}"
         return VerificationReport(
-            True, chain.checked, None, chain.last_hash, None, explanation, checkpoint, hashed_events=chain.checked
+            True, chain.checked, None, chain.last_hash, None, explanation, checkpoint, hashed_events=hashed
         )
     worst = min(findings, key=lambda f: f.seq)
     explanation = worst.explanation
@@ -98,5 +131,5 @@ async def verify(
         explanation,
         checkpoint,
         worst.intact,
-        hashed_events=chain.checked,
+        hashed_events=hashed,
     )
