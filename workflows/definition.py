@@ -35,7 +35,7 @@ class DefinitionError(ValueError):
 
 
 @dataclass(frozen=True)
-class Actor:
+class ActorSpec:
     """Who may act: a role held over a unit of the request, a relation to its subject, or the scheduler."""
 
     role: str | None = None
@@ -62,7 +62,7 @@ class Actor:
 @dataclass(frozen=True)
 class StateDef:
     name: str
-    owners: tuple[Actor, ...] = ()
+    owners: tuple[ActorSpec, ...] = ()
     due_days: int | None = None
     due_by: tuple[int, int] | None = None  # (month, day): a fixed deadline in the request's year
     terminal: bool = False
@@ -76,7 +76,7 @@ class ActionDef:
     kind: ActionKind
     sources: tuple[str, ...]
     dest: str
-    actors: tuple[Actor, ...] = ()
+    actors: tuple[ActorSpec, ...] = ()
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     needs_comment: bool = False
@@ -91,7 +91,7 @@ class ActionDef:
 @dataclass(frozen=True)
 class Proposal:
     action: str
-    actors: tuple[Actor, ...]
+    actors: tuple[ActorSpec, ...]
     guards: tuple[str, ...] = ()
 
 
@@ -121,7 +121,7 @@ class Definition:
     def action_names(self) -> frozenset[str]:
         return frozenset(a.name for a in self.actions)
 
-    def actors_of(self, action: ActionDef, state: str) -> tuple[Actor, ...]:
+    def actors_of(self, action: ActionDef, state: str) -> tuple[ActorSpec, ...]:
         """The action's own actors, else whoever owns the state it leaves."""
         return action.actors or self.states[state].owners
 
@@ -156,13 +156,13 @@ def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _actor(raw: Any, where: str) -> Actor:
+def _actor(raw: Any, where: str) -> ActorSpec:
     if not isinstance(raw, dict):
         raise DefinitionError(f"{where}: an actor must be a mapping like {{role: bkd_verifier}}, got {raw!r}")
     unknown = set(raw) - {"role", "unit", "relation", "system"}
     if unknown:
         raise DefinitionError(f"{where}: unknown actor keys {sorted(unknown)}")
-    actor = Actor(
+    actor = ActorSpec(
         role=raw.get("role"), unit=raw.get("unit", "request"), relation=raw.get("relation"), system=raw.get("system")
     )
     if sum(x is not None for x in (actor.role, actor.relation, actor.system)) != 1:

@@ -22,7 +22,7 @@ from server.domain.nip import normalize
 from server.models import Employee, Position
 from workflows import authorize, catalog, reach, repository
 from workflows.authorize import Standing, UnitRef
-from workflows.definition import Actor as Capacity
+from workflows.definition import ActorSpec
 from workflows.errors import ErrorCode, UserError
 from workflows.loading import unit_map
 from workflows.steps import Actor, AuditedRefusal
@@ -37,7 +37,7 @@ class Authority:
     current: Position | None
     units: dict[str, UnitRef]
     standing: Standing
-    capacity: Capacity | None
+    capacity: ActorSpec | None
 
 
 async def authority_to_propose(
