@@ -21,7 +21,7 @@ class Context:
     db: Database
     settings: Settings
     viewer: Viewer
-    request_id: str
+    correlation_id: str  # this HTTP request's or WebSocket operation's id in logs and audit events
     today: dt.date = field(default_factory=dt.date.today)
 
     @cached_property
