@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
-from server.clock import JAKARTA, today_in_jakarta
+from server.clock import JAKARTA, today_in_jakarta, utcnow
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import rule_by_id, rules_for
 from workflows import active, engine, guards, repository
@@ -30,10 +30,6 @@ from workflows.errors import CommandRefused, ErrorCode, UserError
 from workflows.rule_errors import guard_error
 
 SYSTEM = "system"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AuditedRefusal(CommandRefused):
@@ -237,7 +233,7 @@ async def take_step(
     request.terminal = definition.states[to_state].terminal
     if action.effects and request.terminal:
         request.effects_applied = True
-    stamp = now()
+    stamp = utcnow()
     if not await repository.save_step(session, request, version, stamp):
         raise CommandRefused(
             UserError(ErrorCode.CONFLICT, f"request {request.id} changed while you acted on it; reload it and retry")
@@ -341,3 +337,4 @@ async def advance(session: AsyncSession, loaded: Loaded, *, by: StepActor, today
 # The old name, still imported by workflows/proposals.py (another branch is editing it): drop this once
 # that file says StepActor.
 Actor = StepActor
+now = utcnow  # likewise for workflows/proposals.py and workflows/commands.py (another branch moves it): use server.clock.utcnow

@@ -22,7 +22,6 @@ events, move the head.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -34,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import request_context
 from server.audit.encoding import canonical_pieces, event_hash
+from server.clock import utcnow
 from server.models import AuditEvent, AuditHead
 from server.sql import is_postgres
 
@@ -149,10 +149,6 @@ def to_json_value(value: Any) -> Any:
     return orjson.loads(orjson.dumps(value, default=str))
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
     return {
         "seq": None,
@@ -207,7 +203,7 @@ async def _append_in_server(
 async def _append_here(session: AsyncSession, rows: list[dict[str, Any]], head_query: Any) -> list[dict[str, Any]]:
     head = (await session.execute(head_query)).one()
     seq, prev = int(head.seq), str(head.hash)
-    at = _now()
+    at = utcnow()
     for row in rows:
         seq += 1
         row["seq"], row["at"], row["prev_hash"] = seq, at, prev
