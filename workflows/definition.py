@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
+from policies.relations import RELATION_WORDS
 from workflows import reachability
 from workflows.step_data import DataField, FieldError, outcome_field, parse_fields
 
@@ -20,14 +21,6 @@ ACTION_KINDS: tuple[str, ...] = ("forward", "reject", "return", "withdraw")
 RELATIONS: tuple[str, ...] = ("self", "supervisor", "superior", "proposer")
 UNITS: tuple[str, ...] = ("request", "origin")
 AUTO_CONDITIONS: tuple[str, ...] = ("effective_date_reached", "objection_window_closed")
-
-
-_RELATION_WORDS = {
-    "self": "the employee the request is about",
-    "proposer": "the proposer",
-    "supervisor": "the employee's direct supervisor",
-    "superior": "the direct supervisor's own superior",
-}
 
 
 class DefinitionError(ValueError):
@@ -45,7 +38,7 @@ class ActorSpec:
 
     def describe(self) -> str:
         if self.relation is not None:
-            return _RELATION_WORDS[self.relation]
+            return RELATION_WORDS[self.relation]
         if self.system is not None:
             return f"the scheduler ({self.system.replace('_', ' ')})"
         where = "the origin unit" if self.unit == "origin" else "the request's unit"
