@@ -262,7 +262,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "",
         "`bench/bench_audit_verify.py`: a valid chain of workflow-shaped events (before/after, roles, rule",
         "versions) bulk-inserted into a migrated database, then `server.audit.verify.verify` run once in a",
-        "fresh process. Peak RSS is the largest `ru_maxrss` of that process and its helper processes",
+        "fresh process. Peak RSS is the largest `ru_maxrss` of that process and its worker processes",
         "(interpreter and imports included); equal figures for 100,000 and 1,000,000 events show memory",
         "does not grow with the log. Events per CPU-second counts the verifier's processes, not the",
         "database server's. The machine is shared: each line is the median of the runs listed (events/s),",

@@ -63,7 +63,7 @@ split = pytest.mark.parametrize("workers", [1, 3], ids=["one-process", "three-pr
 
 @pytest.fixture(autouse=True)
 def pieces_walked_here(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """With several processes, slow this one down so that the helper processes walk pieces too (they
+    """With several processes, slow this one down so that the worker processes walk pieces too (they
     import the verifier afresh, without this patch); otherwise it would walk a small log alone. Counts
     the pieces this process walks."""
     walked = [0]

@@ -201,7 +201,7 @@ async def test_stored_hash_is_the_canonical_hash_of_awkward_content(
     assert paths == expected_paths(db, 2)
     events = await stored_events(db)
     for row, event in zip(returned, events, strict=True):
-        assert row["hash"] == event_hash(row)  # what the server hashed is what chain.py hashes
+        assert row["hash"] == event_hash(row)  # what the server hashed is what encoding.py hashes
         assert row_of(event) | {"at": None} == row | {"at": None}  # the rows returned are the rows stored
         assert format_at(event.at) == format_at(row["at"])  # SQLite gives the time back without its zone
         assert row["at"].tzinfo is not None
