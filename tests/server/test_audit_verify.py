@@ -12,7 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from server.audit import queries
+from server.audit import encoding, queries
 from server.audit import walk as walk_module
 from server.audit.encoding import GENESIS_HASH, event_hash
 from server.audit.verify import Problem, verify
@@ -238,7 +238,7 @@ async def store(db: Database, rows: list[dict[str, object]]) -> None:
 def count_exact_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rows the verifier checks by the exact path (in this process)."""
     calls = [0]
-    exact = walk_module.exact_hash
+    exact = encoding.exact_hash
 
     def counting(row: object) -> str | None:
         calls[0] += 1
