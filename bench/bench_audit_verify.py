@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_audit_verify.py --events 100000 --postgres postgresql://postgres@127.0.0.1/postgres
     .venv/bin/python bench/bench_audit_verify.py --events 200000 --workers 1 --skip-sqlite --postgres ...  # quick
 
-Builds a valid chain (hashes from ``server.audit.chain.event_hash``, the writer's function) in a
+Builds a valid chain (hashes from ``server.audit.encoding.event_hash``, the writer's function) in a
 migrated temporary database by bulk insert, in chunks so generation itself stays small, then runs
 ``server.audit.verify.verify`` in a fresh child process and reports events/s and that process's peak
 RSS. Running two sizes shows whether memory depends on the length of the log. ``--write FILE``
@@ -33,9 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server import migrate  # noqa: E402
-from server.audit.chain import GENESIS_HASH, event_hash  # noqa: E402
-from server.db import json_text  # noqa: E402
+from server.audit.encoding import GENESIS_HASH, event_hash  # noqa: E402
 
 CHUNK = 20_000
 COLUMNS = [
@@ -83,10 +81,14 @@ def events(count: int) -> Iterator[list[dict[str, Any]]]:
 
 
 def _json(value: Any) -> str:
+    from server.db import json_text  # here, not at the top: verification workers import this module again
+
     return json_text(value)  # what the engine's JSON serializer stores (server.db.json_text)
 
 
 def fill_sqlite(path: Path, count: int) -> None:
+    from server import migrate
+
     migrate.upgrade(f"sqlite:///{path}")
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -230,6 +232,8 @@ def run_size(engine: str, count: int, pg_admin: str | None, workers: list[int], 
         assert pg_admin is not None
         name, url = _pg_database(pg_admin)
         try:
+            from server import migrate
+
             migrate.upgrade(url)
             asyncio.run(fill_postgres(url, count))
             built = time.perf_counter() - started
@@ -258,7 +262,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "",
         "`bench/bench_audit_verify.py`: a valid chain of workflow-shaped events (before/after, roles, rule",
         "versions) bulk-inserted into a migrated database, then `server.audit.verify.verify` run once in a",
-        "fresh process. Peak RSS is the largest `ru_maxrss` of that process and its helper processes",
+        "fresh process. Peak RSS is the largest `ru_maxrss` of that process and its worker processes",
         "(interpreter and imports included); equal figures for 100,000 and 1,000,000 events show memory",
         "does not grow with the log. Events per CPU-second counts the verifier's processes, not the",
         "database server's. The machine is shared: each line is the median of the runs listed (events/s),",

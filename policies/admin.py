@@ -22,6 +22,7 @@ from policies.enforcer import ROLES, get_enforcer
 from policies.notify import bump_policy_version
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry, append
+from server.clock import utcnow
 from server.identity import UserIdError, canonical_user_id
 from server.models import Employee, RoleGrant, Unit, User
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -182,7 +183,7 @@ async def grant_role(
         valid_to=valid_to,
         acting=acting,
         granted_by=actor.user_id,
-        granted_at=dt.datetime.now(dt.UTC),
+        granted_at=utcnow(),
     )
     session.add(grant)
     await session.flush()
@@ -214,7 +215,7 @@ async def revoke_role(
     if not grants:
         place = f"in {unit_code}" if unit_code else "province-wide"
         raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"{user_id} holds no {role} grant {place} to revoke"))
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     code = unit.code if unit else None
     for grant in grants:
         before = grant_record(grant, code)

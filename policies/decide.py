@@ -12,14 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policies.enforcer import PUBLIC_ROLE, RELATIONS, PolicyEnforcer, get_enforcer
+from policies.relations import RELATION_WORDS
 from policies.viewer import Grant, Viewer
-
-_RELATION_WORDS = {
-    "self": "the employee concerned",
-    "supervisor": "the employee's direct supervisor",
-    "superior": "the supervisor's superior",
-}
-
 
 ACTING_WORDS = {"plt": "Plt, acting official", "plh": "Plh, daily acting official", "delegation": "delegated"}
 
@@ -84,7 +78,7 @@ def _decide(
         if relation in relations:
             rule = enforcer.permits(relation, obj, action)
             if rule is not None:
-                return Decision(True, f"allowed: as {_RELATION_WORDS[relation]} you may {doing}", rule)
+                return Decision(True, f"allowed: as {RELATION_WORDS[relation]} you may {doing}", rule)
     rule = enforcer.permits(PUBLIC_ROLE, obj, action)
     if rule is not None:
         return Decision(True, f"allowed: everyone may {doing}", rule)
@@ -112,7 +106,7 @@ def _refusal(
     where = _where(unit_path, unit_code)
     able = enforcer.roles_for(obj, action)
     roles = [r for r in able if r not in RELATIONS]
-    relations = [_RELATION_WORDS[r] for r in able if r in RELATIONS]
+    relations = [RELATION_WORDS[r] for r in able if r in RELATIONS]
     if not able:
         return f"refused: the policy lets nobody {doing}"
     if uncovering:

@@ -28,6 +28,7 @@ from policies.admin import (
 from policies.decide import covers, decide
 from policies.enforcer import get_enforcer
 from policies.viewer import Grant, Viewer
+from server.clock import utcnow
 from server.models import RoleGrant, Unit
 from server.rules import rules_for
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
@@ -118,7 +119,7 @@ async def delegate_role(
         valid_to=valid_to,
         acting="delegation",
         granted_by=actor.user_id,
-        granted_at=dt.datetime.now(dt.UTC),
+        granted_at=utcnow(),
         delegated_from=source.id,
     )
     session.add(grant)
@@ -154,7 +155,7 @@ async def end_delegation(session: AsyncSession, actor: Viewer, *, grant_id: int)
             )
         )
     before = grant_record(grant, code)
-    grant.revoked_at = dt.datetime.now(dt.UTC)
+    grant.revoked_at = utcnow()
     await session.flush()
     await record(session, actor, "role.delegation_ended", grant, unit, before=before)
     return grant

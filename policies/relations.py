@@ -18,6 +18,15 @@ from sqlalchemy.sql.expression import BindParameter
 from policies.viewer import Viewer
 from server.models import Assignment, Position
 
+# How a relation to the employee concerned is said in every message and generated document (decisions,
+# refusals, docs/workflows.md); "proposer" is the workflows' relation to a request, not the position tree's.
+RELATION_WORDS = {
+    "self": "the employee concerned",
+    "supervisor": "the employee's direct supervisor",
+    "superior": "the direct supervisor's own superior",
+    "proposer": "the proposer",
+}
+
 
 def _in_force(on: BindParameter[dt.date]) -> ColumnElement[bool]:
     return and_(

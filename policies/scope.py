@@ -29,7 +29,7 @@ REGISTRY_READERS = readers("employee") - {"self", "supervisor", "superior"}
 
 
 @dataclass(frozen=True)
-class Scope:
+class ReadScope:
     everything: bool = False
     unit_paths: tuple[str, ...] = ()
     employee_id: int | None = None
@@ -54,7 +54,7 @@ class Scope:
         return unit_id.in_(subtree)
 
 
-def scope_for(viewer: Viewer, obj: str) -> Scope:
+def scope_for(viewer: Viewer, obj: str) -> ReadScope:
     """The units where some grant of the viewer lets them read ``obj``; memoised per policy version.
 
     ``employee_id`` is set when the policy lets an employee read their own ``obj`` ("self").
@@ -62,31 +62,31 @@ def scope_for(viewer: Viewer, obj: str) -> Scope:
     enforcer = get_enforcer()
     key = ("scope", obj, viewer.grants, viewer.employee_id)
     found = enforcer.memo.get(key)
-    if isinstance(found, Scope):
+    if isinstance(found, ReadScope):
         return found
     allowed = readers(obj)
     own = viewer.employee_id if "self" in allowed else None
     grants = [g for g in viewer.grants if g.role in allowed]
     if PUBLIC_ROLE in allowed or any(g.unit_path is None for g in grants):
-        scope = Scope(everything=True, employee_id=own)
+        scope = ReadScope(everything=True, employee_id=own)
     else:
         paths = sorted({g.unit_path for g in grants if g.unit_path is not None})
         roots = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
-        scope = Scope(unit_paths=roots, employee_id=own)
+        scope = ReadScope(unit_paths=roots, employee_id=own)
     enforcer.memo[key] = scope
     return scope
 
 
-def registry_scope(viewer: Viewer) -> Scope:
+def registry_scope(viewer: Viewer) -> ReadScope:
     """People and positions (the policy's ``employee, read`` lines)."""
     return scope_for(viewer, "employee")
 
 
-def request_scope(viewer: Viewer) -> Scope:
+def request_scope(viewer: Viewer) -> ReadScope:
     """Workflow requests by the request's unit; requests about the viewer are theirs to see too."""
     return scope_for(viewer, "request")
 
 
-def audit_scope(viewer: Viewer) -> Scope:
+def audit_scope(viewer: Viewer) -> ReadScope:
     """Audit events: auditors and administrators province-wide see everything, others nothing."""
     return scope_for(viewer, "audit")

@@ -134,7 +134,7 @@ class AsnflowGraphQL(GraphQL[Context, None]):
         """orjson instead of the standard json module: the same bytes for our data, a few percent faster."""
         return orjson.dumps(data)
 
-    async def operation_context(self, user_id: str | None, request_id: str) -> Context:
+    async def operation_context(self, user_id: str | None, correlation_id: str) -> Context:
         """A WebSocket operation's context: the viewer loaded afresh, never from the cache."""
         today = service_today(self.settings)
         viewer = PUBLIC
@@ -145,7 +145,7 @@ class AsnflowGraphQL(GraphQL[Context, None]):
                 if is_unavailable(exc):
                     raise DatabaseUnavailable from exc
                 raise
-        return Context(db=self.db, settings=self.settings, viewer=viewer, request_id=request_id, today=today)
+        return Context(db=self.db, settings=self.settings, viewer=viewer, correlation_id=correlation_id, today=today)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.get("state", {})
@@ -160,7 +160,11 @@ class AsnflowGraphQL(GraphQL[Context, None]):
                     raise DatabaseUnavailable from exc
                 raise
         return Context(
-            db=self.db, settings=self.settings, viewer=viewer, request_id=state.get("request_id", "-"), today=today
+            db=self.db,
+            settings=self.settings,
+            viewer=viewer,
+            correlation_id=state.get("correlation_id", "-"),
+            today=today,
         )
 
 

@@ -114,12 +114,15 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Recompute the whole hash chain and hold it to every signed checkpoint and the last verified head."
+        description="Verify the hash chain and hold it to every signed checkpoint and the last verified head. "
+        "Only the events after the last verified head are recomputed (every event when no verification is "
+        "recorded yet); asnflow audit verify recomputes the whole log."
     )
     async def audit_verification(self, info: Info) -> AuditVerification:
         _forbidden_unless_auditor(info)
-        # one process: a web request does not start helper processes (``asnflow audit verify`` does)
-        report = await verify_log(info.context.db, info.context.settings, workers=1)
+        # bounded: one process, and only the events since the last verified head (``asnflow audit verify``
+        # walks the whole log, in a process pool)
+        report = await verify_log(info.context.db, info.context.settings, workers=1, since_verified=True)
         return AuditVerification(
             ok=report.ok,
             checked_events=report.checked_events,
@@ -128,6 +131,7 @@ class AuditQuery:
             problem=report.problem.value if report.problem else None,
             explanation=report.explanation,
             last_intact_seq=report.last_intact_seq,
+            hashed_events=report.hashed_events,
         )
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from strawberry.types import Info as StrawberryInfo
 
-from policies.scope import Scope, registry_scope
+from policies.scope import ReadScope, registry_scope
 from policies.viewer import Viewer
 from server.clock import service_now
 from server.db import Database
@@ -21,7 +21,7 @@ class Context:
     db: Database
     settings: Settings
     viewer: Viewer
-    request_id: str
+    correlation_id: str  # this HTTP request's or WebSocket operation's id in logs and audit events
     today: dt.date = field(default_factory=dt.date.today)
 
     @cached_property
@@ -30,7 +30,7 @@ class Context:
         return service_now(self.today)
 
     @cached_property
-    def people_scope(self) -> Scope:
+    def people_scope(self) -> ReadScope:
         """Computed once per request: the units whose people the viewer may see."""
         return registry_scope(self.viewer)
 

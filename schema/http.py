@@ -74,7 +74,7 @@ class RequestIdMiddleware:
         token = request_context.correlation_id.set(rid)
         client_token = request_context.client_request_id.set(client_rid)
         state = scope.setdefault("state", {})
-        state["request_id"], state["client_request_id"] = rid, client_rid
+        state["correlation_id"], state["client_request_id"] = rid, client_rid
         extra = [(b"x-request-id", rid.encode())]
         if client_rid is not None:
             extra.append((b"x-client-request-id", client_rid.encode()))

@@ -73,7 +73,7 @@ class SessionView(Protocol):
     admission: Admission
     token_refusals: TokenRefusals
 
-    async def operation_context(self, user_id: str | None, request_id: str) -> Context: ...
+    async def operation_context(self, user_id: str | None, correlation_id: str) -> Context: ...
 
 
 @dataclass
@@ -158,10 +158,10 @@ class SessionHandler(BaseGraphQLTransportWSHandler["Context", None]):
             if self._expired():  # it may have expired while the operation waited for its place
                 await self.websocket.close(CLOSE_UNAUTHORIZED, EXPIRED_REASON)
                 return
-            request_id = uuid.uuid4().hex
-            request_context.correlation_id.set(request_id)  # this operation's task only
+            correlation_id = uuid.uuid4().hex
+            request_context.correlation_id.set(correlation_id)  # this operation's task only
             try:
-                context = await self.session_view.operation_context(self.user_id, request_id)
+                context = await self.session_view.operation_context(self.user_id, correlation_id)
             except DatabaseUnavailable:
                 error = GraphQLError(
                     "the database is unreachable; retry in a moment", extensions={"code": "UNAVAILABLE"}

@@ -9,12 +9,13 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from server import migrate as migrations
 from server.auth import TokenError, issue_token
 from server.settings import ConfigurationError, get_settings
 
 
 def _migrate(_: argparse.Namespace) -> int:
+    from server import migrate as migrations  # alembic: only here (audit verification workers import this module)
+
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     print(f"database at {settings.database_url} is up to date")

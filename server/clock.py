@@ -14,6 +14,11 @@ from server.settings import Settings
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
+def utcnow() -> dt.datetime:
+    """This moment in UTC, aware: what every timestamp the service stores is (audit, grants, tasks, signatures)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def today_in_jakarta() -> dt.date:
     return dt.datetime.now(JAKARTA).date()
 

@@ -21,7 +21,7 @@ from typing import Any
 from policies.decide import covers, decide
 from policies.viewer import Grant, Viewer
 from server.identity import NIP_LENGTH
-from workflows.definition import ActionDef, Actor, Definition
+from workflows.definition import ActionDef, ActorSpec, Definition
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def holds(viewer: Viewer, role: str, unit: UnitRef | None) -> bool:
     return any(g.role == role and covers(g.unit_path, path) for g in viewer.grants)
 
 
-def actor_matches(actor: Actor, viewer: Viewer, standing: Standing) -> bool:
+def actor_matches(actor: ActorSpec, viewer: Viewer, standing: Standing) -> bool:
     if actor.system is not None:
         return False
     if actor.relation == "proposer":
@@ -100,7 +100,9 @@ def actor_matches(actor: Actor, viewer: Viewer, standing: Standing) -> bool:
     return holds(viewer, actor.role, standing.units.get(actor.unit))
 
 
-def _policy(definition: Definition, action: str, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
+def _policy(
+    definition: Definition, action: str, actor: ActorSpec, viewer: Viewer, standing: Standing
+) -> Refusal | None:
     relations = standing.relations - {"proposer"}
     if actor.relation == "proposer":
         units = [u for u in standing.units.values() if u is not None]
@@ -117,7 +119,7 @@ def _policy(definition: Definition, action: str, actor: Actor, viewer: Viewer, s
     return Refusal("policy", last.reason if last else "refused: no unit to act in")
 
 
-def segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
+def segregation(action: ActionDef, actor: ActorSpec, viewer: Viewer, standing: Standing) -> Refusal | None:
     """The segregation-of-duties rule the step would break, if any: for the viewer, and when they would act
     as someone's delegate, for the delegator too (a delegate is not a way round the delegator's duties)."""
     refusal = _segregation(action, actor, viewer, standing)
@@ -133,7 +135,7 @@ def segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Stand
     )
 
 
-def _principal(actor: Actor, viewer: Viewer, standing: Standing) -> Viewer | None:
+def _principal(actor: ActorSpec, viewer: Viewer, standing: Standing) -> Viewer | None:
     """The delegator whose delegated grant the viewer would act by in ``actor``'s capacity, if any."""
     grant = acting_grant([actor], viewer, standing)
     if grant is None or grant.acting != "delegation" or not grant.granted_by:
@@ -142,7 +144,7 @@ def _principal(actor: Actor, viewer: Viewer, standing: Standing) -> Viewer | Non
     return Viewer(user_id=who, nip=who if len(who) == NIP_LENGTH and who.isascii() and who.isdigit() else None)
 
 
-def _segregation(action: ActionDef, actor: Actor, viewer: Viewer, standing: Standing) -> Refusal | None:
+def _segregation(action: ActionDef, actor: ActorSpec, viewer: Viewer, standing: Standing) -> Refusal | None:
     if "self" in standing.relations and actor.relation not in ("self", "proposer"):
         return Refusal(
             "sod.own_case",
@@ -226,7 +228,7 @@ def implied_steps(definition: Definition, viewer: Viewer, standing: Standing) ->
     return []
 
 
-def acting_grant(actors: Sequence[Actor], viewer: Viewer, standing: Standing) -> Grant | None:
+def acting_grant(actors: Sequence[ActorSpec], viewer: Viewer, standing: Standing) -> Grant | None:
     """The grant the viewer acts by in one of ``actors``' capacities when it is held as an acting official
     or a delegate (for the audit: on whose behalf); None when they act in their own right or by a relation."""
     acting: Grant | None = None
@@ -256,7 +258,9 @@ def permitted(definition: Definition, action: ActionDef, viewer: Viewer, standin
     return False
 
 
-def check_proposal(definition: Definition, viewer: Viewer, standing: Standing) -> tuple[Actor | None, Refusal | None]:
+def check_proposal(
+    definition: Definition, viewer: Viewer, standing: Standing
+) -> tuple[ActorSpec | None, Refusal | None]:
     """Whether the viewer may start a request of this definition; the capacity they propose in."""
     actors = definition.proposal.actors
     matching = [a for a in actors if actor_matches(a, viewer, standing)]
@@ -270,5 +274,5 @@ def check_proposal(definition: Definition, viewer: Viewer, standing: Standing) -
     return None, refusal
 
 
-def describe(actors: Sequence[Actor]) -> str:
+def describe(actors: Sequence[ActorSpec]) -> str:
     return " or ".join(a.describe() for a in actors) or "nobody"

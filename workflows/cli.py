@@ -28,7 +28,7 @@ from server.settings import get_settings
 from workflows import catalog, repository
 from workflows.errors import CommandRefused, UserError, validation
 from workflows.loading import load
-from workflows.steps import SYSTEM, Actor, AuditedRefusal, Loaded, advance
+from workflows.steps import SYSTEM, AuditedRefusal, Loaded, StepActor, advance
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ async def _move(db: Database, request_id: int, day: dt.date) -> bool:
         problems = _stored_data_problems(loaded)
         if problems:
             raise CommandRefused(*problems)
-        entries = await advance(session, loaded, by=Actor(SYSTEM), today=day)
+        entries = await advance(session, loaded, by=StepActor(SYSTEM), today=day)
         if entries:
             await announce(session, changes_in(entries))
             await append(session, entries)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
+from policies.relations import RELATION_WORDS
 from workflows import reachability
 from workflows.step_data import DataField, FieldError, outcome_field, parse_fields
 
@@ -22,20 +23,12 @@ UNITS: tuple[str, ...] = ("request", "origin")
 AUTO_CONDITIONS: tuple[str, ...] = ("effective_date_reached", "objection_window_closed")
 
 
-_RELATION_WORDS = {
-    "self": "the employee the request is about",
-    "proposer": "the proposer",
-    "supervisor": "the employee's direct supervisor",
-    "superior": "the direct supervisor's own superior",
-}
-
-
 class DefinitionError(ValueError):
     """A definition file is malformed; the message names the file, the field and the value."""
 
 
 @dataclass(frozen=True)
-class Actor:
+class ActorSpec:
     """Who may act: a role held over a unit of the request, a relation to its subject, or the scheduler."""
 
     role: str | None = None
@@ -45,7 +38,7 @@ class Actor:
 
     def describe(self) -> str:
         if self.relation is not None:
-            return _RELATION_WORDS[self.relation]
+            return RELATION_WORDS[self.relation]
         if self.system is not None:
             return f"the scheduler ({self.system.replace('_', ' ')})"
         where = "the origin unit" if self.unit == "origin" else "the request's unit"
@@ -62,7 +55,7 @@ class Actor:
 @dataclass(frozen=True)
 class StateDef:
     name: str
-    owners: tuple[Actor, ...] = ()
+    owners: tuple[ActorSpec, ...] = ()
     due_days: int | None = None
     due_by: tuple[int, int] | None = None  # (month, day): a fixed deadline in the request's year
     terminal: bool = False
@@ -76,7 +69,7 @@ class ActionDef:
     kind: ActionKind
     sources: tuple[str, ...]
     dest: str
-    actors: tuple[Actor, ...] = ()
+    actors: tuple[ActorSpec, ...] = ()
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     needs_comment: bool = False
@@ -91,7 +84,7 @@ class ActionDef:
 @dataclass(frozen=True)
 class Proposal:
     action: str
-    actors: tuple[Actor, ...]
+    actors: tuple[ActorSpec, ...]
     guards: tuple[str, ...] = ()
 
 
@@ -121,7 +114,7 @@ class Definition:
     def action_names(self) -> frozenset[str]:
         return frozenset(a.name for a in self.actions)
 
-    def actors_of(self, action: ActionDef, state: str) -> tuple[Actor, ...]:
+    def actors_of(self, action: ActionDef, state: str) -> tuple[ActorSpec, ...]:
         """The action's own actors, else whoever owns the state it leaves."""
         return action.actors or self.states[state].owners
 
@@ -156,13 +149,13 @@ def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _actor(raw: Any, where: str) -> Actor:
+def _actor(raw: Any, where: str) -> ActorSpec:
     if not isinstance(raw, dict):
         raise DefinitionError(f"{where}: an actor must be a mapping like {{role: bkd_verifier}}, got {raw!r}")
     unknown = set(raw) - {"role", "unit", "relation", "system"}
     if unknown:
         raise DefinitionError(f"{where}: unknown actor keys {sorted(unknown)}")
-    actor = Actor(
+    actor = ActorSpec(
         role=raw.get("role"), unit=raw.get("unit", "request"), relation=raw.get("relation"), system=raw.get("system")
     )
     if sum(x is not None for x in (actor.role, actor.relation, actor.system)) != 1:

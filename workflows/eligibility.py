@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from policies.enforcer import get_enforcer
-from policies.scope import Scope
+from policies.scope import ReadScope
 from policies.viewer import Viewer
 from server.domain.ranks import RANK_CODES, next_rank, rank_index
 from server.models import DisciplinarySanction, Employee, EvaluationResult, Position, Unit, WorkflowRequest
@@ -478,17 +478,17 @@ async def eligibility_explained(
 # ---------------------------------------------------------------------------------------------- who sees it
 
 
-def proposer_scope(viewer: Viewer) -> Scope:
+def proposer_scope(viewer: Viewer) -> ReadScope:
     """The units where the viewer may propose rank promotions (the policy's ``rank_promotion, propose`` lines)."""
     enforcer = get_enforcer()
     grants = [g for g in viewer.grants if enforcer.permits(g.role, "rank_promotion", "propose") is not None]
     if any(g.unit_path is None for g in grants):
-        return Scope(everything=True)
+        return ReadScope(everything=True)
     paths = sorted({g.unit_path for g in grants if g.unit_path is not None})
-    return Scope(unit_paths=tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+    return ReadScope(unit_paths=tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
 
 
-def candidate_visibility(proposer: Scope, people: Scope) -> UnitCondition | None:
+def candidate_visibility(proposer: ReadScope, people: ReadScope) -> UnitCondition | None:
     """SQL on a unit id: in both the proposer scope and the registry scope (None: everywhere)."""
     if proposer.everything and people.everything:
         return None

@@ -21,7 +21,7 @@ from policies.viewer import Viewer
 from server.models import Task, Unit, WorkflowRequest
 from workflows import authorize, catalog
 from workflows.authorize import Standing
-from workflows.definition import Actor
+from workflows.definition import ActorSpec
 from workflows.queries import tasks_query
 
 
@@ -71,7 +71,7 @@ async def task_by_id(session: AsyncSession, task_id: int) -> Task | None:
     return (await session.execute(select(Task).where(Task.id == task_id))).scalar_one_or_none()
 
 
-def _takes(actor: Actor, role: str) -> bool:
+def _takes(actor: ActorSpec, role: str) -> bool:
     return actor.role == role or actor.relation == role
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workflows.definition import Actor, Definition
+from workflows.definition import ActorSpec, Definition
 
 
-def _subject(actor: Actor) -> str | None:
+def _subject(actor: ActorSpec) -> str | None:
     if actor.role is not None:
         return actor.role
     if actor.relation in ("self", "supervisor", "superior"):

@@ -22,10 +22,10 @@ from server.domain.nip import normalize
 from server.models import Employee, Position
 from workflows import authorize, catalog, reach, repository
 from workflows.authorize import Standing, UnitRef
-from workflows.definition import Actor as Capacity
+from workflows.definition import ActorSpec
 from workflows.errors import ErrorCode, UserError
 from workflows.loading import unit_map
-from workflows.steps import Actor, AuditedRefusal
+from workflows.steps import AuditedRefusal, StepActor
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Authority:
     current: Position | None
     units: dict[str, UnitRef]
     standing: Standing
-    capacity: Capacity | None
+    capacity: ActorSpec | None
 
 
 async def authority_to_propose(
@@ -50,7 +50,7 @@ async def authority_to_propose(
     refusal's reason would name the subject's unit, and the checks after it their name and requests.
     """
     definition = catalog.current(kind)
-    who = Actor(str(viewer.user_id), sorted(viewer.roles))
+    who = StepActor(str(viewer.user_id), sorted(viewer.roles))
     subject = await repository.employee_by_nip(session, nip, lock=True)
     if subject is None:
         raise _unknown_subject(who, kind, nip, definition.version, "no employee has this NIP")
@@ -69,7 +69,7 @@ async def authority_to_propose(
     return Authority(subject, position, current, units, standing, capacity)
 
 
-def _unknown_subject(who: Actor, kind: str, nip: str, version: str, why: str) -> AuditedRefusal:
+def _unknown_subject(who: StepActor, kind: str, nip: str, version: str, why: str) -> AuditedRefusal:
     """NOT_FOUND for ``nip``: the same answer whether no such employee exists or the viewer may not know of them
     (only the audit log, which auditors read, says which: ``after.reason``)."""
     error = UserError(ErrorCode.NOT_FOUND, f"no employee has NIP {normalize(nip)}", "employeeNip")
@@ -78,7 +78,7 @@ def _unknown_subject(who: Actor, kind: str, nip: str, version: str, why: str) ->
 
 
 def refusal_entry(
-    who: Actor, kind: str, nip: str, version: str, errors: list[UserError], rules: list[str]
+    who: StepActor, kind: str, nip: str, version: str, errors: list[UserError], rules: list[str]
 ) -> AuditEntry:
     """The audit event of a refused proposal, on the employee it named (whether or not they exist)."""
     return AuditEntry(

@@ -37,7 +37,7 @@ from workflows.proposals import (
     propose_transfer,
     start_evaluation,
 )
-from workflows.steps import Actor, AuditedRefusal, Loaded, advance, refusal_entry, take_step
+from workflows.steps import AuditedRefusal, Loaded, StepActor, advance, refusal_entry, take_step
 
 NO_SUCH_REQUEST = "request {} does not exist"
 
@@ -176,7 +176,7 @@ async def act(
         if not await read.may_read_request(session, viewer, request_id):
             raise _unknown_request(viewer, request_id, action, "outside the viewer's scope")
         request = loaded.request
-        who = Actor(str(viewer.user_id), sorted(viewer.roles))
+        who = StepActor(str(viewer.user_id), sorted(viewer.roles))
         if action not in loaded.definition.action_names():
             names = ", ".join(sorted(loaded.definition.action_names()))
             raise CommandRefused(
@@ -195,7 +195,7 @@ async def act(
                 )
             )
         chosen = _choose(loaded, action, values)
-        who = Actor.of(
+        who = StepActor.of(
             viewer, authorize.acting_grant(loaded.definition.actors_of(chosen, request.state), viewer, standing)
         )
         refusal = authorize.check(loaded.definition, chosen, request.state, viewer, standing)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
-from server.clock import JAKARTA, today_in_jakarta
+from server.clock import JAKARTA, today_in_jakarta, utcnow
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import rule_by_id, rules_for
 from workflows import active, engine, guards, repository
@@ -30,10 +30,6 @@ from workflows.errors import CommandRefused, ErrorCode, UserError
 from workflows.rule_errors import guard_error
 
 SYSTEM = "system"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AuditedRefusal(CommandRefused):
@@ -89,7 +85,7 @@ class Loaded:
 
 
 @dataclass(frozen=True)
-class Actor:
+class StepActor:
     """Who takes a step, for the audit log and segregation of duties.
 
     ``person`` is who they are (``Viewer.person``: the NIP of a civil servant); ``acting`` the capacity
@@ -104,7 +100,7 @@ class Actor:
     acting: Mapping[str, Any] | None = None
 
     @classmethod
-    def of(cls, viewer: Viewer, grant: Grant | None = None) -> Actor:
+    def of(cls, viewer: Viewer, grant: Grant | None = None) -> StepActor:
         """``viewer`` acting in their own right, or by ``grant`` (an acting or delegated one)."""
         if grant is None or grant.acting is None:
             return cls(str(viewer.user_id), sorted(viewer.roles), person=viewer.person)
@@ -117,7 +113,7 @@ class Actor:
 
 
 def refusal_entry(
-    loaded: Loaded, actor: Actor, action: str, errors: Sequence[UserError], rules: Sequence[str]
+    loaded: Loaded, actor: StepActor, action: str, errors: Sequence[UserError], rules: Sequence[str]
 ) -> AuditEntry:
     request = loaded.request
     return AuditEntry(
@@ -198,7 +194,7 @@ async def take_step(
     loaded: Loaded,
     action: ActionDef,
     *,
-    actor: Actor,
+    actor: StepActor,
     comment: str | None,
     data: Mapping[str, Any],
     today: dt.date,
@@ -237,7 +233,7 @@ async def take_step(
     request.terminal = definition.states[to_state].terminal
     if action.effects and request.terminal:
         request.effects_applied = True
-    stamp = now()
+    stamp = utcnow()
     if not await repository.save_step(session, request, version, stamp):
         raise CommandRefused(
             UserError(ErrorCode.CONFLICT, f"request {request.id} changed while you acted on it; reload it and retry")
@@ -304,19 +300,19 @@ def _window_days(request: WorkflowRequest) -> int:
     return rules_for("evaluation.objection_window", request.effective_date or today_in_jakarta()).int("days")
 
 
-def _may_imply(loaded: Loaded, action: ActionDef, proposer: Actor) -> bool:
+def _may_imply(loaded: Loaded, action: ActionDef, proposer: StepActor) -> bool:
     """An implied step is the proposer's approval: given only while it is the one approval step they take
     (a request stored when a proposal could imply two gives the second to its owner's inbox instead)."""
     taken = approvals_by_person(loaded.request.data).get(str(proposer.person))
     return taken is None or taken == action.name
 
 
-async def advance(session: AsyncSession, loaded: Loaded, *, by: Actor, today: dt.date) -> list[AuditEntry]:
+async def advance(session: AsyncSession, loaded: Loaded, *, by: StepActor, today: dt.date) -> list[AuditEntry]:
     """Take the steps that follow by themselves from the request's state, until none does."""
     entries: list[AuditEntry] = []
     request = loaded.request
     implied = set(request.data.get("implied") or [])
-    proposer = by if by.user_id == request.proposed_by else Actor(request.proposed_by, by.roles)
+    proposer = by if by.user_id == request.proposed_by else StepActor(request.proposed_by, by.roles)
     proposer = replace(proposer, person=request.data.get("proposer") or proposer.person or request.proposed_by)
     while not loaded.request.terminal:
         follow = None
@@ -327,7 +323,7 @@ async def advance(session: AsyncSession, loaded: Loaded, *, by: Actor, today: dt
             if action.auto is not None and auto_ready(loaded, action, today):
                 follow = (
                     action,
-                    Actor(SYSTEM, (), by.user_id if by.user_id != SYSTEM else None),
+                    StepActor(SYSTEM, (), by.user_id if by.user_id != SYSTEM else None),
                     f"{action.auto.replace('_', ' ')}",
                 )
                 break
@@ -336,3 +332,9 @@ async def advance(session: AsyncSession, loaded: Loaded, *, by: Actor, today: dt
         action, actor, note = follow
         entries += await take_step(session, loaded, action, actor=actor, comment=None, data={}, today=today, note=note)
     return entries
+
+
+# The old name, still imported by workflows/proposals.py (another branch is editing it): drop this once
+# that file says StepActor.
+Actor = StepActor
+now = utcnow  # likewise for workflows/proposals.py and workflows/commands.py (another branch moves it): use server.clock.utcnow

@@ -75,3 +75,4 @@ class AuditVerification:
         description="For a rewrite seen only at the signed checkpoints: the newest checkpointed event that still "
         "holds (0: none), so the first rewritten event lies after it and at or before firstBrokenSeq.",
     )
+    hashed_events: int | None = None

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from server.audit import queries
+from server.clock import utcnow
 from server.db import Database
 from server.settings import Settings
 
@@ -172,7 +173,7 @@ async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
                 )
     key = load_or_create_key(settings)
     _refuse_a_second_key(settings, raw_public_key(key.public_key()))
-    at = dt.datetime.now(dt.UTC)
+    at = utcnow()
     signature = base64.b64encode(key.sign(signed_message(seq, hash_, at))).decode()
     checkpoint = Checkpoint(seq, hash_, at, raw_public_key(key.public_key()), signature)
     path = settings.checkpoint_file

@@ -20,9 +20,10 @@ from rich.text import Text
 
 from server.audit.checkpoint import CheckpointError, create_checkpoint
 from server.audit.export import export
+from server.audit.pool import PARALLEL_MIN_EVENTS
 from server.audit.queries import read_head
+from server.audit.report import Problem
 from server.audit.verification import verify_log
-from server.audit.verify import PARALLEL_MIN_EVENTS, Problem
 from server.db import Database
 from server.settings import get_settings
 

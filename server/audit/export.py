@@ -19,7 +19,7 @@ from typing import IO, Any, Literal, cast
 import orjson
 
 from server.audit import queries
-from server.audit.chain import format_at
+from server.audit.encoding import format_at
 from server.csv_safe import neutralise
 from server.db import Database
 

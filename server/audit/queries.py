@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from server.audit.chain import HASHED_FIELDS
+from server.audit.encoding import HASHED_FIELDS
 from server.ids import BIGINT_MAX, parse_row_id
 from server.models import AuditEvent, AuditHead, WorkflowRequest
 
@@ -149,6 +149,14 @@ async def read_head(conn: AsyncConnection) -> tuple[int, str] | None:
 
 async def event_hash_at(conn: AsyncConnection, seq: int) -> str | None:
     return await conn.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+
+
+async def hashes_at(conn: AsyncConnection, seqs: Sequence[int]) -> dict[int, str]:
+    """The stored hash of each of ``seqs`` that is there (one primary-key lookup each, in one statement)."""
+    if not seqs:
+        return {}
+    rows = await conn.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(sorted(set(seqs)))))
+    return {int(seq): str(hash_) for seq, hash_ in rows}
 
 
 async def seq_of_hash(conn: AsyncConnection, hash_: str) -> int | None:

@@ -35,8 +35,9 @@ from server.audit.checkpoint import (
     raw_public_key,
     trusted_public_key,
 )
+from server.audit.report import Anchor, Problem, VerificationReport
 from server.audit.verified import VerifiedHead, check_against, latest_verified, record_verified, verified_path
-from server.audit.verify import Anchor, Problem, VerificationReport, verify
+from server.audit.verify import verify
 from server.db import Database
 from server.settings import Settings
 
@@ -112,10 +113,13 @@ async def verify_log(
     use_checkpoints: bool = True,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    since_verified: bool = False,
 ) -> VerificationReport:
     """Verify the log against every signed anchor and, when it holds, record the verified head.
 
     ``use_checkpoints=False`` (``--no-checkpoint``) checks the chain alone and records nothing.
+    ``since_verified`` hashes only the events after the last verified head (all of them when none is
+    recorded): what a web request may afford; ``asnflow audit verify`` recomputes the whole log.
     """
     if not use_checkpoints:
         return await verify(db, on_progress=on_progress, workers=workers)
@@ -125,7 +129,10 @@ async def verify_log(
     except CheckpointError as exc:
         return VerificationReport(False, 0, None, "", Problem.CHECKPOINT, str(exc))
     newest = anchors.checkpoints[-1] if anchors.checkpoints else None
-    report = await verify(db, checkpoint=newest, anchors=anchors.others(), on_progress=on_progress, workers=workers)
+    since = anchors.verified if since_verified else None
+    report = await verify(
+        db, checkpoint=newest, anchors=anchors.others(), on_progress=on_progress, workers=workers, since=since
+    )
     if report.ok and anchors.signing_key is not None:
         try:
             # a chain that holds runs gap-free from event 1, so its head is event ``checked_events``

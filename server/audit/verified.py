@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from server.audit.checkpoint import Checkpoint, CheckpointError, format_at, raw_public_key
+from server.clock import utcnow
 from server.settings import Settings
 
 DOMAIN = "asnflow-audit-verified/1"
@@ -154,9 +155,7 @@ def record_verified(
     if not checkpoints:
         return None
     newest = checkpoints[-1]
-    record = VerifiedHead(
-        seq, hash_, dt.datetime.now(dt.UTC), len(checkpoints), newest.seq, newest.hash, newest.at, "", ""
-    )
+    record = VerifiedHead(seq, hash_, utcnow(), len(checkpoints), newest.seq, newest.hash, newest.at, "", "")
     signature = base64.b64encode(key.sign(record.signed_message())).decode()
     public_key = raw_public_key(key.public_key())
     record = dataclasses.replace(record, public_key=public_key, signature=signature)

@@ -9,7 +9,7 @@ head (``FOR UPDATE``), reads the clock, computes each event's seq and SHA-256 ha
 (``sha256(bytea)``), inserts the events and moves the head. The lock is then held across one gap
 (statement result to ``COMMIT``) instead of three or four round trips, between each of which the
 holder waited for its process's event loop to come back to it while the other writers queued on
-the lock. What is hashed is still ``chain.canonical``: Python encodes each event with markers in
+the lock. What is hashed is still ``encoding.canonical``: Python encodes each event with markers in
 place of ``at``, ``prev_hash`` and ``seq`` (which only the server knows) and cuts the bytes at the
 markers; the statement puts the server's values between the pieces and hashes the whole. An event
 in which a marker also turns up elsewhere (it would have to be guessed: the markers are random per
@@ -22,18 +22,18 @@ events, move the head.
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import request_context
-from server.audit.chain import canonical, event_hash, to_json_value
+from server.audit.encoding import canonical_pieces, event_hash
+from server.clock import utcnow
 from server.models import AuditEvent, AuditHead
 from server.sql import is_postgres
 
@@ -89,16 +89,6 @@ _TEXT_FIELDS = (
 _JSON_FIELDS = ("actor_roles", "before", "after", "rule_versions")
 _ENTRY_FIELDS = (*_TEXT_FIELDS, "request_id", *_JSON_FIELDS)
 
-# Stand-ins for the three values only the server knows, unguessable per process. Sorted keys put them
-# in this order in every encoding: ..."at":"<at>",..."prev_hash":"<prev_hash>",..."seq":<seq>,...
-_MARK = secrets.token_hex(16)
-_AT_MARK = f"asnflow-at-{_MARK}"
-_PREV_MARK = f"asnflow-prev-{_MARK}"
-_SEQ_MARK = f"asnflow-seq-{_MARK}"
-_AT_CUT = _AT_MARK.encode()
-_PREV_CUT = _PREV_MARK.encode()
-_SEQ_CUT = b'"' + _SEQ_MARK.encode() + b'"'  # seq is a JSON number: its quotes go too
-
 # One statement, read committed: ``head`` waits for the lock and then returns the newest head row; the
 # UPDATE starts from the row its snapshot saw, finds it updated, and follows it to that same newest
 # version (which this statement has locked), so it moves the row ``head`` read.
@@ -152,8 +142,11 @@ SELECT seq, at, prev_hash, hash FROM ins ORDER BY seq
 _APPEND = text(_APPEND_SQL).bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+def to_json_value(value: Any) -> Any:
+    """Turn dates, decimals and the like into plain JSON values, so what is hashed is what is stored."""
+    if value is None:
+        return None
+    return orjson.loads(orjson.dumps(value, default=str))
 
 
 def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
@@ -177,28 +170,6 @@ def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
         "rule_versions": dict(entry.rule_versions) if entry.rule_versions is not None else None,
         "prev_hash": None,
     }
-
-
-def canonical_pieces(row: Mapping[str, Any]) -> tuple[bytes, bytes, bytes, bytes] | None:
-    """``chain.canonical(row)`` cut around ``at``, ``prev_hash`` and ``seq``: for any values of those,
-    canonical = p0 + at + p1 + prev_hash + p2 + seq + p3 (``at`` as ``chain.format_at`` writes it).
-    None when a marker also occurs elsewhere in the encoding (then the cut could be in the wrong place)."""
-    encoded = canonical({**row, "at": _AT_MARK, "prev_hash": _PREV_MARK, "seq": _SEQ_MARK})
-    at, prev, seq = (_only(encoded, cut) for cut in (_AT_CUT, _PREV_CUT, _SEQ_CUT))
-    if not 0 <= at < prev < seq:  # the order sorted keys give; never hash the pieces in another
-        return None
-    return (
-        encoded[:at],
-        encoded[at + len(_AT_CUT) : prev],
-        encoded[prev + len(_PREV_CUT) : seq],
-        encoded[seq + len(_SEQ_CUT) :],
-    )
-
-
-def _only(encoded: bytes, cut: bytes) -> int:
-    """Where ``cut`` starts if it occurs exactly once (overlaps counted), else -1."""
-    at = encoded.find(cut)
-    return at if at >= 0 and encoded.find(cut, at + 1) < 0 else -1
 
 
 async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
@@ -232,7 +203,7 @@ async def _append_in_server(
 async def _append_here(session: AsyncSession, rows: list[dict[str, Any]], head_query: Any) -> list[dict[str, Any]]:
     head = (await session.execute(head_query)).one()
     seq, prev = int(head.seq), str(head.hash)
-    at = _now()
+    at = utcnow()
     for row in rows:
         seq += 1
         row["seq"], row["at"], row["prev_hash"] = seq, at, prev

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from policies.scope import Scope, audit_scope, registry_scope, request_scope
+from policies.scope import ReadScope, audit_scope, registry_scope, request_scope
 from policies.viewer import PUBLIC, Grant, Viewer
 from server.db import Database
 from server.models import Assignment, Employee, Position, Unit
@@ -29,7 +29,7 @@ async def build(db: Database) -> dict[str, Unit]:
         return {"dinkes": dinkes, "sub": sub, "disdik": disdik}
 
 
-async def visible_nips(db: Database, scope: Scope) -> set[str]:
+async def visible_nips(db: Database, scope: ReadScope) -> set[str]:
     query = (
         select(Employee.nip)
         .join(Assignment, Assignment.employee_id == Employee.id)
@@ -82,6 +82,6 @@ async def test_only_auditors_and_administrators_read_the_audit_log(db: Database)
 
 
 def test_covers_answers_for_one_object() -> None:
-    scope = Scope(unit_paths=("/1/",))
+    scope = ReadScope(unit_paths=("/1/",))
     assert scope.covers("/1/5/") and not scope.covers("/10/") and not scope.covers(None)
-    assert Scope(everything=True).covers(None)
+    assert ReadScope(everything=True).covers(None)

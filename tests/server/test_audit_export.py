@@ -7,7 +7,7 @@ import io
 
 import orjson
 
-from server.audit.chain import GENESIS_HASH, event_hash
+from server.audit.encoding import GENESIS_HASH, event_hash
 from server.audit.export import export
 from server.audit.queries import CHAIN_COLUMN_NAMES
 from server.audit.writer import append

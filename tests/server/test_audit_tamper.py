@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from server.audit import verify as verify_module
-from server.audit.chain import event_hash
+from server.audit import pool, sources
 from server.audit.checkpoint import create_checkpoint, latest_checkpoint
+from server.audit.encoding import event_hash
 from server.audit.verify import Problem, verify
 from server.audit.writer import append
 from server.db import Database
@@ -63,14 +63,14 @@ split = pytest.mark.parametrize("workers", [1, 3], ids=["one-process", "three-pr
 
 @pytest.fixture(autouse=True)
 def pieces_walked_here(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """With several processes, slow this one down so that the helper processes walk pieces too (they
+    """With several processes, slow this one down so that the worker processes walk pieces too (they
     import the verifier afresh, without this patch); otherwise it would walk a small log alone. Counts
     the pieces this process walks."""
     walked = [0]
     params = getattr(request.node, "callspec", None)
     if params is None or max(params.params.get("workers", 1), params.params.get("processes", 1)) < 2:
         return walked
-    for source in (verify_module._CopySource, verify_module._RowsSource):
+    for source in (sources.CopySource, sources.RowsSource):
         walk = source.walk
 
         async def slow(self: object, *args: object, walk: Any = walk) -> Any:
@@ -322,7 +322,7 @@ async def test_deletions_at_the_joints_of_a_split_log_are_caught_where_they_are(
 ) -> None:
     """The log is cut into pieces of two seqs (11-12, 13-14, ...) walked by several processes: a gap
     inside a piece, at its start, at its end or the size of a whole piece is found at the right seq."""
-    monkeypatch.setattr(verify_module, "MAX_PIECE", 2)
+    monkeypatch.setattr(pool, "MAX_PIECE", 2)
     await write_events(db, 30, per_transaction=7)
     await attack(db, f"DELETE FROM audit_events WHERE seq IN ({', '.join(map(str, deleted))})")
     report = await verify(db, workers=processes)

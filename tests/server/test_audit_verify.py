@@ -12,9 +12,9 @@ import orjson
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from server.audit import queries
-from server.audit import verify as verify_module
-from server.audit.chain import GENESIS_HASH, event_hash
+from server.audit import encoding, queries
+from server.audit import walk as walk_module
+from server.audit.encoding import GENESIS_HASH, event_hash
 from server.audit.verify import Problem, verify
 from server.audit.writer import AuditEntry, append
 from server.db import Database
@@ -81,7 +81,7 @@ async def test_awkward_values_hash_the_same_in_the_verifier_as_in_the_writer(db:
 
 
 async def test_the_streamed_row_hash_is_the_chain_event_hash(db: Database) -> None:
-    from server.audit.verify import row_hash
+    from server.audit.encoding import row_hash
 
     await write_events(db, 3)
     async with db.engine.connect() as conn:
@@ -150,7 +150,7 @@ async def test_two_server_processes_append_one_gap_free_chain_that_verifies(pg_u
 
 
 # The fast paths (server/audit/verify.py) build each row's canonical encoding from the stored fields
-# in bulk and fall back to the exact path (``row_hash``, i.e. ``chain.canonical``) row by row. These
+# in bulk and fall back to the exact path (``row_hash``, i.e. ``encoding.canonical``) row by row. These
 # tests write rows directly, hashed with the writer's ``event_hash``, with values chosen to hit every
 # way the bulk encoding could go wrong.
 
@@ -238,13 +238,13 @@ async def store(db: Database, rows: list[dict[str, object]]) -> None:
 def count_exact_rows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rows the verifier checks by the exact path (in this process)."""
     calls = [0]
-    exact = verify_module._exact_hash
+    exact = encoding.exact_hash
 
     def counting(row: object) -> str | None:
         calls[0] += 1
         return exact(row)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(verify_module, "_exact_hash", counting)
+    monkeypatch.setattr(walk_module, "exact_hash", counting)
     return calls
 
 

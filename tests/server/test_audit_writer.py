@@ -1,7 +1,7 @@
 """The writer appends a linear, gap-free chain in the caller's transaction.
 
 On PostgreSQL the append is one statement that hashes inside the server (``writer._APPEND``); these
-tests check that its hashes are ``chain.event_hash`` of what it stores, for content chosen to break a
+tests check that its hashes are ``encoding.event_hash`` of what it stores, for content chosen to break a
 naive encoding, that it keeps the chain linear under contention, and that it mixes with events the
 Python path wrote. On SQLite the same tests exercise the Python path.
 """
@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select, text
 
 from server import request_context
-from server.audit import writer
-from server.audit.chain import GENESIS_HASH, canonical, event_hash, format_at
+from server.audit import encoding, writer
+from server.audit.encoding import GENESIS_HASH, canonical, event_hash, format_at
 from server.audit.verify import verify
 from server.audit.writer import AuditEntry, append
 from server.db import Database, json_text
@@ -160,7 +160,7 @@ def test_the_pieces_put_back_together_are_the_canonical_encoding() -> None:
     for n, e in enumerate(awkward_entries(), 1):
         row = writer._row(e, "corr-1")
         row.update(seq=1000 + n, at=dt.datetime(2026, 1, 5, 8, 0, 0, 37000, tzinfo=dt.UTC), prev_hash="ab" * 32)
-        pieces = writer.canonical_pieces(row)
+        pieces = encoding.canonical_pieces(row)
         assert pieces is not None
         p0, p1, p2, p3 = pieces
         assert p0 + b"2026-01-05T08:00:00.037000Z" + p1 + b"ab" * 32 + p2 + str(1000 + n).encode() + p3 == canonical(
@@ -171,13 +171,13 @@ def test_the_pieces_put_back_together_are_the_canonical_encoding() -> None:
 def test_content_holding_a_marker_is_not_cut() -> None:
     def pieces(**fields: Any) -> tuple[dict[str, Any], tuple[bytes, bytes, bytes, bytes] | None]:
         row = writer._row(AuditEntry(actor="a", action="b", entity_type="c", entity_id="d", **fields), None)
-        return row, writer.canonical_pieces(row)
+        return row, encoding.canonical_pieces(row)
 
-    for mark in (writer._AT_MARK, writer._PREV_MARK, writer._SEQ_MARK):
+    for mark in (encoding._AT_MARK, encoding._PREV_MARK, encoding._SEQ_MARK):
         assert pieces(comment=mark)[1] is None
         assert pieces(after={mark: 1})[1] is None
         assert pieces(actor_roles=[mark])[1] is None
-    near_misses = (f'"{writer._SEQ_MARK}"', writer._MARK, writer._AT_MARK[:-1], writer._SEQ_MARK[1:])
+    near_misses = (f'"{encoding._SEQ_MARK}"', encoding._MARK, encoding._AT_MARK[:-1], encoding._SEQ_MARK[1:])
     for text_ in near_misses:  # not the cut itself (JSON escapes the quotes): cut where it belongs
         row, cut = pieces(comment=text_, after={text_: text_})
         assert cut is not None
@@ -201,7 +201,7 @@ async def test_stored_hash_is_the_canonical_hash_of_awkward_content(
     assert paths == expected_paths(db, 2)
     events = await stored_events(db)
     for row, event in zip(returned, events, strict=True):
-        assert row["hash"] == event_hash(row)  # what the server hashed is what chain.py hashes
+        assert row["hash"] == event_hash(row)  # what the server hashed is what encoding.py hashes
         assert row_of(event) | {"at": None} == row | {"at": None}  # the rows returned are the rows stored
         assert format_at(event.at) == format_at(row["at"])  # SQLite gives the time back without its zone
         assert row["at"].tzinfo is not None
@@ -313,9 +313,9 @@ async def test_an_event_holding_a_marker_takes_the_python_path(db: Database, mon
         await append(s, [entry(1)])
     async with db.write() as s:
         rows = await append(
-            s, [entry(2), AuditEntry(actor="a", action="b", entity_type="c", entity_id="d", comment=writer._AT_MARK)]
+            s, [entry(2), AuditEntry(actor="a", action="b", entity_type="c", entity_id="d", comment=encoding._AT_MARK)]
         )
-    assert rows[1]["comment"] == writer._AT_MARK and rows[1]["hash"] == event_hash(rows[1])
+    assert rows[1]["comment"] == encoding._AT_MARK and rows[1]["hash"] == event_hash(rows[1])
     await assert_chain_holds(db, 3)
     assert paths == ({"server": 0, "python": 2} if db.is_sqlite else {"server": 1, "python": 1})
 
