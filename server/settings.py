@@ -74,9 +74,10 @@ class Settings:
     demo_sign_in: bool = False  # POST /demo/token; ``asnflow demo`` turns it on, production refuses it
     oidc: OidcSettings | None = None
     policy_file: Path | None = None  # an operator's own policy instead of policies/policy.csv
-    # issue 11, item 8: JSON logs (server/logs.py) and one access line per request
+    # issue 11, item 8: JSON logs (server/logs.py) and one access line per request; off for an app built in
+    # code (``load_settings`` turns it on for ``asnflow serve``, ASNFLOW_ACCESS_LOG=0 turns it off)
     log_level: str = "INFO"
-    access_log: bool = True
+    access_log: bool = False
 
     @property
     def production(self) -> bool:

@@ -3,67 +3,75 @@ carries, and the user id when a token named one; requests refused before they ru
 
 from __future__ import annotations
 
+import io
 import json
-import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
+import structlog
 
-from server.logs import JsonFormatter
-from tests.schema.conftest import Api
+from schema.app import create_app
+from server.db import Database
+from server.logs import configure_structlog
+from tests.schema.conftest import Api, make_settings
 
-ACCESS = logging.getLogger("asnflow.access")
 
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
+class Out(io.BytesIO):
+    def lines(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in self.getvalue().splitlines()]
 
 
 @pytest.fixture
-def access() -> Iterator[Lines]:
-    lines, level = Lines(), ACCESS.level
-    ACCESS.addHandler(lines)
-    ACCESS.setLevel(logging.INFO)
-    yield lines
-    ACCESS.removeHandler(lines)
-    ACCESS.setLevel(level)
+def out() -> Iterator[Out]:
+    stream = Out()
+    configure_structlog("INFO", stream)
+    yield stream
+    structlog.reset_defaults()
 
 
-async def test_an_authenticated_query_gets_one_line_with_its_user_and_correlation_id(api: Api, access: Lines) -> None:
-    response = await api.post("{ __typename }", as_user="198001012005011001")
+@pytest.fixture
+async def logged(db: Database, db_url: str, out: Out) -> AsyncIterator[Api]:
+    settings = make_settings(db_url, access_log=True)
+    app = create_app(settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield Api(client, settings, db)
+
+
+async def test_an_authenticated_query_gets_one_line_with_its_user_and_correlation_id(logged: Api, out: Out) -> None:
+    response = await logged.post("{ __typename }", as_user="198001012005011001")
     assert response.status_code == 200
-    [line] = access.lines
+    [line] = out.lines()
     assert line["method"] == "POST" and line["path"] == "/graphql" and line["status"] == 200
     assert line["user_id"] == "198001012005011001"
     assert line["request_id"] == response.headers["x-request-id"]
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
-    assert line["message"] == "POST /graphql 200" and line["logger"] == "asnflow.access"
+    assert line["message"] == "POST /graphql 200" and line["logger"] == "asnflow.access" and line["level"] == "info"
 
 
 async def test_an_anonymous_request_has_no_user_and_a_client_id_is_kept_beside_the_servers(
-    api: Api, access: Lines
+    logged: Api, out: Out
 ) -> None:
-    response = await api.client.get("/healthz", headers={"X-Request-Id": "mine-1"})
-    [line] = access.lines
+    response = await logged.client.get("/healthz", headers={"X-Request-Id": "mine-1"})
+    [line] = out.lines()
     assert line["status"] == 200 and line["path"] == "/healthz" and line["user_id"] is None
     assert line["client_request_id"] == "mine-1" and line["request_id"] == response.headers["x-request-id"]
 
 
-async def test_a_request_refused_before_it_runs_is_logged_with_its_status(api: Api, access: Lines) -> None:
-    response = await api.client.post(
+async def test_a_request_refused_before_it_runs_is_logged_with_its_status(logged: Api, out: Out) -> None:
+    response = await logged.client.post(
         "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Bearer not-a-token"}
     )
     assert response.status_code == 401
-    assert [(line["status"], line["user_id"]) for line in access.lines] == [(401, None)]
+    assert [(line["status"], line["user_id"]) for line in out.lines()] == [(401, None)]
 
 
-async def test_no_line_when_the_access_logger_is_off(api: Api, access: Lines) -> None:
-    ACCESS.setLevel(logging.WARNING)
+async def test_no_line_below_the_configured_level(logged: Api, out: Out) -> None:
+    configure_structlog("WARNING", out)
+    await logged.post("{ __typename }")
+    assert out.lines() == []
+
+
+async def test_no_line_when_the_access_log_is_off(api: Api, out: Out) -> None:
     await api.post("{ __typename }")
-    assert access.lines == []
+    assert out.lines() == []
