@@ -7,7 +7,6 @@ packages (tests, bench, a string that uvicorn or a subprocess imports); code nob
 
 reset_enforcer  # policies/enforcer.py: tests reload the policy file (tests/policies/test_propagation.py)
 app_from_env  # schema/commands.py: the uvicorn factory, named by the string "schema.commands:app_from_env"
-_helper_main  # server/audit/verify.py: run by `python -c` in the verifier's subprocess
 user_id_from_token  # server/auth.py: bench/bare.py, the hand-written baseline server
 upgrade_async  # server/migrate.py: bench/bench_authz.py
 age_on  # server/seed/calendar.py: tests/server/test_seed*.py check the seeded ages
