@@ -8,13 +8,14 @@ question to the handful of rows that can match, and ``enforce_ex`` names the dec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import casbin
 from casbin.model import fast_policy_filter
+
+from server.settings import get_settings
 
 HERE = Path(__file__).parent
 MODEL_PATH = HERE / "model.conf"
@@ -41,7 +42,7 @@ Rule = tuple[str, ...]
 
 def policy_path() -> Path:
     """``ASNFLOW_POLICY_FILE`` when set (an operator's own policy), else the packaged base policy."""
-    return Path(os.environ.get("ASNFLOW_POLICY_FILE") or DEFAULT_POLICY_PATH)
+    return get_settings().policy_file or DEFAULT_POLICY_PATH
 
 
 class PolicyEnforcer:

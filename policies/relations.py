@@ -83,11 +83,6 @@ async def supervisors_of_many(
     return await _above(session, posts, on)
 
 
-async def supervisor_of_post(session: AsyncSession, position_id: int, on: dt.date, *, holder: int) -> int | None:
-    """Who would supervise ``holder`` in ``position_id`` on ``on`` (a transfer's target post): two statements."""
-    return (await _above(session, {holder: position_id}, on)).get(holder, (None, None))[0]
-
-
 async def _above(session: AsyncSession, posts: dict[int, int], on: dt.date) -> dict[int, tuple[int | None, int | None]]:
     """For each (employee id: their post), the holders of the two nearest held managerial posts above it."""
     if not posts:

@@ -23,11 +23,6 @@ def readers(obj: str) -> frozenset[str]:
     return frozenset(get_enforcer().roles_for(obj, "read"))
 
 
-# Roles whose grant lets the holder read the registry (people, positions) of the granted subtree,
-# as the base policy says when the process starts; scopes themselves ask the live policy.
-REGISTRY_READERS = readers("employee") - {"self", "supervisor", "superior"}
-
-
 @dataclass(frozen=True)
 class ReadScope:
     everything: bool = False

@@ -12,6 +12,7 @@ import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -21,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from policies.notify import start_policy_listener
 from policies.viewer import PUBLIC, Viewer, ViewerCache, load_viewer
+from schema.access import AccessLogMiddleware
 from schema.admission import Admission, AdmissionMiddleware
 from schema.console.routes import console_routes
 from schema.context import Context
@@ -201,7 +203,24 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
     token_refusals = TokenRefusals(settings, database)
     graphql = AsnflowGraphQL(database, settings, admission, token_refusals)
     watch_pool(database)
-    app = Starlette(
+    # Outermost first (starlette's own error handling still wraps them all). The rate limit sits outside
+    # admission: a refused token or an anonymous client over its rate never takes a place.
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        *([Middleware(AccessLogMiddleware)] if settings.access_log else []),
+        Middleware(BodyLimitMiddleware, settings.max_body_bytes),
+        Middleware(TokenMiddleware, settings, database, token_refusals),
+        Middleware(
+            AnonymousRateLimitMiddleware, rate=settings.anonymous_rate_per_second, burst=settings.anonymous_burst
+        ),
+        Middleware(
+            AdmissionMiddleware,
+            limit=settings.max_concurrent_requests,
+            wait_seconds=settings.admission_wait_seconds,
+            admission=admission,
+        ),
+    ]
+    return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -210,18 +229,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
             WebSocketRoute("/graphql", graphql),
             *console_routes(settings, database),
         ],
+        middleware=middleware,
         lifespan=lifespan,
     )
-    wrapped: Any = AdmissionMiddleware(
-        app,
-        limit=settings.max_concurrent_requests,
-        wait_seconds=settings.admission_wait_seconds,
-        admission=admission,
-    )
-    # Outside admission: a refused token or an anonymous client over its rate never takes a place.
-    wrapped = AnonymousRateLimitMiddleware(
-        wrapped, rate=settings.anonymous_rate_per_second, burst=settings.anonymous_burst
-    )
-    wrapped = TokenMiddleware(wrapped, settings, database, token_refusals)
-    wrapped = BodyLimitMiddleware(wrapped, settings.max_body_bytes)
-    return RequestIdMiddleware(wrapped)

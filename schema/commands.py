@@ -28,8 +28,8 @@ def app_from_env() -> Any:
     from schema.app import create_app
     from server.heap import freeze_startup_heap
 
-    configure_logs()
     settings = get_settings()
+    configure_logs(settings.log_level)
     settings.check_serving()
     app = create_app(settings)
     freeze_startup_heap()

@@ -1,8 +1,8 @@
 """Plain ASGI middleware (not BaseHTTPMiddleware, which breaks contextvars): request ids, body limits, tokens.
 
 Order, outermost first: ``RequestIdMiddleware`` (sets the server's correlation id every log line and
-audit event carries, and keeps a client's ``X-Request-Id`` beside it), ``BodyLimitMiddleware`` (413
-before reading a huge body), ``TokenMiddleware`` (a bad or expired bearer token is answered 401 here
+audit event carries, and keeps a client's ``X-Request-Id`` beside it), the access line (schema/access.py),
+``BodyLimitMiddleware`` (413 before reading a huge body), ``TokenMiddleware`` (a bad or expired bearer token is answered 401 here
 and audited, two Authorization headers 400, an oversized one 431; a good token leaves its user id and
 expiry in the scope).
 """

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from server.auth import TokenError, issue_token
+from server.database_errors import explain
 from server.settings import ConfigurationError, get_settings
 
 
@@ -68,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(exc: BaseException) -> str | None:
+    try:
+        return explain(exc, get_settings().database_url)
+    except ConfigurationError:
+        return None
+
+
+# Exit codes (README, "Exit codes"): 0 done, nothing wrong; 1 the command ran and found a problem (a broken
+# audit chain, rows an import refused, a refused policy check); 2 it could not run as asked: usage (argparse),
+# configuration (ASNFLOW_*), or a database it cannot use.
+OK, PROBLEM, USAGE = 0, 1, 2
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -75,7 +89,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = args.func(args)
     except ConfigurationError as exc:
         print(f"asnflow: {exc}", file=sys.stderr)
-        code = 2
+        code = USAGE
     except KeyboardInterrupt:
         code = 130
+    except Exception as exc:
+        sentence = _database_problem(exc)
+        if sentence is None:
+            raise
+        print(f"asnflow {args.command}: {sentence}", file=sys.stderr)
+        code = USAGE
     sys.exit(code)

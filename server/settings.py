@@ -9,45 +9,15 @@ tokens of in-process tests.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from server.environment import ConfigurationError as ConfigurationError
+from server.environment import Environment, read_environment
+
 DEFAULT_SECRET = "asnflow-dev-secret-change-me-in-production"
 DEFAULT_DATABASE_URL = "sqlite:///asnflow.db"
-
-
-class ConfigurationError(RuntimeError):
-    """A setting makes the service unsafe or impossible to start; the message says which and why."""
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from exc
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name}={raw!r} is not a number of seconds") from exc
-    if not value >= 0:
-        raise ConfigurationError(f"{name}={raw!r} must be 0 or more seconds")
-    return value
-
-
-def _names(name: str) -> frozenset[str]:
-    """A comma-separated list of names (surrounding spaces ignored); unset or empty is none."""
-    return frozenset(part.strip() for part in (os.environ.get(name) or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -103,6 +73,11 @@ class Settings:
     # issue 12, item 4 (the console): demo sign-in, and OpenID Connect beside the HS256 tokens (server/oidc.py)
     demo_sign_in: bool = False  # POST /demo/token; ``asnflow demo`` turns it on, production refuses it
     oidc: OidcSettings | None = None
+    policy_file: Path | None = None  # an operator's own policy instead of policies/policy.csv
+    # issue 11, item 8: JSON logs (server/logs.py) and one access line per request; off for an app built in
+    # code (``load_settings`` turns it on for ``asnflow serve``, ASNFLOW_ACCESS_LOG=0 turns it off)
+    log_level: str = "INFO"
+    access_log: bool = False
 
     @property
     def production(self) -> bool:
@@ -136,107 +111,81 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    env = os.environ.get("ASNFLOW_ENV", "dev").strip().lower()
-    if env not in {"dev", "prod", "test"}:
-        raise ConfigurationError(f"ASNFLOW_ENV={env!r} must be one of dev, prod, test")
-    today_raw = os.environ.get("ASNFLOW_TODAY") or None
-    try:
-        today = dt.date.fromisoformat(today_raw) if today_raw else None
-    except ValueError as exc:
-        raise ConfigurationError(f"ASNFLOW_TODAY={today_raw!r} is not a date (YYYY-MM-DD)") from exc
-    if today is not None and env == "prod":
+    """The service's settings from the ``ASNFLOW_*`` variables (server/environment.py, one field each)."""
+    found = read_environment()
+    if found.today is not None and found.env == "prod":
         raise ConfigurationError("ASNFLOW_TODAY pins the date for demos and tests; it is refused in production")
-    database_url = os.environ.get("ASNFLOW_DATABASE_URL") or DEFAULT_DATABASE_URL
-    secret, source = _secret(database_url)
+    secret, source = _secret(found)
     return Settings(
-        today=today,
-        database_url=database_url,
+        database_url=found.database_url,
         secret=secret,
         secret_source=source,
-        env=env,
-        max_page_size=_int("ASNFLOW_MAX_PAGE_SIZE", 100),
-        max_query_depth=_int("ASNFLOW_MAX_QUERY_DEPTH", 12),
-        max_aliases=_int("ASNFLOW_MAX_ALIASES", 30),
-        max_tokens=_int("ASNFLOW_MAX_TOKENS", 3000),
-        max_body_bytes=_int("ASNFLOW_MAX_BODY_BYTES", 1_000_000),
-        max_concurrent_requests=_int("ASNFLOW_MAX_CONCURRENT_REQUESTS", 8),
-        admission_wait_seconds=_float("ASNFLOW_ADMISSION_WAIT_SECONDS", 10.0),
-        cache_size=_int("ASNFLOW_CACHE_SIZE", 512),
-        viewer_cache_seconds=_float("ASNFLOW_VIEWER_CACHE_SECONDS", 2.0),
-        checkpoint_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_FILE") or "asnflow-checkpoints.jsonl"),
-        checkpoint_key_file=Path(os.environ.get("ASNFLOW_CHECKPOINT_KEY") or "asnflow-checkpoint.key"),
-        **_transport_settings(),
-        # issue 9, item 7 (resource limits)
-        max_query_cost=_int("ASNFLOW_MAX_QUERY_COST", 25_000),
-        anonymous_rate_per_second=_float("ASNFLOW_ANONYMOUS_RATE_PER_SECOND", 10.0),
-        anonymous_burst=_int("ASNFLOW_ANONYMOUS_BURST", 60),
-        metric_operations=_names("ASNFLOW_METRIC_OPERATIONS"),
-        token_rejection_audit_seconds=_float("ASNFLOW_TOKEN_REJECTION_AUDIT_SECONDS", 60.0),
-        demo_sign_in=_flag("ASNFLOW_DEMO_SIGN_IN"),
-        oidc=_oidc(),
+        env=found.env,
+        today=found.today,
+        max_page_size=found.max_page_size,
+        default_page_size=found.default_page_size,
+        max_query_depth=found.max_query_depth,
+        max_aliases=found.max_aliases,
+        max_tokens=found.max_tokens,
+        max_query_cost=found.max_query_cost,
+        max_body_bytes=found.max_body_bytes,
+        max_concurrent_requests=found.max_concurrent_requests,
+        admission_wait_seconds=found.admission_wait_seconds,
+        anonymous_rate_per_second=found.anonymous_rate_per_second,
+        anonymous_burst=found.anonymous_burst,
+        cache_size=found.cache_size,
+        viewer_cache_seconds=found.viewer_cache_seconds,
+        policy_reload_seconds=found.policy_reload_seconds,
+        token_ttl_seconds=found.token_ttl_seconds,
+        token_max_lifetime_seconds=found.token_max_lifetime_seconds,
+        max_authorization_bytes=found.max_authorization_bytes,
+        max_ws_message_bytes=found.max_ws_message_bytes,
+        subscription_queue_size=found.subscription_queue_size,
+        token_rejection_audit_seconds=found.token_rejection_audit_seconds,
+        metric_operations=frozenset(part.strip() for part in found.metric_operations.split(",") if part.strip()),
+        checkpoint_file=found.checkpoint_file,
+        checkpoint_key_file=found.checkpoint_key,
+        policy_file=found.policy_file,
+        demo_sign_in=found.demo_sign_in,
+        oidc=_oidc(found),
+        log_level=found.log_level,
+        access_log=found.access_log,
     )
 
 
-def _flag(name: str) -> bool:
-    raw = (os.environ.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigurationError(f"{name}={raw!r} must be 1 or 0 (true or false)")
-
-
-def _oidc() -> OidcSettings | None:
+def _oidc(found: Environment) -> OidcSettings | None:
     """OpenID Connect is on when ASNFLOW_OIDC_ISSUER is set; then the audience and the JWKS URL are needed too."""
-    issuer = (os.environ.get("ASNFLOW_OIDC_ISSUER") or "").strip()
+    issuer = found.oidc_issuer.strip()
     if not issuer:
         return None
-    values = {
-        name: (os.environ.get(f"ASNFLOW_OIDC_{name.upper()}") or "").strip()
-        for name in ("audience", "jwks_url", "user_claim", "client_id", "authorize_url", "token_url", "scope")
-    }
     for required in ("audience", "jwks_url"):
-        if not values[required]:
+        if not getattr(found, f"oidc_{required}").strip():
             raise ConfigurationError(
                 f"ASNFLOW_OIDC_ISSUER is set, so ASNFLOW_OIDC_{required.upper()} is needed too (docs/operations.md)"
             )
     base = issuer.rstrip("/")
     return OidcSettings(
         issuer=issuer,
-        audience=values["audience"],
-        jwks_url=values["jwks_url"],
-        user_claim=values["user_claim"] or "sub",
-        client_id=values["client_id"] or values["audience"],
-        authorize_url=values["authorize_url"] or f"{base}/authorize",
-        token_url=values["token_url"] or f"{base}/token",
-        scope=values["scope"] or "openid",
+        audience=found.oidc_audience.strip(),
+        jwks_url=found.oidc_jwks_url.strip(),
+        user_claim=found.oidc_user_claim.strip() or "sub",
+        client_id=found.oidc_client_id.strip() or found.oidc_audience.strip(),
+        authorize_url=found.oidc_authorize_url.strip() or f"{base}/authorize",
+        token_url=found.oidc_token_url.strip() or f"{base}/token",
+        scope=found.oidc_scope.strip() or "openid",
     )
 
 
-def _secret(database_url: str) -> tuple[str, str]:
+def _secret(found: Environment) -> tuple[str, str]:
     """The token secret and where it came from: ASNFLOW_SECRET, else the demo's file beside a SQLite database."""
     from server.demo_secret import demo_secret
 
-    given = os.environ.get("ASNFLOW_SECRET")
-    if given:
-        return given, "env"
-    made = demo_secret(database_url)
+    if found.secret:
+        return found.secret, "env"
+    made = demo_secret(found.database_url)
     if made is not None:
         return made, "demo-file"
     return DEFAULT_SECRET, "default"
-
-
-def _transport_settings() -> dict[str, int]:
-    settings = {
-        "token_max_lifetime_seconds": _int("ASNFLOW_TOKEN_MAX_LIFETIME_SECONDS", 12 * 3600),
-        "max_authorization_bytes": _int("ASNFLOW_MAX_AUTHORIZATION_BYTES", 4096),
-        "max_ws_message_bytes": _int("ASNFLOW_MAX_WS_MESSAGE_BYTES", 65_536),
-        "subscription_queue_size": _int("ASNFLOW_SUBSCRIPTION_QUEUE_SIZE", 100),
-    }
-    for name, value in settings.items():
-        if value <= 0:
-            raise ConfigurationError(f"ASNFLOW_{name.upper()}={value} must be a positive whole number")
-    return settings
 
 
 @lru_cache(maxsize=1)

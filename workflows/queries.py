@@ -1,7 +1,7 @@
 """The read side of workflows: the viewer's inbox, request lists, and the actions a viewer may take.
 
-``my_tasks`` and ``list_requests`` put the viewer's scope into SQL once, with the clauses of the one read
-rule (``policies.read``), never an authorization call per row.
+``tasks_query`` and ``requests_query`` put the viewer's scope into SQL once, with the clauses of the one read
+rule (``policies.read``), never an authorization call per row; the GraphQL resolvers page them.
 ``available_actions`` works from definition data and the viewer's standing alone: no machine, no query.
 """
 
@@ -56,17 +56,6 @@ def tasks_query(viewer: Viewer) -> Select[Task]:
     return query
 
 
-async def my_tasks(
-    session: AsyncSession, viewer: Viewer, *, first: int, after: int | None = None
-) -> tuple[list[Task], bool]:
-    """Open tasks the viewer may act on, newest first; ``after`` is the id of the last task of the previous page."""
-    query = tasks_query(viewer)
-    if after is not None:
-        query = query.where(Task.id < after)
-    rows = list((await session.execute(query.order_by(Task.id.desc()).limit(first + 1))).scalars())
-    return rows[:first], len(rows) > first
-
-
 def requests_query(viewer: Viewer, filter: RequestFilter | None = None) -> Select[WorkflowRequest]:
     """Requests the viewer may read (``policies.read.request_clause``, the one request rule), filtered."""
     f = filter or RequestFilter()
@@ -83,22 +72,6 @@ def requests_query(viewer: Viewer, filter: RequestFilter | None = None) -> Selec
     if f.unit_code is not None:
         query = query.where(WorkflowRequest.unit_id.in_(select(Unit.id).where(Unit.code == f.unit_code)))
     return query
-
-
-async def list_requests(
-    session: AsyncSession,
-    viewer: Viewer,
-    filter: RequestFilter | None = None,
-    *,
-    first: int,
-    after: int | None = None,
-) -> tuple[list[WorkflowRequest], bool]:
-    """A page of ``requests_query``, newest first, keyset on id."""
-    query = requests_query(viewer, filter)
-    if after is not None:
-        query = query.where(WorkflowRequest.id < after)
-    rows = list((await session.execute(query.order_by(WorkflowRequest.id.desc()).limit(first + 1))).scalars())
-    return rows[:first], len(rows) > first
 
 
 def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standing) -> list[ActionOption]:

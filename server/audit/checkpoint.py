@@ -134,15 +134,6 @@ def trusted_public_key(settings: Settings, public_key_file: Path | None = None) 
     return None
 
 
-def key_exists(settings: Settings, public_key_file: Path | None = None) -> bool:
-    """Whether checkpoints are in use here: a key (private, ``.pub`` or the auditor's) says one was signed.
-
-    The key is created by the first ``asnflow audit checkpoint``, just before its line is appended, so
-    once it exists the checkpoint file must exist and hold at least one checkpoint.
-    """
-    return public_key_file is not None or settings.checkpoint_key_file.exists() or public_key_path(settings).exists()
-
-
 async def create_checkpoint(db: Database, settings: Settings) -> Checkpoint:
     """Sign the chain head and append it to the checkpoint file.
 
