@@ -33,11 +33,22 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.staff_lists import StaffListsQuery
 from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
+from schema.talent import TalentQuery
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
 Query = merge_types(
-    "Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, StaffListsQuery, AuditQuery, NodeQuery)
+    "Query",
+    (
+        RegistryQuery,
+        WorkflowQuery,
+        InboxQuery,
+        EligibilityQuery,
+        StaffListsQuery,
+        AuditQuery,
+        NodeQuery,
+        TalentQuery,
+    ),
 )
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
 
