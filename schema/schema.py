@@ -26,6 +26,7 @@ from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
+from schema.public_statistics import PublicStatisticsQuery
 from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -48,6 +49,7 @@ Query = merge_types(
         AuditQuery,
         NodeQuery,
         TalentQuery,
+        PublicStatisticsQuery,
     ),
 )
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
