@@ -9,7 +9,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import replace
 
+import httpx
+
+from schema.app import create_app
 from server.models import Unit, WorkflowRequest
 from server.registry.queries import unit_by_code
 from tests.api.helpers import DemoApi, employee_id, set_predicate
@@ -122,3 +126,11 @@ async def test_every_unit_of_the_demo_seed_walked_anonymously_shows_nobody(demo:
     units, names = await every_unit_and_name(demo.db)
     for year in (2025, 2026):
         assert await walk(demo, units, names, year) == {}
+
+
+async def test_the_csv_download_shares_the_anonymous_rate_limit(demo: DemoApi) -> None:
+    settings = replace(demo.settings, anonymous_rate_per_second=0.001, anonymous_burst=2)
+    transport = httpx.ASGITransport(app=create_app(settings, demo.db), client=("203.0.113.44", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answers = [(await client.get("/public/statistics.csv", params={"unit": UNIT})).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
