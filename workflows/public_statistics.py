@@ -132,6 +132,7 @@ async def _training(session: AsyncSession, unit: Unit, year: int, day: dt.date) 
     hours = (
         select(TrainingRecord.employee_id, func.sum(TrainingRecord.hours).label("hours"))
         .where(
+            TrainingRecord.employee_id.in_(_staff(unit, day)),  # the unit's records only, not the province's
             TrainingRecord.verified.is_(True),
             TrainingRecord.date >= dt.date(year, 1, 1),
             TrainingRecord.date <= dt.date(year, 12, 31),
