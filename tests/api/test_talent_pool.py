@@ -8,6 +8,7 @@ import datetime as dt
 
 from tests.api.helpers import TMT, DemoApi, codes, fields, propose, set_predicate
 from tests.api.talent_helpers import TALENT_POOL, assess, pool
+from tests.schema.conftest import StatementCounter
 
 UNIT = "KEL-GAMBIR-01"
 
@@ -110,3 +111,14 @@ async def test_the_guard_explains_itself_in_available_actions_before_the_verifie
     found = (await demo.ask("bkd_verifier", query, id=rid))["request"]["availableActions"]
     verify = next(a for a in found if a["action"] == "verify")
     assert "talent_pool_or_assessment" not in verify["blockedBy"]
+
+
+async def test_a_page_of_the_pool_costs_the_same_statements_whatever_its_size(demo: DemoApi) -> None:
+    counts = []
+    await demo.ask("bkd_official", TALENT_POOL, year=2025, first=1)  # the viewer is loaded (and kept) once
+    for first in (5, 100):
+        with StatementCounter(demo.db) as statements:
+            data = await demo.ask("bkd_official", TALENT_POOL, year=2025, first=first)
+        assert len(data["talentPool"]["edges"]) == first
+        counts.append(statements.count)
+    assert counts[0] == counts[1]
