@@ -32,6 +32,7 @@ from typing import cast
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from policies.scope import registry_scope, request_scope
 from policies.viewer import Viewer
@@ -119,6 +120,35 @@ async def readable_files(
     return frozenset(own | set((await session.execute(query)).scalars()))
 
 
+def file_clause(
+    viewer: Viewer, today: dt.date, employee_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """SQL on ``employee_id``: the viewer may read that person's file (the rule above), for a list of files
+    (the talent pool) filtered in its own statement rather than by ``readable_files`` on a page of ids."""
+    scope = registry_scope(viewer)
+    if scope.everything:
+        return true()
+    if not viewer.authenticated:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if viewer.employee_id is not None:
+        clauses.append(employee_id == viewer.employee_id)
+    if scope.unit_paths:
+        posted = (
+            select(Assignment.employee_id)
+            .join(Position, Position.id == Assignment.position_id)
+            .where(Assignment.kind == "definitive", held_on(today), scope.units_clause(Position.unit_id))
+        )
+        clauses.append(employee_id.in_(posted))
+    tasked = (
+        select(WorkflowRequest.subject_employee_id)
+        .join(Task, Task.request_id == WorkflowRequest.id)
+        .where(Task.closed_at.is_(None), open_tasks_clause(viewer))
+    )
+    clauses.append(employee_id.in_(tasked))
+    return or_(*clauses)
+
+
 # --- requests ----------------------------------------------------------------------------------------
 
 
@@ -177,6 +207,7 @@ async def may_read_request(session: AsyncSession, viewer: Viewer, request_id: in
 __all__ = [
     "CARD",
     "FILE",
+    "file_clause",
     "may_read_request",
     "open_tasks_clause",
     "readable_files",

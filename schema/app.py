@@ -37,6 +37,7 @@ from schema.http import (
 )
 from schema.media import GRAPHQL_RESPONSE, is_request_error, wants_graphql_response
 from schema.metrics import forget_process, metrics, watch_pool
+from schema.public_csv import public_routes
 from schema.ratelimit import AnonymousRateLimitMiddleware
 from schema.schema import build_schema
 from schema.websocket import SessionHandler, TextWebSocketAdapter, limit_messages
@@ -228,6 +229,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Any:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *console_routes(settings, database),
+            *public_routes(settings, database),
         ],
         middleware=middleware,
         lifespan=lifespan,

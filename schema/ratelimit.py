@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from schema.http import ASGIApp, Receive, Scope, Send, send_json
 
-LIMITED_PATHS = frozenset({"/graphql"})
+LIMITED_PATHS = frozenset({"/graphql", "/public/statistics.csv"})
 SETTINGS = "ASNFLOW_ANONYMOUS_RATE_PER_SECOND / ASNFLOW_ANONYMOUS_BURST"
 
 

@@ -26,6 +26,7 @@ from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
+from schema.public_statistics import PublicStatisticsQuery
 from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -33,11 +34,23 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.staff_lists import StaffListsQuery
 from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
+from schema.talent import TalentQuery
 from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
 Query = merge_types(
-    "Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, StaffListsQuery, AuditQuery, NodeQuery)
+    "Query",
+    (
+        RegistryQuery,
+        WorkflowQuery,
+        InboxQuery,
+        EligibilityQuery,
+        StaffListsQuery,
+        AuditQuery,
+        NodeQuery,
+        TalentQuery,
+        PublicStatisticsQuery,
+    ),
 )
 Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
 

@@ -183,7 +183,11 @@ class ProposePositionPromotionInput:
     position_code: str
     effective_date: dt.date
     reason: str | None = None
-    talent_box: int | None = strawberry.field(default=None, description="Box 1-9 of the talent pool's 9-box grid.")
+    talent_box: int | None = strawberry.field(
+        default=None,
+        description="Ignored (kept for older clients): the box is read from the talent pool (talentPool), never "
+        "from the proposal; a value outside 1-9 is still refused.",
+    )
     assessment_passed: bool = False
     idempotency_key: str | None = None
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain import nip as nips
 from server.domain.positions import is_managerial
 from server.models import (
+    Assessment,
     Assignment,
     DisciplinarySanction,
     Employee,
@@ -181,3 +182,13 @@ async def sanction(
 async def set_rank(s: AsyncSession, who: Employee, rank: str, since: dt.date) -> None:
     """A rank change: ``who`` holds ``rank`` from ``since``."""
     await s.execute(update(Employee).where(Employee.id == who.id).values(rank_code=rank, rank_since=since))
+
+
+async def assessment(s: AsyncSession, who: Employee, on: dt.date, potential_class: str, score: int = 85) -> Assessment:
+    """An assessment centre's result for ``who`` on ``on``: the talent pool's potential axis."""
+    row = Assessment(
+        employee_id=who.id, assessed_on=on, potential_score=score, potential_class=potential_class, report_no="AC-T"
+    )
+    s.add(row)
+    await s.flush()
+    return row

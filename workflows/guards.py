@@ -17,7 +17,7 @@ from server.domain.education import education_at_least
 from server.domain.ranks import next_rank, rank_index
 from server.models import Position
 from server.rules import RuleVersion
-from workflows import evaluation_calendar, facts, service_exam
+from workflows import evaluation_calendar, facts, service_exam, talent
 from workflows.context import StepContext
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
@@ -359,13 +359,29 @@ async def promotion_period(ctx: StepContext) -> GuardResult:
     return _result(ctx, "promotion_period", rule.name, ok, message)
 
 
-@guard("talent_pool_or_assessment", "position_promotion.talent_pool")
+def _talent(ctx: StepContext) -> list[facts.Question[Any]]:
+    """The subject's predicates (the ones ``predicate_last_two_years`` reads) and assessments."""
+    return [_predicates(ctx), talent.AssessmentsOf(ctx.subject.id)]
+
+
+@guard(
+    "talent_pool_or_assessment",
+    "position_promotion.talent_pool",
+    talent.NINE_BOX,
+    evaluation_calendar.EVALUATION_DEADLINE,
+    reads=_talent,
+)
 async def talent_pool_or_assessment(ctx: StepContext) -> GuardResult:
+    """The box is read from the talent pool (``workflows.talent.place``), never from the proposer's input:
+    the pool of last year once its evaluation is final or its season closed, else of the year before."""
     rule = ctx.rule("position_promotion.talent_pool")
-    box = ctx.request.data.get("talentBox")
+    predicates = await ctx.fact(_predicates(ctx))
+    year = talent.guard_year(ctx.on, predicates, ctx.rule(evaluation_calendar.EVALUATION_DEADLINE))
+    assessments = await ctx.fact(talent.AssessmentsOf(ctx.subject.id))
+    placed = talent.place(year, predicates.get(year), assessments, ctx.rule(talent.NINE_BOX))
     assessed = bool(ctx.request.data.get("assessmentPassed"))
-    ok = box in rule["boxes"] or assessed
-    message = f"talent box {box if box is not None else 'none'} (needs {rule['boxes']}), assessment passed: {assessed}"
+    ok = placed.box in rule["boxes"] or assessed
+    message = f"{placed.describe()} (needs {rule['boxes']}), assessment passed: {assessed}"
     return _result(ctx, "talent_pool_or_assessment", rule.name, ok, message)
 
 

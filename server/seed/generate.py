@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from server.seed.access import access_rows
+from server.seed.assessments import assessment_rows
 from server.seed.careers import DecreeNumbers, SeatBook, rank_history
 from server.seed.people import NipSequences, Person, make_person
 from server.seed.positions import build_positions
@@ -29,6 +30,7 @@ TABLES: tuple[str, ...] = (
     "evaluation_results",
     "training_records",
     "disciplinary_sanctions",
+    "assessments",
     "users",
     "role_grants",
 )
@@ -131,5 +133,6 @@ def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
                 }
             )
 
+    tables["assessments"] = assessment_rows(_rng(seed, "assessments"), people, position_by_id)
     tables["users"], tables["role_grants"] = access_rows(positions, people)
     return tables

@@ -25,6 +25,7 @@ from tests.api.helpers import (
     transitions,
     update_employee,
 )
+from tests.api.talent_helpers import assess
 from workflows import catalog
 from workflows.cli import tick
 from workflows.definition import ActionDef, Definition
@@ -73,6 +74,7 @@ async def a_morning_of_work(api: DemoApi) -> Observed:
     seen = Observed()
     employee, unit_hr = api.uid("employee"), api.uid("unit_hr")
     await update_employee(api.db, employee, has_service_exam=True)
+    await assess(api, employee, "high")  # into the talent pool: box 7 with the seeded Baik of 2025
 
     promotion = await start(
         api,

@@ -9,6 +9,7 @@ import itertools
 from server.domain import nip as nips
 from server.seed import PERSONAS
 from tests.api.helpers import TMT, DemoApi, act, add_position, employee, propose
+from tests.api.talent_helpers import assess
 
 
 async def test_every_personas_posts_run_from_the_appointment_in_their_nip_to_today(demo: DemoApi) -> None:
@@ -31,6 +32,7 @@ async def test_the_district_heads_experience_counts_from_his_appointment_not_his
     years = (TMT - nips.parse(nip).first_appointment).days / 365.25
     assert years > 5
     await add_position(demo.db, "KEC-GAMBIR-JPT", unit_code="KEC-GAMBIR", type="JPT_PRATAMA", job_class=14)
+    await assess(demo, nip, "high")  # into the talent pool
     payload = await propose(
         demo,
         "bkd_official",

@@ -27,6 +27,7 @@ from tests.api.helpers import (
     state_of,
     update_employee,
 )
+from tests.api.talent_helpers import assess
 from workflows.cli import tick
 
 HIGHER = "KEL-GAMBIR-01-PLK2"  # job class 6 against the employee's 5, one seat free
@@ -34,8 +35,18 @@ TO_DECISION = [("bkd_verifier", "verify"), ("board_member", "recommend"), ("pyb"
 
 
 async def propose_promotion(
-    api: DemoApi, target: str = HIGHER, *, persona: str = "unit_head", nip: str | None = None, **kw: object
+    api: DemoApi,
+    target: str = HIGHER,
+    *,
+    persona: str = "unit_head",
+    nip: str | None = None,
+    potential: str | None = "high",
+    **kw: object,
 ) -> dict[str, object]:
+    """Propose the employee's promotion; ``potential`` (when given) first puts them in the talent pool through
+    ``recordAssessment`` (with their seeded Baik of 2025: middle performance, high potential = box 7)."""
+    if potential is not None:
+        await assess(api, nip or api.uid("employee"), potential)
     values: dict[str, object] = {"talentBox": 8, **kw}
     return await propose(
         api,
@@ -77,7 +88,7 @@ async def test_a_talent_pool_promotion_runs_every_step_and_moves_the_employee_up
 
 
 async def test_a_passed_assessment_stands_in_for_the_talent_pool(demo: DemoApi) -> None:
-    rid = await promotion(demo, talentBox=None, assessmentPassed=True)
+    rid = await promotion(demo, talentBox=None, assessmentPassed=True, potential=None)
     assert (await drive(demo, rid, "bkd_verifier", "verify"))["state"] == "verified"
 
 
@@ -133,7 +144,7 @@ async def verification_refusal(api: DemoApi, rid: str) -> dict[str, object]:
 
 
 async def test_a_candidate_outside_the_talent_pool_without_an_assessment_is_refused(demo: DemoApi) -> None:
-    payload = await propose_promotion(demo, talentBox=5)
+    payload = await propose_promotion(demo, talentBox=5, potential=None)
     assert (codes(payload), fields(payload)) == (["GUARD_FAILED"], ["talent_pool_or_assessment"])
     assert "position_promotion.talent_pool/2020" in payload["errors"][0]["message"]  # type: ignore[index]
 
@@ -171,7 +182,7 @@ async def test_a_pengawas_post_needs_d3_education(demo: DemoApi) -> None:
 
 async def test_a_predicate_below_baik_is_refused(demo: DemoApi) -> None:
     await set_predicate(demo.db, demo.uid("employee"), 2025, "Sangat Kurang")
-    rid = await promotion(demo)
+    rid = await promotion(demo, assessmentPassed=True, potential=None)  # box 4 now: the assessment route
     assert fields(await verification_refusal(demo, rid)) == ["predicate_last_two_years"]
 
 

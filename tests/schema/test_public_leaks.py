@@ -54,6 +54,8 @@ ROOT_ARGS: dict[str, Any] = {
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
     "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
     "trainingShortfall": lambda s: "(year: 2025)",
+    "talentPool": lambda s: "(year: 2025)",
+    "publicStatistics": lambda s: f'(unitCode: "{s["unit"]}", year: 2025)',
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 

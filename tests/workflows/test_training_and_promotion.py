@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from server.models import TrainingRecord
+from tests.factories import assessment
 from tests.workflows.conftest import TODAY, codes, request_row, step
 from tests.workflows.factories import World
 from workflows.service import propose_position_promotion, propose_training
@@ -46,9 +47,11 @@ async def test_a_position_promotion_needs_the_talent_pool_or_an_assessment(world
         "effective_date": dt.date(2026, 5, 1),
         "today": TODAY,
     }
-    refused = await propose_position_promotion(world.db, viewer, talent_box=5, **args)  # type: ignore[arg-type]
+    refused = await propose_position_promotion(world.db, viewer, talent_box=9, **args)  # type: ignore[arg-type]
     assert codes(refused) == ["GUARD_FAILED"] and refused.errors[0].field == "talent_pool_or_assessment"
-    result = await propose_position_promotion(world.db, viewer, talent_box=8, **args)  # type: ignore[arg-type]
+    async with world.db.write() as s:  # Baik in 2025 and a high potential: box 7 of the 2025 pool
+        await assessment(s, world.people["budi"], dt.date(2025, 3, 1), "high")
+    result = await propose_position_promotion(world.db, viewer, talent_box=1, **args)  # type: ignore[arg-type]
     assert result.ok and result.request_id is not None
     rid = result.request_id
     for who, action, data in [

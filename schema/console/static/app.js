@@ -9,6 +9,7 @@ import { requestView } from "./request.js";
 import { employeeView, positionView, registryView, unitView } from "./registry.js";
 import { auditView } from "./audit.js";
 import { proposeView } from "./propose.js";
+import { publicLink, publicView } from "./public.js";
 
 const VIEWER = `{ viewer { userId name roles { role unitCode } } }`;
 
@@ -22,6 +23,9 @@ const ROUTES = [
   [/^#\/employee\/([^/?]+)$/, employeeView],
   [/^#\/audit(?:\?(.*))?$/, auditView],
 ];
+
+// Pages anyone may open, signed in or not.
+const PUBLIC_ROUTES = [[/^#\/public(?:\?(.*))?$/, publicView]];
 
 const state = { viewer: null, cleanup: null };
 
@@ -45,8 +49,9 @@ function header() {
           nav("#/propose", "navPropose"),
           nav("#/registry", "navRegistry"),
           auditor ? nav("#/audit", "navAudit") : null,
+          publicLink(),
         )
-      : null,
+      : h("nav", { "aria-label": "public" }, publicLink()),
     h(
       "div",
       { class: "tools" },
@@ -114,12 +119,19 @@ async function render() {
   }
   const main = h("main", { id: "main", tabindex: "-1" });
   mount(document.getElementById("app"), header(), main);
+  if (await route(main, PUBLIC_ROUTES)) return;
   if (!state.viewer) {
     await signInView(main, { onSignedIn: signedIn });
     return;
   }
+  if (await route(main, ROUTES)) return;
+  location.hash = "#/inbox";
+}
+
+/** Render the first of ``routes`` matching the location's hash; false when none does. */
+async function route(main, routes) {
   const hash = location.hash || "#/inbox";
-  for (const [pattern, view] of ROUTES) {
+  for (const [pattern, view] of routes) {
     const match = hash.match(pattern);
     if (match) {
       try {
@@ -127,10 +139,10 @@ async function render() {
       } catch (error) {
         mount(main, h("p", { class: "error", role: "alert" }, `${t("error")}: ${error.message}`));
       }
-      return;
+      return true;
     }
   }
-  location.hash = "#/inbox";
+  return false;
 }
 
 window.addEventListener("hashchange", () => render());
