@@ -349,14 +349,21 @@ async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
     return _result(ctx, "ratings_in_matrix", rule.name, True, f"result {result}, behaviour {behaviour}: {predicate}")
 
 
+def in_promotion_period(day: dt.date, rule: RuleVersion) -> bool:
+    """Whether ``day`` is a rank-promotion period under ``rule``: the 1st of one of its months."""
+    return day.day == 1 and day.month in rule["months"]
+
+
+def period_months(rule: RuleVersion) -> str:
+    """The period months of ``rule`` in words ("Apr, Oct")."""
+    return ", ".join(dt.date(2000, m, 1).strftime("%b") for m in rule["months"])
+
+
 @guard("promotion_period", "rank_promotion.periods")
 async def promotion_period(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("rank_promotion.periods")
-    months = rule["months"]
-    ok = ctx.on.day == 1 and ctx.on.month in months
-    names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in months)
-    message = f"{ctx.on} against the periods of {rule.version_id}: the 1st of {names}"
-    return _result(ctx, "promotion_period", rule.name, ok, message)
+    message = f"{ctx.on} against the periods of {rule.version_id}: the 1st of {period_months(rule)}"
+    return _result(ctx, "promotion_period", rule.name, in_promotion_period(ctx.on, rule), message)
 
 
 @guard("talent_pool_or_assessment", "position_promotion.talent_pool")
