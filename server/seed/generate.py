@@ -11,6 +11,7 @@ import random
 
 from server.seed.access import access_rows
 from server.seed.careers import DecreeNumbers, SeatBook, rank_history
+from server.seed.competencies import competency_rows
 from server.seed.people import NipSequences, Person, make_person
 from server.seed.positions import build_positions
 from server.seed.records import evaluations, sanction, sanctioned, trainings
@@ -23,6 +24,8 @@ Row = dict[str, object]
 TABLES: tuple[str, ...] = (
     "units",
     "positions",
+    "competencies",
+    "competency_requirements",
     "employees",
     "rank_history",
     "assignments",
@@ -64,6 +67,7 @@ def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
         for u in units
     ]
     tables["positions"] = [p.row() for p in positions]
+    tables.update(competency_rows())
 
     career_rng, decrees, book = _rng(seed, "careers"), DecreeNumbers(), SeatBook(positions)
     for person in people:
