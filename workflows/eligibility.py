@@ -38,8 +38,9 @@ from server.rules import RuleNotFound, RuleVersion, rules_for
 from workflows import catalog, facts, facts_many, guards, service_exam
 from workflows.context import StepContext
 from workflows.guards import GUARDS, GuardResult
-from workflows.promotion_periods import EligibilityError, check_period
+from workflows.promotion_periods import EligibilityError as EligibilityError
 from workflows.promotion_periods import NotAPromotionPeriod as NotAPromotionPeriod
+from workflows.promotion_periods import check_period as check_period
 
 KIND = "RANK_PROMOTION"
 CHUNK_MIN, CHUNK_MAX = 50, 500
