@@ -54,6 +54,8 @@ ROOT_ARGS: dict[str, Any] = {
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
     "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
     "trainingShortfall": lambda s: "(year: 2025)",
+    "vacancyCandidates": lambda s: f'(positionCode: "{s["position"]}")',
+    "trainingPlan": lambda s: f'(year: 2025, unitCode: "{s["unit"]}")',
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 
