@@ -23,7 +23,7 @@ guards judge every row that remains. Statements: a constant dozen, whatever the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from policies.viewer import Viewer
 from server.domain.ranks import rank_index
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 from server.registry.queries import held_on, in_units, subtree_ids
+from server.rules import RuleVersion, rules_for
 from workflows import catalog, competency, facts_many, guards
 from workflows.context import StepContext
 from workflows.staff_lists import readable
@@ -88,21 +89,35 @@ def sort_key(fit: float, employee: Employee) -> str:
     return f"{10_000 - round(fit * 10_000):05d}.{99 - rank:02d}.{since:07d}.{employee.nip}"
 
 
+@dataclass
+class _Judged(StepContext):
+    """A step context for one row of a batch: every row is judged on the same day under the same rule
+    versions, so the rows share one lookup of each rule (``rules_for`` scans the catalogue)."""
+
+    day: dt.date = dt.date.min
+    shared: dict[str, RuleVersion] = field(default_factory=dict)
+
+    @property
+    def on(self) -> dt.date:
+        return self.day
+
+    def rule(self, name: str) -> RuleVersion:
+        found = self.shared.get(name)
+        if found is None:
+            found = self.shared[name] = rules_for(name, self.day)
+        return found
+
+
 async def eligible(
     session: AsyncSession, rows: list[Employee], position: Position, names: list[str], today: dt.date
 ) -> list[Employee]:
-    """The rows every guard passes for a placement into ``position`` judged today."""
-    contexts = {
-        row.id: StepContext(
-            session,
-            WorkflowRequest(kind=KIND, position_id=position.id, rule_versions={}, data={}, subject_employee_id=row.id),
-            row,
-            position,
-            None,
-            today,
-        )
-        for row in rows
-    }
+    """The rows every guard passes for a placement into ``position`` judged today. One request (not stored)
+    stands for all of them: the guards read the subject from the context, never from the request."""
+    request = WorkflowRequest(
+        kind=KIND, position_id=position.id, effective_date=today, rule_versions={}, data={}, subject_employee_id=None
+    )
+    shared: dict[str, RuleVersion] = {}
+    contexts = {row.id: _Judged(session, request, row, position, None, today, day=today, shared=shared) for row in rows}
     asked = {rid: guards.questions(names, ctx) for rid, ctx in contexts.items()}
     answers = await facts_many.answer_many(session, [q for qs in asked.values() for q in qs])
     out = []
