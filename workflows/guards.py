@@ -19,6 +19,7 @@ from server.models import Position
 from server.rules import RuleVersion
 from workflows import evaluation_calendar, facts, service_exam
 from workflows.context import StepContext
+from workflows.promotion_periods import in_promotion_period, period_months
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
 
@@ -347,16 +348,6 @@ async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
         message = f"result {result!r} and behaviour {behaviour!r} must each be one of {', '.join(RATINGS)}"
         return _result(ctx, "ratings_in_matrix", rule.name, False, message)
     return _result(ctx, "ratings_in_matrix", rule.name, True, f"result {result}, behaviour {behaviour}: {predicate}")
-
-
-def in_promotion_period(day: dt.date, rule: RuleVersion) -> bool:
-    """Whether ``day`` is a rank-promotion period under ``rule``: the 1st of one of its months."""
-    return day.day == 1 and day.month in rule["months"]
-
-
-def period_months(rule: RuleVersion) -> str:
-    """The period months of ``rule`` in words ("Apr, Oct")."""
-    return ", ".join(dt.date(2000, m, 1).strftime("%b") for m in rule["months"])
 
 
 @guard("promotion_period", "rank_promotion.periods")

@@ -1,6 +1,6 @@
 """Rank-promotion periods: whether a date is one under the rule in force on it, and the nearest ones if not.
 
-The test itself is the ``promotion_period`` guard's (``guards.in_promotion_period``); this module only
+The test itself (``in_promotion_period``) is the one the ``promotion_period`` guard applies; the rest
 searches around a refused date, so the eligibility list can name the valid dates in its refusal.
 """
 
@@ -10,11 +10,20 @@ import datetime as dt
 from collections.abc import Iterable
 
 from server.rules import RuleNotFound, RuleVersion, rules_for
-from workflows import guards
 
 PERIOD_RULE = "rank_promotion.periods"
 # How far to look for the nearest valid periods around a refused date.
 _SEARCH_MONTHS = 36
+
+
+def in_promotion_period(day: dt.date, rule: RuleVersion) -> bool:
+    """Whether ``day`` is a rank-promotion period under ``rule``: the 1st of one of its months."""
+    return day.day == 1 and day.month in rule["months"]
+
+
+def period_months(rule: RuleVersion) -> str:
+    """The period months of ``rule`` in words ("Apr, Oct")."""
+    return ", ".join(dt.date(2000, m, 1).strftime("%b") for m in rule["months"])
 
 
 class EligibilityError(ValueError):
@@ -51,7 +60,7 @@ def _period_rule(day: dt.date) -> RuleVersion | None:
 def is_promotion_period(day: dt.date) -> bool:
     """Whether ``day`` is a period under the version in force on it (as the ``promotion_period`` guard reads it)."""
     rule = _period_rule(day)
-    return rule is not None and guards.in_promotion_period(day, rule)
+    return rule is not None and in_promotion_period(day, rule)
 
 
 def nearest_periods(day: dt.date) -> tuple[dt.date, ...]:
@@ -74,6 +83,6 @@ def check_period(period: dt.date) -> RuleVersion:
     if rule is None:
         why = f"no version of {PERIOD_RULE} is in force on it"
     else:
-        why = f"under {rule.version_id} periods are the 1st of {guards.period_months(rule)}"
+        why = f"under {rule.version_id} periods are the 1st of {period_months(rule)}"
     message = f"period {period.isoformat()} is not a rank-promotion period ({why}); {valid}"
     raise NotAPromotionPeriod(period, message, nearest)
