@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.api.competency_helpers import by_nip, candidates, trained, untrained, vacancy
-from tests.api.helpers import TODAY, DemoApi, add_sanction, grant_role
+from tests.api.competency_helpers import VACANCY, by_nip, candidates, trained, untrained, vacancy
+from tests.api.helpers import TMT, TODAY, DemoApi, add_sanction, grant_role, proposed
 
 EGOV = {"e-government": 2, "pengolahan data": 1}
 
@@ -94,3 +94,19 @@ async def test_a_leap_day_training_counts_as_training_of_its_year(demo: DemoApi)
     await trained(demo, "employee", "e-government", 24, dt.date(2024, 2, 29))
     now = by_nip(await candidates(demo, "unit_head", first=100))[demo.uid("employee")]
     assert "has E-Government (training 2024, 24 JP)" in now["reasons"]
+
+
+FIT = """query($id: ID!) { request(id: $id) { kind candidateFit { fit reasons } } }"""
+
+
+async def test_a_placement_proposal_shows_the_candidates_fit_to_whoever_reads_their_file(demo: DemoApi) -> None:
+    await vacancy(demo, EGOV)
+    await untrained(demo, "employee")
+    await trained(demo, "employee", "e-government", 24, dt.date(2025, 3, 10))
+    listed = by_nip(await candidates(demo, "unit_head", first=100))[demo.uid("employee")]
+    rid = await proposed(
+        demo, "unit_head", "proposePlacement", employeeNip=demo.uid("employee"), positionCode=VACANCY, effectiveDate=TMT
+    )
+    for persona in ("unit_head", "bkd_verifier"):
+        shown = (await demo.ask(persona, FIT, id=rid))["request"]["candidateFit"]
+        assert shown == {"fit": listed["fit"], "reasons": listed["reasons"]}, persona
