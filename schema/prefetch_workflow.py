@@ -10,6 +10,7 @@ from strawberry.types.nodes import Selection
 from policies.audit_values import hidden_values
 from schema.prefetch import Prefetch, child, children, selected
 from schema.types.audit import AuditEvent
+from schema.types.competency import CandidateFit
 from schema.types.registry import Employee, Position
 from schema.types.workflow import ActionInput, ActionKind, ActionOption, Task, WorkflowRequest
 from server import models
@@ -17,6 +18,7 @@ from server.audit.queries import events_of_requests
 from server.registry import queries as registry
 from workflows import catalog, inbox
 from workflows import queries as wq
+from workflows.request_fit import request_fits
 
 # The fields of an action option whose answer depends on the guards: only these make the page preview them.
 PREVIEWED = frozenset({"allowed", "blockedBy", "reason"})
@@ -95,6 +97,11 @@ class WorkflowPrefetch(Prefetch):
                     for a in options[o.row.id]
                 ]
             self._action_inputs(objs)
+        if "candidateFit" in fields:
+            fits = await request_fits(self.session, self.ctx.viewer, rows, self.ctx.today)
+            for o in objs:
+                found = fits.get(o.row.id)
+                o.fit_obj = CandidateFit(fit=found.score, reasons=list(found.reasons)) if found else None
         if "history" in fields:
             trails = await events_of_requests(self.session, [r.id for r in rows])
             every = [e for trail in trails.values() for e in trail]

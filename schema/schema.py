@@ -26,6 +26,7 @@ from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
+from schema.planning import PlanningQuery
 from schema.public_statistics import PublicStatisticsQuery
 from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
@@ -46,6 +47,7 @@ Query = merge_types(
         InboxQuery,
         EligibilityQuery,
         StaffListsQuery,
+        PlanningQuery,
         AuditQuery,
         NodeQuery,
         TalentQuery,

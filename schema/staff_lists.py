@@ -28,6 +28,11 @@ class Shortfall:
     employee: Employee
     hours: int = strawberry.field(description="Verified training hours in the year.")
     missing: int = strawberry.field(description="Hours still missing to the minimum of the rule in force.")
+    missing_areas: list[str] = strawberry.field(
+        default_factory=list,
+        description="The year's priority areas (training.priority_areas) the employee's post needs and they have "
+        "not trained in, as competency codes; a listed employee may have the hours and still miss an area.",
+    )
 
 
 @strawberry.type(description="An employee who has held their post for the rotation years or more.")
@@ -56,8 +61,8 @@ async def _unit(info: Info, code: str | None) -> Unit | None:
 class StaffListsQuery:
     @strawberry.field(
         description="Active employees below the year's minimum of training hours (20 JP, the rule in force on "
-        "31 December of the year), within `unitCode`'s subtree if given, in NIP order. Only people the viewer "
-        "may read are listed."
+        "31 December of the year) or missing a priority area of the year their post needs (`missingAreas`), "
+        "within `unitCode`'s subtree if given, in NIP order. Only people the viewer may read are listed."
     )
     async def training_shortfall(
         self, info: Info, year: int, unit_code: str | None = None, first: int | None = None, after: str | None = None
@@ -71,8 +76,16 @@ class StaffListsQuery:
                 s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
             )
             query = staff_lists.shortfall_query(ctx.viewer, year=year, unit=unit, today=ctx.today)
-            total = await count(s, cast(Select[Any], query)) if _wants_total(info) else -1
-            nodes = [Shortfall(employee=Employee.of(f.employee), hours=f.hours, missing=f.missing) for f in found]
+            total = await count(s, query) if _wants_total(info) else -1
+            nodes = [
+                Shortfall(
+                    employee=Employee.of(f.employee),
+                    hours=f.hours,
+                    missing=f.missing,
+                    missing_areas=list(f.missing_areas),
+                )
+                for f in found
+            ]
             selection = child(child(child(root_selection(info), "edges"), "node"), "employee")
             await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)
         page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])

@@ -9,10 +9,10 @@ definition in force, not listed here), judged by the rule versions in force on t
 How: SQL narrows the rows as far as the rules allow it to be said in SQL (employment type, rank, years
 in rank from ``rank_since``, the education cap and the service exam as rank lists derived from the same
 rule versions, no open request, scope, unit), in NIP order. Each chunk of rows is then judged in Python by
-the guards themselves: the guards that read nothing but the employee row run as they are (the
-``GUARDS`` registry), the two that query per employee (predicates, sanctions) run as batched
-equivalents reading the same rule values, one statement per chunk each. The SQL pre-filters only save
-work: a row they let through is still judged by the guards, so the guards decide.
+the guards themselves (the ``GUARDS`` registry): the facts they read (predicates, sanctions, service
+exams) are asked for the whole chunk at once (``facts_many``, one reader per kind of fact), then each
+guard runs per row in memory on facts already read. The SQL pre-filters only save work: a row they let
+through is still judged by the guards, so the guards decide.
 
 Pagination is keyset by NIP: chunks are read until ``first + 1`` rows pass (that one extra says whether
 there is a next page) or the rows run out, so a page never repeats or skips a candidate.
@@ -21,8 +21,7 @@ there is a next page) or the rows run out, so a page never repeats or skips a ca
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
@@ -33,32 +32,19 @@ from policies.enforcer import get_enforcer
 from policies.scope import ReadScope
 from policies.viewer import Viewer
 from server.domain.ranks import RANK_CODES, next_rank, rank_index
-from server.models import DisciplinarySanction, Employee, EvaluationResult, Position, Unit, WorkflowRequest
+from server.models import Employee, Position, Unit, WorkflowRequest
 from server.registry.queries import UnitCondition, in_units, subtree_ids
 from server.rules import RuleNotFound, RuleVersion, rules_for
-from workflows import catalog, evaluation_calendar, facts, facts_many, service_exam
+from workflows import catalog, facts, facts_many, guards, service_exam
 from workflows.context import StepContext
-from workflows.guards import GUARDS, GuardResult, sanction_verdict
+from workflows.guards import GUARDS, GuardResult
+from workflows.promotion_periods import EligibilityError as EligibilityError
+from workflows.promotion_periods import NotAPromotionPeriod as NotAPromotionPeriod
+from workflows.promotion_periods import check_period as check_period
 
 KIND = "RANK_PROMOTION"
-PERIOD_RULE = "rank_promotion.periods"
 CHUNK_MIN, CHUNK_MAX = 50, 500
 COUNT_CHUNK = 1000
-# How far to look for the nearest valid periods around a refused date.
-_SEARCH_MONTHS = 36
-
-
-class EligibilityError(ValueError):
-    """The list cannot be drawn for this date (no rule version in force); the message names the value."""
-
-
-class NotAPromotionPeriod(EligibilityError):
-    """``value`` is not a promotion period under the rule in force on it; ``nearest`` are the valid dates around it."""
-
-    def __init__(self, value: dt.date, message: str, nearest: tuple[dt.date, ...]) -> None:
-        super().__init__(message)
-        self.value = value
-        self.nearest = nearest
 
 
 @dataclass(frozen=True)
@@ -80,59 +66,6 @@ class Candidate:
     @property
     def nip(self) -> str:
         return self.employee.nip
-
-
-# ---------------------------------------------------------------------------------------------- periods
-
-
-def _months_from(day: dt.date, step: int) -> Iterable[dt.date]:
-    """The 1st of each month from ``day``'s month, going forward (1) or back (-1)."""
-    index = day.year * 12 + day.month - 1
-    for _ in range(_SEARCH_MONTHS):
-        year, month = divmod(index, 12)
-        if not dt.MINYEAR <= year <= dt.MAXYEAR:
-            return
-        yield dt.date(year, month + 1, 1)
-        index += step
-
-
-def _period_rule(day: dt.date) -> RuleVersion | None:
-    try:
-        return rules_for(PERIOD_RULE, day)
-    except RuleNotFound:
-        return None
-
-
-def is_promotion_period(day: dt.date) -> bool:
-    """Whether ``day`` is a period under the version in force on it (as the ``promotion_period`` guard reads it)."""
-    rule = _period_rule(day)
-    return rule is not None and day.day == 1 and day.month in rule["months"]
-
-
-def nearest_periods(day: dt.date) -> tuple[dt.date, ...]:
-    """The last valid period before ``day`` and the first after it (each under its own rule version)."""
-    before = next((d for d in _months_from(day, -1) if d < day and is_promotion_period(d)), None)
-    after = next((d for d in _months_from(day, 1) if d > day and is_promotion_period(d)), None)
-    return tuple(d for d in (before, after) if d is not None)
-
-
-def check_period(period: dt.date) -> RuleVersion:
-    """The period rule version in force on ``period``; ``NotAPromotionPeriod`` naming the nearest dates if it is none."""
-    rule = _period_rule(period)
-    if rule is not None and is_promotion_period(period):
-        return rule
-    nearest = nearest_periods(period)
-    dates = " and ".join(d.isoformat() for d in nearest)
-    valid = {0: "there is none within three years", 1: f"the nearest is {dates}"}.get(
-        len(nearest), f"the nearest are {dates}"
-    )
-    if rule is None:
-        why = f"no version of {PERIOD_RULE} is in force on it"
-    else:
-        names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in rule["months"])
-        why = f"under {rule.version_id} periods are the 1st of {names}"
-    message = f"period {period.isoformat()} is not a rank-promotion period ({why}); {valid}"
-    raise NotAPromotionPeriod(period, message, nearest)
 
 
 # ---------------------------------------------------------------------------------------------- rules
@@ -221,85 +154,6 @@ def _context(
     return StepContext(session, request, subject, None, None, today)
 
 
-def _guard_result(name: str, rule: RuleVersion, passed: bool, message: str) -> GuardResult:
-    return GuardResult(name, passed, message, rule_version=rule.version_id, legal_basis=rule.legal_basis)
-
-
-async def _predicate_results(session: AsyncSession, ids: Sequence[int], period: dt.date) -> dict[int, GuardResult]:
-    """``predicate_last_two_years`` for many employees in one statement: the guard's own verdict
-    (``evaluation_calendar.judge_predicates``) on the rows the guard would read for each of them."""
-    rule = rules_for(evaluation_calendar.MIN_PREDICATE, period)
-    deadline = rules_for(evaluation_calendar.EVALUATION_DEADLINE, period)
-    years = evaluation_calendar.years_to_read(period, rule, deadline)
-    found: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = await session.execute(
-        select(EvaluationResult.employee_id, EvaluationResult.year, EvaluationResult.predicate).where(
-            EvaluationResult.employee_id.in_(list(ids)), EvaluationResult.year.in_(years)
-        )
-    )
-    for employee_id, year, predicate in rows:
-        found[employee_id][year] = predicate
-    out = {}
-    for employee_id in ids:
-        verdict = evaluation_calendar.judge_predicates(period, found.get(employee_id, {}), rule, deadline)
-        out[employee_id] = _guard_result("predicate_last_two_years", rule, verdict.passed, verdict.message)
-    return out
-
-
-async def _sanction_results(
-    session: AsyncSession, ids: Sequence[int], period: dt.date, today: dt.date
-) -> dict[int, GuardResult]:
-    """``no_active_sanction`` for many employees in one statement: same rule values and window, and the guard's
-    own verdict (``guards.sanction_verdict``) on each one's first sanction."""
-    rule = rules_for("discipline.active_sanction", period)
-    start, end = min(today, period), max(today, period)
-    rows = await session.execute(
-        select(DisciplinarySanction)
-        .where(
-            DisciplinarySanction.employee_id.in_(list(ids)),
-            DisciplinarySanction.severity.in_(list(rule["blocking_severities"])),
-            DisciplinarySanction.start_date <= end,
-            or_(DisciplinarySanction.end_date.is_(None), DisciplinarySanction.end_date >= start),
-        )
-        .order_by(DisciplinarySanction.employee_id, DisciplinarySanction.start_date)
-    )
-    first: dict[int, facts.Sanction] = {}
-    for s in rows.scalars():
-        first.setdefault(s.employee_id, facts.Sanction(s.id, s.severity, s.start_date, s.end_date, s.decree_no))
-    out = {}
-    for employee_id in ids:
-        passed, message = sanction_verdict(first.get(employee_id))
-        out[employee_id] = _guard_result("no_active_sanction", rule, passed, message)
-    return out
-
-
-async def _batched(
-    session: AsyncSession, names: Sequence[str], ids: Sequence[int], period: dt.date, today: dt.date
-) -> dict[str, dict[int, GuardResult]]:
-    """The guards that query per employee, as batched equivalents: same rule values, one statement a chunk."""
-    out: dict[str, dict[int, GuardResult]] = {}
-    if "predicate_last_two_years" in names:
-        out["predicate_last_two_years"] = await _predicate_results(session, ids, period)
-    if "no_active_sanction" in names:
-        out["no_active_sanction"] = await _sanction_results(session, ids, period, today)
-    return out
-
-
-async def _service_exam_results(
-    session: AsyncSession, rows: Sequence[Employee], period: dt.date
-) -> dict[int, GuardResult]:
-    """``service_exam`` for a chunk: the guard's fact (``ServiceExamsOf``) asked of all rows in one statement,
-    and the guard's own verdict on each."""
-    rule = rules_for("rank_promotion.service_exam", period)
-    asked = {r.id: service_exam.ServiceExamsOf(r.id) for r in rows}
-    held = await facts_many.answer_many(session, asked.values())
-    out = {}
-    for row in rows:
-        passed, message = service_exam.verdict(row, held[asked[row.id]], rule)
-        out[row.id] = _guard_result("service_exam", rule, passed, message)
-    return out
-
-
 async def _judge(
     session: AsyncSession,
     rows: Sequence[Employee],
@@ -309,19 +163,19 @@ async def _judge(
     names: Sequence[str],
     versions: dict[str, str],
 ) -> list[Candidate]:
-    """The rows that pass every guard, in the order given: three statements for the whole chunk."""
+    """The rows that pass every guard, in the order given. The guards' facts are asked for the whole chunk
+    together (``facts_many``: one reader per kind of fact, whatever the chunk's size); then the very guards
+    of the definition (``GUARDS``) judge each row on facts already read."""
     if not rows:
         return []
-    batched = await _batched(session, names, [r.id for r in rows], period, today)
-    if "service_exam" in names:
-        batched["service_exam"] = await _service_exam_results(session, rows, period)
+    contexts = {row.id: _context(session, row, period, today, versions) for row in rows}
+    asked = {row.id: guards.questions(names, contexts[row.id]) for row in rows}
+    answers = await facts_many.answer_many(session, [q for qs in asked.values() for q in qs])
     out = []
     for row in rows:
-        ctx = _context(session, row, period, today, versions)
-        results = []
-        for name in names:
-            found = batched.get(name)
-            results.append(found[row.id] if found is not None else await GUARDS[name].check(ctx))
+        ctx = contexts[row.id]
+        ctx.known({q: answers[q] for q in asked[row.id]})
+        results = [await GUARDS[name].check(ctx) for name in names]
         target = next_rank(row.rank_code) if row.rank_code else None
         if any(r.refuses for r in results) or row.rank_code is None or row.rank_since is None or target is None:
             continue

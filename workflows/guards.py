@@ -19,6 +19,7 @@ from server.models import Position
 from server.rules import RuleVersion
 from workflows import evaluation_calendar, facts, service_exam, talent
 from workflows.context import StepContext
+from workflows.promotion_periods import in_promotion_period, period_months
 
 RATINGS: tuple[str, ...] = ("above", "as", "below")
 
@@ -352,11 +353,8 @@ async def ratings_in_matrix(ctx: StepContext) -> GuardResult:
 @guard("promotion_period", "rank_promotion.periods")
 async def promotion_period(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("rank_promotion.periods")
-    months = rule["months"]
-    ok = ctx.on.day == 1 and ctx.on.month in months
-    names = ", ".join(dt.date(2000, m, 1).strftime("%b") for m in months)
-    message = f"{ctx.on} against the periods of {rule.version_id}: the 1st of {names}"
-    return _result(ctx, "promotion_period", rule.name, ok, message)
+    message = f"{ctx.on} against the periods of {rule.version_id}: the 1st of {period_months(rule)}"
+    return _result(ctx, "promotion_period", rule.name, in_promotion_period(ctx.on, rule), message)
 
 
 def _talent(ctx: StepContext) -> list[facts.Question[Any]]:

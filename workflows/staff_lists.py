@@ -3,7 +3,7 @@
 Both are read in SQL, a page at a time (keyset by NIP), from the rule versions in force: the yearly
 minimum of competency development (``training.annual_hours``) and the years in post after which an
 employee is due for rotation (``transfer.years_in_post``'s ``rotation_due_years``). Only active employees
-are listed, and only those the viewer may read (``_readable``: the registry read rule, by the unit of each
+are listed, and only those the viewer may read (``readable``: the registry read rule, by the unit of each
 person's post today; unit HR and heads see their units' subtrees, BKD and auditors the province, an
 employee only themself, the public nobody). That condition is built in one place so the read rule can
 change under it.
@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.scope import registry_scope
@@ -23,13 +23,13 @@ from policies.viewer import Viewer
 from server.models import Assignment, Employee, Position, TrainingRecord, Unit
 from server.registry.queries import held_on, in_units, subtree_ids
 from server.rules import RuleVersion, rules_for
-from workflows import facts
+from workflows import facts, priority_areas
 
 TRAINING_RULE = "training.annual_hours"
 ROTATION_RULE = "transfer.years_in_post"
 
 
-def _readable(viewer: Viewer, day: dt.date) -> ColumnElement[bool]:
+def readable(viewer: Viewer, day: dt.date) -> ColumnElement[bool]:
     """SQL on ``Employee``: people the viewer may read (the registry scope), by their post on ``day``."""
     scope = registry_scope(viewer)
     if scope.everything:
@@ -55,6 +55,7 @@ class Shortfall:
     employee: Employee
     hours: int
     missing: int
+    missing_areas: tuple[str, ...] = ()
 
 
 def annual_hours_rule(year: int) -> RuleVersion:
@@ -62,9 +63,12 @@ def annual_hours_rule(year: int) -> RuleVersion:
     return rules_for(TRAINING_RULE, dt.date(year, 12, 31))
 
 
-def shortfall_query(viewer: Viewer, *, year: int, unit: Unit | None, today: dt.date) -> Select[Employee, Any]:
-    """Active employees the viewer may read with fewer verified hours in ``year`` than the rule asks."""
+def training_query(viewer: Viewer, *, year: int, unit: Unit | None, today: dt.date, short_only: bool) -> Select[Any]:
+    """Active employees the viewer may read, with their verified hours in ``year`` and then one column per
+    priority area of the year (``priority_areas``: 1 when their post needs it and they have not trained in
+    it). ``short_only``: only those below the rule's hours or missing an area (the shortfall)."""
     required = annual_hours_rule(year).int("hours")
+    areas = priority_areas.missing(year, today)
     done = (
         select(TrainingRecord.employee_id, func.sum(TrainingRecord.hours).label("hours"))
         .where(
@@ -76,11 +80,26 @@ def shortfall_query(viewer: Viewer, *, year: int, unit: Unit | None, today: dt.d
         .subquery()
     )
     hours = func.coalesce(done.c.hours, 0)
-    return (
-        select(Employee, hours)
+    flags = [case((missing, 1), else_=0).label(f"area_{i}") for i, missing in enumerate(areas.values())]
+    query = (
+        select(Employee, hours, *flags)
         .outerjoin(done, done.c.employee_id == Employee.id)
-        .where(Employee.status == "active", hours < required, _readable(viewer, today), _in_unit(unit, today))
+        .where(Employee.status == "active", readable(viewer, today), _in_unit(unit, today))
     )
+    return query.where(or_(hours < required, *areas.values())) if short_only else query
+
+
+def shortfall_query(viewer: Viewer, *, year: int, unit: Unit | None, today: dt.date) -> Select[Any]:
+    """Active employees the viewer may read with fewer verified hours in ``year`` than the rule asks, or
+    who have not trained in a priority area of the year their post needs."""
+    return training_query(viewer, year=year, unit=unit, today=today, short_only=True)
+
+
+def shortfall_of(row: Any, required: int, areas: list[str]) -> Shortfall:
+    """A row of ``training_query`` as a ``Shortfall``."""
+    employee, hours, *flags = row
+    missing_areas = tuple(a for a, f in zip(areas, flags, strict=True) if f)
+    return Shortfall(employee, int(hours), max(required - int(hours), 0), missing_areas)
 
 
 async def training_shortfall(
@@ -99,7 +118,8 @@ async def training_shortfall(
     if after_nip is not None:
         query = query.where(Employee.nip > after_nip)
     rows = list(await session.execute(query.order_by(Employee.nip).limit(first + 1)))
-    found = [Shortfall(e, int(h), required - int(h)) for e, h in rows[:first]]
+    areas = list(priority_areas.of_year(year).areas)
+    found = [shortfall_of(row, required, areas) for row in rows[:first]]
     return found, len(rows) > first
 
 
@@ -128,7 +148,7 @@ def rotation_query(viewer: Viewer, *, unit: Unit | None, today: dt.date) -> Sele
             held_on(today),
             Assignment.start_date <= facts.add_years(today, -due_years),
             Employee.status == "active",
-            _readable(viewer, today),
+            readable(viewer, today),
             _in_unit(unit, today),
         )
     )

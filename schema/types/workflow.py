@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.types.audit import AuditEvent
+from schema.types.competency import CandidateFit
 from schema.types.errors import UserError
 from schema.types.node import Node
 from schema.types.registry import Employee, Position
@@ -164,6 +165,7 @@ class WorkflowRequest(Node):
     task_list: strawberry.Private[list[Task]] = dc_field(default_factory=list)
     action_list: strawberry.Private[list[ActionOption]] = dc_field(default_factory=list)
     history_list: strawberry.Private[list[AuditEvent]] = dc_field(default_factory=list)
+    fit_obj: strawberry.Private[CandidateFit | None] = None
 
     @strawberry.field
     def subject(self) -> Employee:
@@ -185,6 +187,14 @@ class WorkflowRequest(Node):
     @strawberry.field(description="Every action of the current state, allowed or not for the viewer, with the reason.")
     def available_actions(self) -> list[ActionOption]:
         return self.action_list
+
+    @strawberry.field(
+        description="For a placement or position promotion: how well the subject fits the position in "
+        "competencies today (vacancyCandidates' fit and reasons); null for other kinds, or when the subject's "
+        "file is not yours to read."
+    )
+    def candidate_fit(self) -> CandidateFit | None:
+        return self.fit_obj
 
     @strawberry.field(description="This request's audit trail, oldest first.")
     def history(self) -> list[AuditEvent]:

@@ -3,6 +3,7 @@
 from server.models.access import PolicyState, RoleGrant, User
 from server.models.audit import AuditEvent, AuditHead
 from server.models.base import Base
+from server.models.competency import Competency, CompetencyRequirement
 from server.models.org import Position, Unit, UnitPerformance
 from server.models.people import (
     Assessment,
@@ -24,6 +25,8 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Competency",
+    "CompetencyRequirement",
     "DisciplinarySanction",
     "EducationRecord",
     "Employee",

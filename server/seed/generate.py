@@ -12,6 +12,7 @@ import random
 from server.seed.access import access_rows
 from server.seed.assessments import assessment_rows
 from server.seed.careers import DecreeNumbers, SeatBook, rank_history
+from server.seed.competencies import competency_rows
 from server.seed.people import NipSequences, Person, make_person
 from server.seed.positions import build_positions
 from server.seed.records import evaluations, sanction, sanctioned, trainings
@@ -24,6 +25,8 @@ Row = dict[str, object]
 TABLES: tuple[str, ...] = (
     "units",
     "positions",
+    "competencies",
+    "competency_requirements",
     "employees",
     "rank_history",
     "assignments",
@@ -66,6 +69,7 @@ def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
         for u in units
     ]
     tables["positions"] = [p.row() for p in positions]
+    tables.update(competency_rows())
 
     career_rng, decrees, book = _rng(seed, "careers"), DecreeNumbers(), SeatBook(positions)
     for person in people:

@@ -56,6 +56,8 @@ ROOT_ARGS: dict[str, Any] = {
     "trainingShortfall": lambda s: "(year: 2025)",
     "talentPool": lambda s: "(year: 2025)",
     "publicStatistics": lambda s: f'(unitCode: "{s["unit"]}", year: 2025)',
+    "vacancyCandidates": lambda s: f'(positionCode: "{s["position"]}")',
+    "trainingPlan": lambda s: f'(year: 2025, unitCode: "{s["unit"]}")',
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 

@@ -65,6 +65,8 @@ LIST_ARGS = {
     "rankPromotionCandidates": '(period: "2026-12-01", first: 5)',
     "trainingShortfall": "(year: 2025, first: 8)",
     "dueForRotation": "(first: 8)",
+    "vacancyCandidates": '(positionCode: "KEL-GAMBIR-01-JF1", first: 8)',
+    "trainingPlan": '(year: 2026, unitCode: "KEL-GAMBIR-01", first: 8)',
 }
 
 
