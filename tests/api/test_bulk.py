@@ -111,7 +111,8 @@ async def test_act_many_applies_each_item_on_its_own_and_refuses_an_outsiders_it
         for r in (await propose_many(demo, "bkd_official", first=200))["results"]
         if r["errors"] == [] and r["request"] is not None
     ]
-    outside = [rid for rid in elsewhere if "GAMBIR" not in await unit_of_request(demo, rid)][0]
+    units = {rid: await unit_of_request(demo, rid) for rid in elsewhere}
+    outside = min((rid for rid, unit in units.items() if "GAMBIR" not in unit), key=int)
     missing = "999999"
     items = [
         {"requestId": gambir[0], "action": "prepare_documents"},

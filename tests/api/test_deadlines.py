@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from server.models import RoleGrant, Unit
 from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import TODAY, DemoApi, act, audit_events, proposed
+from workflows import escalation
 from workflows.cli import run_tick
 
 DUE = dt.date(2026, 12, 5)  # 28 November + 7 days: a Saturday
@@ -183,3 +185,36 @@ async def test_overdue_counts_per_unit_are_scoped_like_the_requests_they_count(d
         counts = (await before.ask("superior", COUNTS, unit="KEL-GAMBIR-02"))["overdueTaskCounts"]
         assert all(c["unitCode"] != "KEL-GAMBIR-02" for c in counts)
     assert rid
+
+
+async def test_a_task_whose_escalation_fails_is_audited_and_the_others_are_still_escalated(
+    demo: DemoApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = await proposed(
+        demo,
+        "unit_head",
+        "proposePlacement",
+        employeeNip=demo.uid("employee"),
+        positionCode="KEL-GAMBIR-01-PLK2",
+        effectiveDate=dt.date(2027, 2, 1),
+    )
+    good = await submit(demo)
+    act_on = escalation.act_on
+
+    async def failing(db: Any, task: escalation.Overdue, day: dt.date) -> tuple[bool, bool]:
+        if str(task.request_id) == bad:
+            raise RuntimeError("the unit tree is being rebuilt")
+        return await act_on(db, task, day)
+
+    monkeypatch.setattr(escalation, "act_on", failing)
+    report = await run_tick(demo.db, today=dt.date(2027, 1, 5))
+    assert [(str(rid), message) for rid, message in report.failed] == [
+        (bad, f"task {report.failed[0][1].split()[1]} RuntimeError: the unit tree is being rebuilt")
+    ]
+    assert report.summary().startswith(f"applied 0, failed 1, reminded 1, escalated 1: request {bad}: task ")
+    assert [e["requestId"] for e in await audit_events(demo, action="task.escalation_failed")] == [bad]
+    assert [a for a, _ in await deadline_events(demo, good)] == ["task.reminded", "task.escalated"]
+    monkeypatch.setattr(escalation, "act_on", act_on)
+    report = await run_tick(demo.db, today=dt.date(2027, 1, 5))  # the next run takes the one that failed
+    assert (report.failed, report.reminded, report.escalated) == ([], 1, 1)
+    assert [a for a, _ in await deadline_events(demo, good)] == ["task.reminded", "task.escalated"]
