@@ -27,10 +27,12 @@ from server.registry import queries as registry_queries
 from workflows import eligibility, proposals, service
 from workflows.commands import ANONYMOUS, SIGN_IN, CommandResult, audit_refusal
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows.input_limits import input_errors
 from workflows.steps import AuditedRefusal
 
 MAX_ITEMS = 200
 """The most items one bulk call takes (``actMany``, one call of ``propose_period``)."""
+COMMAND = "proposeRankPromotions"
 NO_RIGHT = "refused: proposing rank promotions is for unit HR (in their units) and BKD officials"
 
 
@@ -129,6 +131,10 @@ async def propose_period(
     Raises ``CommandRefused``: FORBIDDEN (audited) for a viewer who may not propose rank promotions at all,
     VALIDATION naming ``period``, ``unitCode`` or ``first`` for an input that cannot be run.
     """
+    if viewer.user_id is not None:  # as at every command's door (``run_command``): the shape of the text first
+        shape = input_errors(COMMAND, {"unitCode": unit_code, "after": after, "reason": reason}, None)
+        if shape:
+            raise CommandRefused(*shape)
     proposer = eligibility.proposer_scope(viewer)
     if viewer.user_id is None or proposer.nothing:
         words = SIGN_IN if viewer.user_id is None else NO_RIGHT
