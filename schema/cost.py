@@ -12,6 +12,9 @@ resolutions the operation asks for, an upper bound computed from the document al
   maximum, the resolver refuses it anyway);
 * any other list (``holders``, ``assignments``, ``openTasks``, ...) is counted as ``LIST_ESTIMATE``
   items, a generous size for the short lists of one person, post or request;
+* a bulk mutation's lists (``actMany``'s ``results``) are resolved once per item it is given
+  (``input.items``; ``proposeRankPromotions``: ``input.first``, else 200), so 200 acts each selecting
+  the request's tasks and history cost what 200 single acts would;
 * introspection (``__schema``, ``__type``) costs 1: its size is the schema's, not the data's.
 
 The limit is checked in ``on_execute``, after validation and before graphql-core runs a resolver,
@@ -39,7 +42,9 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     NamedTypeNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
@@ -147,7 +152,7 @@ class _Walk:
             inner_times = times * self.list_size(definition, page)
             child = get_named_type(definition.type)
             if isinstance(child, GraphQLObjectType):
-                inner_page = self.first(node) if "first" in definition.args else None
+                inner_page = self.first(node) if "first" in definition.args else self.batch(node)
                 self.add(node.selection_set, child, times=inner_times, page=inner_page)
 
     def list_size(self, definition: GraphQLField, page: int | None) -> int:
@@ -155,6 +160,18 @@ class _Walk:
         if not isinstance(kind, GraphQLList):
             return 1
         return page if page is not None else LIST_ESTIMATE
+
+    def batch(self, node: FieldNode) -> int | None:
+        """A bulk mutation's lists are as long as its batch: ``input.items`` (``actMany``) or ``input.first``
+        (``proposeRankPromotions``, default ``BULK_DEFAULT``); None for a field without such an input."""
+        for argument in node.arguments or ():
+            if argument.name.value != "input":
+                continue
+            given: Any = argument.value
+            if isinstance(given, VariableNode):
+                given = self.variables.get(given.name.value)
+            return _batch_size(given, self.variables)
+        return None
 
     def first(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -166,6 +183,36 @@ class _Walk:
             if isinstance(value, VariableNode):
                 return self.model.page_size(self.variables.get(value.name.value))
         return self.model.default_page
+
+
+BULK_DEFAULT = 200
+
+
+def _batch_size(given: Any, variables: Mapping[str, Any]) -> int | None:
+    """The batch an ``input`` (a literal object or a variable's value) asks for, or None when it asks none."""
+    if isinstance(given, ObjectValueNode):
+        found = {f.name.value: f.value for f in given.fields}
+        items, first = found.get("items"), found.get("first")
+        if isinstance(items, VariableNode):
+            items = variables.get(items.name.value)
+        if isinstance(first, VariableNode):
+            first = variables.get(first.name.value)
+        if isinstance(items, ListValueNode):
+            return len(items.values)
+        if isinstance(items, list):
+            return len(items)
+        if isinstance(first, IntValueNode):
+            return int(first.value)
+        if isinstance(first, int):
+            return first
+        return BULK_DEFAULT if "period" in found else None
+    if isinstance(given, Mapping):
+        if isinstance(given.get("items"), list):
+            return len(given["items"])
+        if isinstance(given.get("first"), int):
+            return int(given["first"])
+        return BULK_DEFAULT if "period" in given else None
+    return None
 
 
 class QueryCostLimiter(SchemaExtension):

@@ -157,3 +157,16 @@ def exposition() -> bytes:
 
 async def metrics(_: Request) -> Response:
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+BULK_ITEMS = Histogram(
+    "asnflow_bulk_items",
+    "Items per bulk command (actMany, proposeRankPromotions); each item is also counted by asnflow_workflow_actions_total",
+    ["command"],
+    registry=REGISTRY,
+    buckets=(0, 1, 5, 10, 25, 50, 100, 200),
+)
+
+
+def record_bulk(command: str, items: int) -> None:
+    BULK_ITEMS.labels(command).observe(items)

@@ -18,7 +18,9 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
+from schema.bulk import BulkMutation
 from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
+from schema.deadlines import DeadlinesQuery
 from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
@@ -52,9 +54,10 @@ Query = merge_types(
         NodeQuery,
         TalentQuery,
         PublicStatisticsQuery,
+        DeadlinesQuery,
     ),
 )
-Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
+Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation, BulkMutation))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

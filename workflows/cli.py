@@ -25,7 +25,7 @@ from server.clock import service_today, today_in_jakarta
 from server.db import Database
 from server.events import announce, changes_in
 from server.settings import get_settings
-from workflows import catalog, repository
+from workflows import catalog, escalation, repository
 from workflows.errors import CommandRefused, UserError, validation
 from workflows.loading import load
 from workflows.steps import SYSTEM, AuditedRefusal, Loaded, StepActor, advance
@@ -42,10 +42,15 @@ class TickReport:
 
     moved: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
+    reminded: int = 0
+    escalated: int = 0
 
     def summary(self) -> str:
-        """``applied 41, failed 1: request 17: ...`` (one line per failure after the first)."""
+        """``applied 41, failed 1: request 17: ...`` (one line per failure after the first); overdue tasks
+        reminded or escalated (workflows/escalation.py) are counted after the head when there were any."""
         head = f"applied {self.moved}, failed {len(self.failed)}"
+        if self.reminded or self.escalated:
+            head += f", reminded {self.reminded}, escalated {self.escalated}"
         if not self.failed:
             return head
         return f"{head}: " + "; ".join(f"request {i}: {m}" for i, m in self.failed)
@@ -115,7 +120,8 @@ async def _audit_failure(db: Database, request_id: int, message: str, refusal: A
 
 
 async def run_tick(db: Database, *, today: dt.date | None = None) -> TickReport:
-    """Take every scheduler step that has come due, each request on its own; what moved and what failed."""
+    """Take every scheduler step that has come due, each request on its own, then remind and escalate the
+    overdue tasks (``workflows.escalation``), each task on its own; what moved and what failed."""
     day = today or today_in_jakarta()
     async with db.read() as session:
         ids = await repository.waiting_requests(session, _waiting_states())
@@ -129,6 +135,9 @@ async def run_tick(db: Database, *, today: dt.date | None = None) -> TickReport:
             log.warning("tick: request %s was skipped: %s", request_id, message)
             await _audit_failure(db, request_id, message, error if isinstance(error, AuditedRefusal) else None)
             report.failed.append((request_id, message))
+    deadlines = await escalation.run_escalation(db, day, _describe)
+    report.reminded, report.escalated = deadlines.reminded, deadlines.escalated
+    report.failed += [(request_id, f"task {task_id}: {message}") for request_id, task_id, message in deadlines.failed]
     return report
 
 

@@ -59,6 +59,9 @@ class StateDef:
     due_days: int | None = None
     due_by: tuple[int, int] | None = None  # (month, day): a fixed deadline in the request's year
     terminal: bool = False
+    # ``escalation: {escalate_after: <rule>}``: overdue tasks are reminded, then escalated to the unit above
+    # after the rule's ``days`` (workflows/escalation.py); None: an overdue task only shows as overdue.
+    escalate_after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,15 @@ def _month_day(raw: Any, where: str) -> tuple[int, int] | None:
     return month, day
 
 
+def _escalation(raw: Any, where: str) -> str | None:
+    """``escalation: {escalate_after: task.escalation}`` -> the dated rule giving the days before escalation."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"escalate_after"} or not isinstance(raw["escalate_after"], str):
+        raise DefinitionError(f"{where}: escalation must be {{escalate_after: <rule name>}}, got {raw!r}")
+    return str(raw["escalate_after"])
+
+
 def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effects: frozenset[str]) -> Definition:
     """Build a definition from parsed YAML, refusing unknown states, guards, effects and kinds."""
     try:
@@ -198,6 +210,7 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
                 due_days=(spec or {}).get("due_days"),
                 due_by=_month_day((spec or {}).get("due_by"), f"{source}: state {name}"),
                 terminal=bool((spec or {}).get("terminal", False)),
+                escalate_after=_escalation((spec or {}).get("escalation"), f"{source}: state {name}"),
             )
             for name, spec in dict(raw["states"]).items()
         }

@@ -58,6 +58,11 @@ class Task(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(64))
+    # Deadlines that act (workflows/escalation.py): the reminder of an overdue task, its escalation, and on an
+    # assignee row the escalation added, the task it escalates.
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_from: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
 
 
 class IdempotencyRecord(Base):
