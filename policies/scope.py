@@ -87,6 +87,11 @@ def request_scope(viewer: Viewer) -> Scope:
     return scope_for(viewer, "request")
 
 
+def workload_scope(viewer: Viewer) -> Scope:
+    """Workload analyses and workforce needs, by the position's unit (the policy's ``workload, read`` lines)."""
+    return scope_for(viewer, "workload")
+
+
 def audit_scope(viewer: Viewer) -> Scope:
     """Audit events: auditors and administrators province-wide see everything, others nothing."""
     return scope_for(viewer, "audit")

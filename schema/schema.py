@@ -26,6 +26,7 @@ from schema.execution import AsnflowExecutionContext, streamline_resolvers
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
+from schema.planning import PlanningMutation, PlanningQuery
 from schema.records import RecordsMutation
 from schema.registry import RegistryQuery
 from schema.registry_mutations import RegistryMutation
@@ -37,9 +38,12 @@ from schema.workflows import WorkflowMutation, WorkflowQuery
 from server.settings import Settings
 
 Query = merge_types(
-    "Query", (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, StaffListsQuery, AuditQuery, NodeQuery)
+    "Query",
+    (RegistryQuery, WorkflowQuery, InboxQuery, EligibilityQuery, StaffListsQuery, PlanningQuery, AuditQuery, NodeQuery),
 )
-Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation))
+Mutation = merge_types(
+    "Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, PlanningMutation, AdminMutation)
+)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -16,6 +16,7 @@ from server.models.people import (
     ServiceExamCertificate,
     TrainingRecord,
 )
+from server.models.planning import PositionQuota, PositionWorkload
 from server.models.workflow import IdempotencyRecord, Task, WorkflowRequest
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "IdempotencyRecord",
     "PolicyState",
     "Position",
+    "PositionQuota",
+    "PositionWorkload",
     "RankHistory",
     "RoleGrant",
     "ServiceExamCertificate",

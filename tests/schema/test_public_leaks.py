@@ -54,6 +54,7 @@ ROOT_ARGS: dict[str, Any] = {
     "explain": lambda s: f'(action: "verify", requestId: "{s["request"]}")',
     "rankPromotionCandidates": lambda s: '(period: "2026-12-01")',
     "trainingShortfall": lambda s: "(year: 2025)",
+    "workforceNeeds": lambda s: f'(unitCode: "{s["unit"]}")',
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 
