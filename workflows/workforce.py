@@ -82,7 +82,7 @@ async def workforce_needs(
         .order_by(Position.code)
     )
     needs = []
-    for position, annual, quota, filled in (await session.execute(query)).tuples():
+    for position, annual, quota, filled in await session.execute(query):
         annual_hours = round(float(annual), 2)
         needed = needed_staff(annual_hours, effective)
         needs.append(

@@ -58,11 +58,8 @@ async def record_changes(
     written. Three statements for any number of positions; returns how many changed."""
     if not quotas:
         return 0
-    current = dict(
-        (
-            await session.execute(select(Position.id, Position.quota).where(one_of(session, Position.id, quotas)))
-        ).tuples()
-    )
+    by_id = select(Position.id, Position.quota).where(one_of(session, Position.id, quotas))
+    current = {position_id: quota for position_id, quota in await session.execute(by_id)}
     open_rows = {
         row.position_id: row
         for row in (
