@@ -16,7 +16,6 @@ from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.errors import UserError, user_errors
 from schema.types.registry import Position
-from server import models
 from server.registry import queries as q
 from server.rules import RuleNotFound
 from workflows import workforce, workloads
@@ -29,7 +28,7 @@ class WorkloadTask:
     norm_hours: float
 
     @classmethod
-    def of(cls, row: models.PositionWorkload) -> WorkloadTask:
+    def of(cls, row: workforce.WorkloadTask) -> WorkloadTask:
         return cls(task=row.task, annual_volume=row.annual_volume, norm_hours=row.norm_hours)
 
 
@@ -93,7 +92,11 @@ class PlanningQuery:
             except RuleNotFound:
                 raise PublicError(f"asOf: no workload rule is in force on {day}; ask about a later day") from None
             wants_tasks = "tasks" in selected(root_selection(info))
-            tasks = await workforce.workload_tasks(s, [n.position.id for n in needs]) if wants_tasks else {}
+            tasks = (
+                await workforce.workload_tasks(s, ctx.viewer, unit=unit, include_subunits=include_subunits)
+                if wants_tasks
+                else {}
+            )
             result = [
                 PositionNeed(
                     position=Position.of(n.position),
@@ -115,7 +118,7 @@ class PlanningMutation:
     @strawberry.mutation
     async def set_position_workload(self, info: Info, input: SetPositionWorkloadInput) -> PositionWorkloadPayload:
         ctx = info.context
-        tasks = [workloads.WorkloadTask(t.task, t.annual_volume, t.norm_hours) for t in input.tasks]
+        tasks = [workforce.WorkloadTask(t.task, t.annual_volume, t.norm_hours) for t in input.tasks]
         result = await workloads.set_position_workload(
             ctx.db,
             ctx.viewer,
@@ -129,7 +132,5 @@ class PlanningMutation:
         async with ctx.db.read() as s:
             position = Position.of((await q.positions_by_id(s, [result.request_id]))[result.request_id])
             await Prefetch(s, ctx).positions([position], child(root_selection(info), "position"))
-            rows = await workforce.workload_tasks(s, [result.request_id])
-        return PositionWorkloadPayload(
-            position=position, tasks=[WorkloadTask.of(r) for r in rows.get(result.request_id, [])], errors=[]
-        )
+            rows = await workforce.tasks_of(s, result.request_id)
+        return PositionWorkloadPayload(position=position, tasks=[WorkloadTask.of(r) for r in rows], errors=[])

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.scope import workload_scope
@@ -29,7 +29,6 @@ from server.models import Position, PositionWorkload, Unit
 from server.registry.queries import definitive_holder_count, subtree_ids
 from server.registry.quotas import quota_on
 from server.rules import RuleVersion, rules_for
-from server.sql import one_of
 
 WORKLOAD_RULE = "workload.effective_hours"
 
@@ -49,6 +48,18 @@ def whole_people(needed: Decimal) -> int:
 
 
 @dataclass(frozen=True)
+class WorkloadTask:
+    """One row of the analysis: ``annual_volume`` outputs a year, ``norm_hours`` hours each."""
+
+    task: str
+    annual_volume: int
+    norm_hours: float
+
+    def fields(self) -> dict[str, Any]:
+        return {"task": self.task, "annualVolume": self.annual_volume, "normHours": self.norm_hours}
+
+
+@dataclass(frozen=True)
 class PositionNeed:
     position: Position
     annual_hours: float
@@ -58,27 +69,28 @@ class PositionNeed:
     gap: int
 
 
+def _positions(viewer: Viewer, unit: Unit, include_subunits: bool) -> ColumnElement[bool]:
+    """SQL on ``Position``: in ``unit`` (and its subtree) and in the viewer's workload scope."""
+    in_unit = Position.unit_id.in_(subtree_ids(unit.path)) if include_subunits else Position.unit_id == unit.id
+    return and_(in_unit, workload_scope(viewer).units_clause(Position.unit_id))
+
+
 async def workforce_needs(
     session: AsyncSession, viewer: Viewer, *, unit: Unit, include_subunits: bool, day: dt.date
 ) -> list[PositionNeed]:
     """The positions of ``unit`` (and its subunits) the viewer may read the workload of, by position code."""
-    scope = workload_scope(viewer)
-    if scope.nothing:
+    if workload_scope(viewer).nothing:
         return []
     effective = effective_hours_rule(day).int("hours")
     hours = (
-        select(
-            PositionWorkload.position_id,
-            func.sum(PositionWorkload.annual_volume * PositionWorkload.norm_hours).label("hours"),
-        )
-        .group_by(PositionWorkload.position_id)
-        .subquery()
+        select(func.coalesce(func.sum(PositionWorkload.annual_volume * PositionWorkload.norm_hours), 0.0))
+        .where(PositionWorkload.position_id == Position.id)
+        .correlate(Position)
+        .scalar_subquery()
     )
-    in_unit = Position.unit_id.in_(subtree_ids(unit.path)) if include_subunits else Position.unit_id == unit.id
     query = (
-        select(Position, func.coalesce(hours.c.hours, 0.0), quota_on(day), definitive_holder_count(day))
-        .outerjoin(hours, hours.c.position_id == Position.id)
-        .where(in_unit, scope.units_clause(Position.unit_id))
+        select(Position, hours, quota_on(day), definitive_holder_count(day))
+        .where(_positions(viewer, unit, include_subunits))
         .order_by(Position.code)
     )
     needs = []
@@ -98,16 +110,34 @@ async def workforce_needs(
     return needs
 
 
-async def workload_tasks(session: AsyncSession, position_ids: Sequence[int]) -> dict[int, list[PositionWorkload]]:
-    """Each position's workload tasks, by task name: one statement."""
-    out: dict[int, list[PositionWorkload]] = defaultdict(list)
-    if not position_ids:
+async def workload_tasks(
+    session: AsyncSession, viewer: Viewer, *, unit: Unit, include_subunits: bool
+) -> dict[int, list[WorkloadTask]]:
+    """The tasks of the positions ``workforce_needs`` lists, by position and task name: one statement."""
+    out: dict[int, list[WorkloadTask]] = defaultdict(list)
+    if workload_scope(viewer).nothing:
         return out
     query = (
-        select(PositionWorkload)
-        .where(one_of(session, PositionWorkload.position_id, position_ids))
+        select(
+            PositionWorkload.position_id,
+            PositionWorkload.task,
+            PositionWorkload.annual_volume,
+            PositionWorkload.norm_hours,
+        )
+        .join(Position, Position.id == PositionWorkload.position_id)
+        .where(_positions(viewer, unit, include_subunits))
         .order_by(PositionWorkload.position_id, PositionWorkload.task)
     )
-    for row in (await session.execute(query)).scalars():
-        out[row.position_id].append(row)
+    for position_id, task, volume, norm in await session.execute(query):
+        out[position_id].append(WorkloadTask(task, volume, norm))
     return out
+
+
+async def tasks_of(session: AsyncSession, position_id: int) -> list[WorkloadTask]:
+    """One position's tasks, by name (``setPositionWorkload``'s answer and its audit event)."""
+    query = (
+        select(PositionWorkload.task, PositionWorkload.annual_volume, PositionWorkload.norm_hours)
+        .where(PositionWorkload.position_id == position_id)
+        .order_by(PositionWorkload.task)
+    )
+    return [WorkloadTask(task, volume, norm) for task, volume, norm in await session.execute(query)]

@@ -10,8 +10,6 @@ public, so a position outside the caller's units is refused as FORBIDDEN, not hi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,23 +24,11 @@ from server.models import Position, PositionWorkload, Unit
 from workflows.commands import CommandResult, run_command
 from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.steps import AuditedRefusal
-from workflows.workforce import effective_hours_rule
+from workflows.workforce import WorkloadTask, effective_hours_rule, tasks_of
 
 MAX_TASKS = 100
 MAX_TASK_CHARS = 200
 MAX_VOLUME = 1_000_000
-
-
-@dataclass(frozen=True)
-class WorkloadTask:
-    """One row of the analysis: ``annual_volume`` outputs a year, ``norm_hours`` hours each."""
-
-    task: str
-    annual_volume: int
-    norm_hours: float
-
-    def fields(self) -> dict[str, Any]:
-        return {"task": self.task, "annualVolume": self.annual_volume, "normHours": self.norm_hours}
 
 
 def _task_errors(tasks: list[WorkloadTask], effective_hours: int) -> list[UserError]:
@@ -107,14 +93,7 @@ async def set_position_workload(
         errors = _task_errors(tasks, effective_hours_rule(day).int("hours"))
         if errors:
             raise CommandRefused(*errors)
-        old = (
-            await session.execute(
-                select(PositionWorkload)
-                .where(PositionWorkload.position_id == position.id)
-                .order_by(PositionWorkload.task)
-            )
-        ).scalars()
-        before = [WorkloadTask(r.task, r.annual_volume, r.norm_hours).fields() for r in old]
+        before = [t.fields() for t in await tasks_of(session, position.id)]
         await session.execute(delete(PositionWorkload).where(PositionWorkload.position_id == position.id))
         rows = [
             PositionWorkload(
@@ -124,7 +103,7 @@ async def set_position_workload(
         ]
         session.add_all(rows)
         await session.flush()
-        after = [WorkloadTask(r.task, r.annual_volume, r.norm_hours).fields() for r in rows]
+        after = [t.fields() for t in await tasks_of(session, position.id)]
         entry = AuditEntry(
             actor=str(viewer.user_id),
             actor_roles=sorted(viewer.roles),
