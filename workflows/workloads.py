@@ -32,11 +32,9 @@ MAX_VOLUME = 1_000_000
 
 
 def _task_errors(tasks: list[WorkloadTask], effective_hours: int) -> list[UserError]:
-    errors: list[UserError] = []
     if len(tasks) > MAX_TASKS:
-        errors.append(
-            validation("tasks", f"{len(tasks)} tasks is too many; a position's analysis has at most {MAX_TASKS}")
-        )
+        return [validation("tasks", f"{len(tasks)} tasks is too many; a position's analysis has at most {MAX_TASKS}")]
+    errors: list[UserError] = []
     seen: set[str] = set()
     for i, t in enumerate(tasks):
         name = t.task.strip()

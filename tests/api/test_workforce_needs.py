@@ -182,3 +182,10 @@ async def test_the_needs_of_a_whole_district_cost_as_many_statements_as_one_kelu
         found = await needs(demo, "unit_hr", "KEC-GAMBIR")
     assert len(found) > 5
     assert many.count == one.count
+
+
+async def test_an_analysis_of_more_than_100_tasks_is_refused_as_a_whole(demo: DemoApi) -> None:
+    many = [{"task": f"Tugas {i}", "annualVolume": 1, "normHours": 1.0} for i in range(101)]
+    payload = await set_workload(demo, "unit_hr", EMPLOYEE_POSITION, many)
+    assert fields(payload) == ["tasks"]
+    assert payload["errors"][0]["message"].startswith("101 tasks is too many")
