@@ -20,6 +20,12 @@ is or was named on one of its tasks or may act on one of its open tasks. The ``r
 ``request(id)``, ``act``, ``explain`` and ``availableActions`` all use ``request_clause``: one SQL
 predicate, so a request a viewer can open is a request their list shows.
 
+**A position's workload** (its workload analysis and the workforce needs computed from it) is not a person's
+file: positions and quotas are public, their workload is the agency's planning. It is readable over the
+subtrees where the viewer holds a role with a ``workload, read`` line (``policies.scope.workload_scope``: unit
+heads and unit HR over their units, BKD, the board, PyB/PPK, auditors and administrators province-wide),
+applied in SQL by ``workflows.workforce``; anyone else, the public included, reads an empty list.
+
 Both are decided in SQL for a whole page at once (a clause, or one statement for the ids of a page),
 never per row and never by an enforcer call per row.
 """

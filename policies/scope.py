@@ -82,6 +82,11 @@ def request_scope(viewer: Viewer) -> ReadScope:
     return scope_for(viewer, "request")
 
 
+def workload_scope(viewer: Viewer) -> ReadScope:
+    """Workload analyses and workforce needs, by the position's unit (the policy's ``workload, read`` lines)."""
+    return scope_for(viewer, "workload")
+
+
 def audit_scope(viewer: Viewer) -> ReadScope:
     """Audit events: auditors and administrators province-wide see everything, others nothing."""
     return scope_for(viewer, "audit")

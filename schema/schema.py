@@ -39,6 +39,7 @@ from schema.subscriptions import Subscription, SubscriptionsOverWebSocket
 from schema.suggestions import SuggestionFreeValidation, suggestion_free
 from schema.talent import TalentQuery
 from schema.workflows import WorkflowMutation, WorkflowQuery
+from schema.workforce import WorkforceMutation, WorkforceQuery
 from server.settings import Settings
 
 Query = merge_types(
@@ -55,9 +56,13 @@ Query = merge_types(
         TalentQuery,
         PublicStatisticsQuery,
         DeadlinesQuery,
+        WorkforceQuery,
     ),
 )
-Mutation = merge_types("Mutation", (WorkflowMutation, RegistryMutation, RecordsMutation, AdminMutation, BulkMutation))
+Mutation = merge_types(
+    "Mutation",
+    (WorkflowMutation, RegistryMutation, RecordsMutation, WorkforceMutation, AdminMutation, BulkMutation),
+)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -23,6 +23,7 @@ from server.db import Database
 from server.domain import nip as nips
 from server.domain.positions import is_managerial
 from server.models import Employee, Position, RankHistory, Unit
+from server.registry import quotas
 from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
 from server.registry.validation import PositionInput as PositionInput
 from server.registry.validation import employee_problems, position_problems
@@ -222,6 +223,8 @@ async def upsert_position(
         if row is not None and (quota_error := await _quota_error(s, row, merged.quota, day)) is not None:
             raise CommandRefused(quota_error)
         before = _position_fields(row) if row is not None else {}
+        if row is not None and merged.quota != row.quota:
+            await quotas.record_changes(s, {row.id: merged.quota}, day)  # as-of reads keep the old quota
         if row is None:
             row = Position(code=merged.code, competencies=[])
             s.add(row)

@@ -17,6 +17,7 @@ from server.models.people import (
     ServiceExamCertificate,
     TrainingRecord,
 )
+from server.models.planning import PositionQuota, PositionWorkload
 from server.models.workflow import IdempotencyRecord, Task, WorkflowRequest
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "IdempotencyRecord",
     "PolicyState",
     "Position",
+    "PositionQuota",
+    "PositionWorkload",
     "RankHistory",
     "RoleGrant",
     "ServiceExamCertificate",

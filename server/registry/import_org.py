@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.positions import is_managerial
 from server.models import Assignment, Position, Unit
+from server.registry import quotas
 from server.registry.batch import Advance, Importer, insert_many, move_sequence_past, next_id, problem_findings
 from server.registry.columns import CellReader, Finding
 from server.registry.queries import held_on
@@ -172,6 +173,7 @@ class PositionImporter(Importer):
                 new.append({"id": ids[code], "code": code, **values})
         await insert_many(session, "positions", new, advance)
         await move_sequence_past(session, "positions")
+        await quotas.record_changes(session, {c["b_id"]: c["quota"] for c in changed}, self.today)
         if changed:
             statement = update(_POSITIONS).where(_POSITIONS.c.id == bindparam("b_id"))
             await session.execute(statement, changed)

@@ -18,6 +18,7 @@ from server.seed.positions import build_positions
 from server.seed.records import evaluations, sanction, sanctioned, trainings
 from server.seed.sizes import SizeProfile
 from server.seed.units import build_units
+from server.seed.workloads import quota_rows, workload_rows
 
 Row = dict[str, object]
 
@@ -34,6 +35,8 @@ TABLES: tuple[str, ...] = (
     "training_records",
     "disciplinary_sanctions",
     "assessments",
+    "position_workloads",
+    "position_quotas",
     "users",
     "role_grants",
 )
@@ -138,5 +141,8 @@ def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
             )
 
     tables["assessments"] = assessment_rows(_rng(seed, "assessments"), people, position_by_id)
+    planning_rng = _rng(seed, "workloads")
+    tables["position_workloads"] = workload_rows(planning_rng, positions)
+    tables["position_quotas"] = quota_rows(planning_rng, positions)
     tables["users"], tables["role_grants"] = access_rows(positions, people)
     return tables

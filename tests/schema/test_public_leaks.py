@@ -58,6 +58,7 @@ ROOT_ARGS: dict[str, Any] = {
     "publicStatistics": lambda s: f'(unitCode: "{s["unit"]}", year: 2025)',
     "vacancyCandidates": lambda s: f'(positionCode: "{s["position"]}")',
     "trainingPlan": lambda s: f'(year: 2025, unitCode: "{s["unit"]}")',
+    "workforceNeeds": lambda s: f'(unitCode: "{s["unit"]}")',
 }
 NODE_KEYS = {"Employee": "nip", "Position": "position", "Unit": "unit", "WorkflowRequest": "request"}
 

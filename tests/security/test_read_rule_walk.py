@@ -67,6 +67,8 @@ LIST_ARGS = {
     "dueForRotation": "(first: 8)",
     "vacancyCandidates": '(positionCode: "KEL-GAMBIR-01-JF1", first: 8)',
     "trainingPlan": '(year: 2026, unitCode: "KEL-GAMBIR-01", first: 8)',
+    "workforceNeeds": '(unitCode: "KEL-GAMBIR-01")',
+    "talentPool": "(year: 2025, first: 8)",
 }
 
 

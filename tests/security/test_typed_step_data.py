@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import GraphQLInputObjectType, GraphQLNonNull, build_schema, get_named_type
+from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, build_schema, get_named_type
 
 from schema.export import sdl
 from server.models import Assignment, Employee, IdempotencyRecord, Position, RankHistory, RoleGrant
@@ -253,7 +253,7 @@ def _string_inputs() -> list[tuple[str, str, str]]:
 def _input_with(mutation: str, field: str, value: str) -> dict[str, Any]:
     """The mutation's input with every required field filled in and ``field`` set to ``value``."""
     required = {
-        name: PLACEHOLDER[get_named_type(spec.type).name]
+        name: [] if isinstance(spec.type.of_type, GraphQLList) else PLACEHOLDER[get_named_type(spec.type).name]
         for name, spec in _input_type(mutation).fields.items()
         if isinstance(spec.type, GraphQLNonNull)
     }

@@ -1,0 +1,98 @@
+"""Plausible workload analyses (ABK) and quota histories for the seeded positions.
+
+Each position gets three or four tasks of its type, with norm times of the kind an analysis records (a quarter
+hour to file a letter, days for a policy paper). The volumes are set so the workload needs between 70 % and
+130 % of the position's quota (needed staff = hours / 1,250): some units are short of staff, some have a
+surplus, as a real workforce plan shows. About a quarter of the staff posts had another quota until the 2025
+formasi, so as-of reads of earlier days differ. Deterministic for a seed; rows in position order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+
+from server.seed.positions import PositionSpec
+
+EFFECTIVE_HOURS = 1250  # workload.effective_hours/2020
+FORMASI_2025 = dt.date(2025, 1, 1)
+EARLIER_QUOTA_SHARE = 0.25
+
+# (task, norm hours of one output, share of the position's hours)
+_TASKS: dict[str, tuple[tuple[str, float, float], ...]] = {
+    "JPT_MADYA": (
+        ("Merumuskan kebijakan strategis", 40.0, 0.4),
+        ("Memimpin rapat koordinasi pimpinan", 3.0, 0.35),
+        ("Mengevaluasi kinerja organisasi", 24.0, 0.25),
+    ),
+    "JPT_PRATAMA": (
+        ("Menetapkan rencana kerja perangkat daerah", 32.0, 0.35),
+        ("Memimpin rapat koordinasi", 2.5, 0.35),
+        ("Menandatangani naskah dinas", 0.25, 0.3),
+    ),
+    "ADMINISTRATOR": (
+        ("Menyusun rencana kegiatan bidang", 16.0, 0.3),
+        ("Mengoordinasikan pelaksanaan kegiatan", 2.0, 0.4),
+        ("Menyusun laporan bidang", 8.0, 0.3),
+    ),
+    "PENGAWAS": (
+        ("Membagi dan memeriksa tugas bawahan", 0.5, 0.4),
+        ("Menyusun laporan seksi", 6.0, 0.3),
+        ("Melayani konsultasi teknis", 1.0, 0.3),
+    ),
+    "PELAKSANA": (
+        ("Mengagendakan surat masuk dan keluar", 0.25, 0.3),
+        ("Melayani permohonan masyarakat", 0.5, 0.35),
+        ("Mengolah data kegiatan", 2.0, 0.2),
+        ("Menyusun laporan bulanan", 6.0, 0.15),
+    ),
+    "FUNGSIONAL": (
+        ("Melaksanakan kegiatan utama jabatan fungsional", 3.0, 0.55),
+        ("Menyusun kajian atau rekomendasi", 20.0, 0.25),
+        ("Membimbing dan mengembangkan profesi", 4.0, 0.2),
+    ),
+}
+
+
+def workload_rows(rng: random.Random, positions: Sequence[PositionSpec]) -> list[dict[str, object]]:
+    """The tasks of every position: volumes giving 70-130 % of its quota in needed staff."""
+    rows: list[dict[str, object]] = []
+    for position in positions:
+        target = position.quota * EFFECTIVE_HOURS * rng.uniform(0.7, 1.3)
+        for task, norm, share in _TASKS[position.type]:
+            rows.append(
+                {
+                    "id": len(rows) + 1,
+                    "position_id": position.id,
+                    "task": task,
+                    "annual_volume": max(1, round(target * share / norm)),
+                    "norm_hours": norm,
+                }
+            )
+    return rows
+
+
+def quota_rows(rng: random.Random, positions: Sequence[PositionSpec]) -> list[dict[str, object]]:
+    """Each position's quota history: today's quota, and for some staff posts another one before 2025."""
+    rows: list[dict[str, object]] = []
+    for position in positions:
+        start: dt.date | None = None
+        if not position.managerial and rng.random() < EARLIER_QUOTA_SHARE:
+            earlier = max(1, position.quota + rng.choice((-1, 1)))
+            if earlier != position.quota:
+                rows.append(_quota(len(rows) + 1, position.id, earlier, None, FORMASI_2025 - dt.timedelta(days=1)))
+                start = FORMASI_2025
+        rows.append(_quota(len(rows) + 1, position.id, position.quota, start, None))
+    return rows
+
+
+def _quota(row_id: int, position_id: int, quota: int, start: dt.date | None, end: dt.date | None) -> dict[str, object]:
+    return {
+        "id": row_id,
+        "position_id": position_id,
+        "quota": quota,
+        "valid_from": start,
+        "valid_to": end,
+        "request_id": None,
+    }
