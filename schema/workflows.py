@@ -13,7 +13,6 @@ from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.metrics import record_command
 from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import user_errors
@@ -25,11 +24,11 @@ from schema.types.workflow import (
     WorkflowRequest,
 )
 from server import models
+from server.commands import CommandResult
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
 from workflows import catalog, corrections, proposals, service
 from workflows import queries as wq
-from workflows.commands import CommandResult
 from workflows.diagram import mermaid
 
 MAX_DATA_DEPTH = 8
@@ -228,11 +227,10 @@ class ActInput:
 
 async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     ctx: Context = info.context
-    record_command(info.field_name, [e.code.value for e in result.errors])
     request: WorkflowRequest | None = None
-    if result.request_id is not None:
+    if result.entity_id is not None:
         async with ctx.db.read() as s:
-            row = (await wq.requests_by_id(s, [result.request_id])).get(result.request_id)
+            row = (await wq.requests_by_id(s, [result.entity_id])).get(result.entity_id)
             if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
                 request = WorkflowRequest.of(row)
                 await WorkflowPrefetch(s, ctx).requests([request], child(root_selection(info), "request"))

@@ -16,14 +16,13 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, FamilyRelation, Unit
 from server.models.people import FAMILY_KINDS
 from workflows import reach, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
 
 
 def _unknown(nip: str, field: str) -> UserError:

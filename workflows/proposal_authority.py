@@ -19,13 +19,13 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, ErrorCode, UserError
 from server.models import Employee, Position
 from workflows import authorize, catalog, reach, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.definition import Actor as Capacity
-from workflows.errors import ErrorCode, UserError
 from workflows.loading import unit_map
-from workflows.steps import Actor, AuditedRefusal
+from workflows.steps import Actor
 
 
 @dataclass(frozen=True)

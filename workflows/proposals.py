@@ -19,16 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import RuleNotFound, rules_for
 from workflows import active, authorize, catalog, facts, guards, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
 from workflows.rule_errors import guard_error
-from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
+from workflows.steps import Actor, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
 

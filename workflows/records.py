@@ -20,9 +20,11 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.education import EDUCATION_LEVELS, education_at_least, is_education
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import (
     Assessment,
     DisciplinarySanction,
@@ -33,9 +35,6 @@ from server.models import (
 )
 from server.models.people import POTENTIAL_CLASSES, SERVICE_EXAM_GROUPS
 from workflows import reach, record_queries, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
 
 SEVERITIES = ("light", "moderate", "heavy")
 

@@ -15,12 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
 from policies.viewer import Viewer
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Assignment, Employee, Position, Unit
 from server.rules import rules_for
 from workflows import facts, repository
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.guards import capacity
-from workflows.steps import AuditedRefusal
 
 VACANCY_RULE = "placement.vacancy"
 

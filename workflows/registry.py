@@ -19,9 +19,11 @@ from policies.decide import decide
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry, changes
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain import nip as nips
 from server.domain.positions import is_managerial
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, Position, RankHistory, Unit
 from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
 from server.registry.validation import PositionInput as PositionInput
@@ -29,15 +31,6 @@ from server.registry.validation import employee_problems, position_problems
 from server.rules import rules_for
 from workflows import facts
 from workflows import registration as placement
-from workflows.commands import run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
-
-
-@dataclass(frozen=True)
-class RegistryResult:
-    entity_id: int | None
-    errors: tuple[UserError, ...] = ()
 
 
 def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
@@ -51,7 +44,7 @@ async def register_employee(
     *,
     today: dt.date | None = None,
     idempotency_key: str | None = None,
-) -> RegistryResult:
+) -> CommandResult:
     """Through the shared write path (workflows.commands): one transaction, idempotency, audited refusals."""
     day = today or dt.date.today()
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
@@ -83,10 +76,9 @@ async def register_employee(
         )
         return row.id, [entry]
 
-    result = await run_command(
+    return await run_command(
         db, viewer, command="registerEmployee", payload=normalized.__dict__, idempotency_key=idempotency_key, body=body
     )
-    return RegistryResult(result.request_id, result.errors)
 
 
 async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
@@ -194,7 +186,7 @@ async def upsert_position(
     *,
     idempotency_key: str | None = None,
     today: dt.date | None = None,
-) -> RegistryResult:
+) -> CommandResult:
     """Create or change a position through the shared write path (workflows.commands); a ``PositionChange``
     changes only the fields it gives."""
     day = today or today_in_jakarta()
@@ -245,10 +237,9 @@ async def upsert_position(
         return row.id, [entry]
 
     payload = {"code": change.code, **change.fields}
-    result = await run_command(
+    return await run_command(
         db, viewer, command="upsertPosition", payload=payload, idempotency_key=idempotency_key, body=body
     )
-    return RegistryResult(result.request_id, result.errors)
 
 
 def _position_fields(row: Position) -> dict[str, object]:

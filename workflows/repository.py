@@ -1,4 +1,4 @@
-"""Every statement of the write path on requests, tasks and idempotency records."""
+"""Every statement of the write path on requests and tasks."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.domain.nip import normalize
-from server.models import Assignment, Employee, IdempotencyRecord, Position, Task, Unit, WorkflowRequest
+from server.models import Assignment, Employee, Position, Task, Unit, WorkflowRequest
 from server.sql import is_postgres
 from workflows import facts
 from workflows.authorize import UnitRef
@@ -206,40 +204,6 @@ async def add_tasks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert task rows (every row with the same keys, as ``steps.task_rows`` makes them)."""
     if rows:
         await session.execute(_ADD_TASKS, rows)
-
-
-async def idempotency_record(session: AsyncSession, user_id: str, key: str) -> IdempotencyRecord | None:
-    return (
-        await session.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        )
-    ).scalar_one_or_none()
-
-
-async def claim_idempotency(session: AsyncSession, user_id: str, key: str, input_hash: str, now: dt.datetime) -> bool:
-    """Claim ``key`` for this transaction before the command runs; False when it was already taken.
-
-    The row is inserted first, under the primary key (user, key), and ``ON CONFLICT DO NOTHING``: on
-    PostgreSQL a second transaction claiming the same key waits here until the first commits (then it
-    reads the stored result) or rolls back (then the claim is its own). The result is filled in by
-    ``record_idempotent_result`` in the same transaction, so no one ever sees the placeholder.
-    """
-    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = (
-        dialect_insert(IdempotencyRecord)
-        .values(user_id=user_id, key=key, input_hash=input_hash, result={}, created_at=now)
-        .on_conflict_do_nothing(index_elements=[IdempotencyRecord.user_id, IdempotencyRecord.key])
-        .returning(IdempotencyRecord.key)
-    )
-    return (await session.execute(statement)).first() is not None
-
-
-async def record_idempotent_result(session: AsyncSession, user_id: str, key: str, result: Mapping[str, Any]) -> None:
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        .values(result=dict(result))
-    )
 
 
 async def waiting_requests(session: AsyncSession, states: Iterable[str]) -> list[int]:

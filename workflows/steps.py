@@ -19,6 +19,7 @@ from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, today_in_jakarta
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError
 from server.models import Employee, Position, WorkflowRequest
 from server.rules import rule_by_id, rules_for
 from workflows import active, engine, guards, repository
@@ -26,7 +27,6 @@ from workflows.authorize import Standing, UnitRef, approvals_by_person, recorded
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
 from workflows.effects import EFFECTS, EffectFailed
-from workflows.errors import CommandRefused, ErrorCode, UserError
 from workflows.rule_errors import guard_error
 
 SYSTEM = "system"
@@ -34,40 +34,6 @@ SYSTEM = "system"
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class AuditedRefusal(CommandRefused):
-    """A refusal the audit log must show (FORBIDDEN, GUARD_FAILED): written after the rollback."""
-
-    def __init__(self, entry: AuditEntry, *errors: UserError) -> None:
-        super().__init__(*errors)
-        self.entry = entry
-
-    @classmethod
-    def of(
-        cls,
-        viewer: Viewer,
-        *errors: UserError,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        reason: str | None = None,
-    ) -> AuditedRefusal:
-        """The refusal of a command about ``entity_type`` ``entity_id``, audited as ``action``; ``reason`` tells
-        auditors what the caller was not told (a NOT_FOUND for an object outside the caller's scope)."""
-        entry = AuditEntry(
-            actor=str(viewer.user_id),
-            actor_roles=sorted(viewer.roles),
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            after={
-                "errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors],
-                **({"reason": reason} if reason else {}),
-            },
-            comment="; ".join(e.message for e in errors),
-        )
-        return cls(entry, *errors)
 
 
 @dataclass

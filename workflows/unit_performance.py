@@ -16,12 +16,11 @@ from policies.enforcer import get_enforcer
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Unit, UnitPerformance
 from server.models.org import ORGANISATION_PREDICATES
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
 
 
 def _check(predicate: str, year: int, today: dt.date) -> None:

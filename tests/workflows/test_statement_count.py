@@ -68,10 +68,10 @@ async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> N
         effective_date=TMT,
         today=TODAY,
     )
-    assert proposed.ok and proposed.request_id is not None, proposed.errors
+    assert proposed.ok and proposed.entity_id is not None, proposed.errors
     viewer = await world.viewer("verifier")  # read before counting: only the act is measured
     with recorded(world.db) as statements:
-        result = await act(world.db, viewer, request_id=proposed.request_id, action="verify", today=TODAY)
+        result = await act(world.db, viewer, request_id=proposed.entity_id, action="verify", today=TODAY)
     assert result.ok, result.errors
     assert summary(statements) == EXPECTED[world.db.is_sqlite], "\n".join(statements)
 
