@@ -25,6 +25,7 @@ from schema.types.workflow import (
 )
 from server import models
 from server.commands import CommandResult
+from server.errors import UserError, validation
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
 from workflows import catalog, corrections, proposals, service
@@ -225,6 +226,21 @@ class ActInput:
     data: JSON | None = None
 
 
+def _act_input_errors(input: ActInput, rid: int | None, data: dict[str, Any] | None) -> list[UserError]:
+    """``act``'s input that no command could take, answered in the payload like every other VALIDATION."""
+    if rid is None:
+        return [validation("requestId", f"requestId: {input.request_id!r} is not a request id")]
+    if input.data is not None and data is None:
+        return [validation("data", 'data: must be a JSON object, e.g. {"answer": "MS"}')]
+    if data is not None and _depth(data) > MAX_DATA_DEPTH:
+        message = (
+            f"data: nested more than {MAX_DATA_DEPTH} levels deep; step data is an object of named values, "
+            'e.g. {"answer": "MS"}'
+        )
+        return [validation("data", message)]
+    return []
+
+
 async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     ctx: Context = info.context
     request: WorkflowRequest | None = None
@@ -284,15 +300,11 @@ class WorkflowMutation:
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
         c = info.context
         rid = parse_row_id(input.request_id)
-        if rid is None:
-            raise PublicError(f"requestId: {input.request_id!r} is not a request id")
         data = input.data if isinstance(input.data, dict) else None
-        if input.data is not None and data is None:
-            raise PublicError('data: must be a JSON object, e.g. {"answer": "MS"}')
-        if data is not None and _depth(data) > MAX_DATA_DEPTH:
-            raise PublicError(
-                f'data: nested more than {MAX_DATA_DEPTH} levels deep; step data is an object of named values, e.g. {{"answer": "MS"}}'
-            )
+        shape = _act_input_errors(input, rid, data)
+        if shape:
+            return RequestPayload(request=None, errors=user_errors(shape))
+        assert rid is not None
         return await _payload(
             info,
             await service.act(
