@@ -22,7 +22,8 @@ from server.domain.nip import normalize
 from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, FamilyRelation, Unit
 from server.models.people import FAMILY_KINDS
-from workflows import reach, repository
+from server.registry import queries as registry
+from workflows import reach
 
 
 def _unknown(nip: str, field: str) -> UserError:
@@ -30,7 +31,7 @@ def _unknown(nip: str, field: str) -> UserError:
 
 
 async def _employee(session: AsyncSession, nip: str, field: str) -> Employee:
-    found = await repository.employee_by_nip(session, nip)
+    found = await registry.employee_by_nip(session, nip)
     if found is None:
         raise CommandRefused(_unknown(nip, field))
     return found
@@ -46,10 +47,10 @@ async def _subject(session: AsyncSession, viewer: Viewer, nip: str, day: dt.date
     """The employee whose tie is declared, once the viewer is known to be allowed to declare it. A subject the
     viewer may neither declare for nor read answers like a NIP that does not exist (the refusal would name
     their unit); both are audited."""
-    subject = await repository.employee_by_nip(session, nip)
+    subject = await registry.employee_by_nip(session, nip)
     if subject is None:
         raise _refused(viewer, _unknown(nip, "employeeNip"), normalize(nip), "no employee has this NIP")
-    post = await repository.current_position(session, subject.id, day)
+    post = await registry.current_position(session, subject.id, day)
     unit = await session.get(Unit, post.unit_id) if post is not None else None
     relations = await relations_to(session, viewer, subject.id, day)
     decision = decide(

@@ -19,8 +19,9 @@ from policies.relations import relations_to_many
 from policies.viewer import Viewer
 from server.domain.nip import normalize
 from server.models import Employee, Task, Unit, WorkflowRequest
+from server.paging import ordered_after, split_page
 from server.sql import any_of_param, is_postgres, one_of
-from workflows import authorize, catalog, preview
+from workflows import authorize, catalog, preview, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.loading import unit_map
 
@@ -60,11 +61,8 @@ async def my_tasks(
     session: AsyncSession, viewer: Viewer, *, first: int, after: int | None = None
 ) -> tuple[list[Task], bool]:
     """Open tasks the viewer may act on, newest first; ``after`` is the id of the last task of the previous page."""
-    query = tasks_query(viewer)
-    if after is not None:
-        query = query.where(Task.id < after)
-    rows = list((await session.execute(query.order_by(Task.id.desc()).limit(first + 1))).scalars())
-    return rows[:first], len(rows) > first
+    query = ordered_after(tasks_query(viewer), Task.id, after, first=first, descending=True)
+    return split_page((await session.execute(query)).scalars().all(), first)
 
 
 def requests_query(viewer: Viewer, filter: RequestFilter | None = None) -> Select[WorkflowRequest]:
@@ -94,11 +92,8 @@ async def list_requests(
     after: int | None = None,
 ) -> tuple[list[WorkflowRequest], bool]:
     """A page of ``requests_query``, newest first, keyset on id."""
-    query = requests_query(viewer, filter)
-    if after is not None:
-        query = query.where(WorkflowRequest.id < after)
-    rows = list((await session.execute(query.order_by(WorkflowRequest.id.desc()).limit(first + 1))).scalars())
-    return rows[:first], len(rows) > first
+    query = ordered_after(requests_query(viewer, filter), WorkflowRequest.id, after, first=first, descending=True)
+    return split_page((await session.execute(query)).scalars().all(), first)
 
 
 def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standing) -> list[ActionOption]:
@@ -152,19 +147,22 @@ async def with_guards(
 async def standings(
     session: AsyncSession, viewer: Viewer, requests: Sequence[WorkflowRequest], on: dt.date
 ) -> dict[int, Standing]:
-    """How the viewer stands to each request of a page: one query for the units, three for the relations."""
-    unit_ids = {r.unit_id for r in requests} | {r.data.get("originUnitId") for r in requests}
+    """How the viewer stands to each request of a page: one query for the units, three for the relations,
+    one for the approvals."""
+    unit_ids = {r.unit_id for r in requests} | {r.origin_unit_id for r in requests}
     rows = await session.execute(
         select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [u for u in unit_ids if u]))
     )
     refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
     relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
+    approvals = await repository.approvals_of(session, [r.id for r in requests])
     return {
         r.id: Standing.of(
             relations[r.subject_employee_id],
-            unit_map(refs, r.unit_id, r.data.get("originUnitId")),
+            unit_map(refs, r.unit_id, r.origin_unit_id),
             r.proposed_by,
             r.data,
+            approvals.get(r.id, {}),
         )
         for r in requests
     }

@@ -16,7 +16,7 @@ from server.models.people import (
     ServiceExamCertificate,
     TrainingRecord,
 )
-from server.models.workflow import IdempotencyRecord, Task, WorkflowRequest
+from server.models.workflow import IdempotencyRecord, RequestApproval, Task, WorkflowRequest
 
 __all__ = [
     "Assessment",
@@ -33,6 +33,7 @@ __all__ = [
     "PolicyState",
     "Position",
     "RankHistory",
+    "RequestApproval",
     "RoleGrant",
     "ServiceExamCertificate",
     "Task",
