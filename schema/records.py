@@ -11,8 +11,8 @@ from schema.context import Info
 from schema.types.errors import UserError, user_errors
 from server import models
 from server.commands import CommandResult
+from server.registry.records import Record, read_record
 from workflows import records
-from workflows.record_queries import Record, read_record
 
 
 @strawberry.input(description="A passed service exam (ujian dinas); a rank promotion into its group needs it.")

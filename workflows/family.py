@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
@@ -89,16 +88,7 @@ async def declare_family_relation(
         relative = await _employee(session, relative_nip, "relativeNip")
         if relative.id == subject.id:
             raise CommandRefused(validation("relativeNip", f"{subject.name} cannot be their own relative"))
-        existing = (
-            await session.execute(
-                select(FamilyRelation.kind).where(
-                    or_(
-                        (FamilyRelation.employee_id == subject.id) & (FamilyRelation.relative_id == relative.id),
-                        (FamilyRelation.employee_id == relative.id) & (FamilyRelation.relative_id == subject.id),
-                    )
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await registry.family_tie(session, subject.id, relative.id)
         if existing is not None:
             message = f"{subject.name} and {relative.name} are already declared related ({existing})"
             raise CommandRefused(validation("relativeNip", message))

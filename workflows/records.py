@@ -35,7 +35,8 @@ from server.models import (
 )
 from server.models.people import POTENTIAL_CLASSES, SERVICE_EXAM_GROUPS
 from server.registry import queries as registry
-from workflows import reach, record_queries
+from server.registry import records as record_queries
+from workflows import reach
 
 SEVERITIES = ("light", "moderate", "heavy")
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
@@ -25,6 +24,7 @@ from server.domain import nip as nips
 from server.domain.positions import is_managerial
 from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, Position, RankHistory, Unit
+from server.registry import queries as registry
 from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
 from server.registry.validation import PositionInput as PositionInput
 from server.registry.validation import employee_problems, position_problems
@@ -57,7 +57,7 @@ async def register_employee(
             errors.append(validation("positionSince", f"positionSince {since} is not after the birth date"))
         if errors:
             raise CommandRefused(*errors)
-        if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
+        if await registry.employee_by_nip(s, normalized.nip) is not None:
             raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
         if post is not None:
             await placement.refuse_full(s, post, since)
@@ -199,13 +199,13 @@ async def upsert_position(
             raise AuditedRefusal.of(
                 viewer, error, action="position.upsert.refused", entity_type="position", entity_id=change.code
             )
-        row = (await s.execute(select(Position).where(Position.code == change.code))).scalar_one_or_none()
+        row = await registry.position_by_code(s, change.code)
         current_unit = await s.get(Unit, row.unit_id) if row is not None else None
         merged, missing = change.merged(row, current_unit.code if current_unit else None)
         if missing:
             raise CommandRefused(*missing)
         errors = _position_errors(merged, day)
-        unit = (await s.execute(select(Unit).where(Unit.code == merged.unit_code))).scalar_one_or_none()
+        unit = await registry.unit_by_code(s, merged.unit_code)
         if unit is None:
             errors.append(validation("unitCode", f"unitCode {merged.unit_code!r} is not a unit"))
         if errors:

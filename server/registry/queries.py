@@ -18,7 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.domain.nip import normalize
-from server.models import Assignment, Employee, EvaluationResult, Position, RankHistory, TrainingRecord, Unit
+from server.models import (
+    Assignment,
+    Employee,
+    EvaluationResult,
+    FamilyRelation,
+    Position,
+    RankHistory,
+    TrainingRecord,
+    Unit,
+)
 from server.sql import is_postgres, one_of
 
 UnitCondition = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
@@ -254,6 +263,17 @@ async def definitive_assignments_from(session: AsyncSession, employee_id: int, d
 
 async def end_assignment(session: AsyncSession, assignment_id: int, end: dt.date) -> None:
     await session.execute(update(Assignment).where(Assignment.id == assignment_id).values(end_date=end))
+
+
+async def family_tie(session: AsyncSession, one: int, other: int) -> str | None:
+    """The kind of the family tie declared between two employees, whichever of them declared it."""
+    query = select(FamilyRelation.kind).where(
+        or_(
+            (FamilyRelation.employee_id == one) & (FamilyRelation.relative_id == other),
+            (FamilyRelation.employee_id == other) & (FamilyRelation.relative_id == one),
+        )
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def evaluation_result(session: AsyncSession, employee_id: int, year: int) -> EvaluationResult | None:
