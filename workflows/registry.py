@@ -45,7 +45,7 @@ async def register_employee(
     today: dt.date | None = None,
     idempotency_key: str | None = None,
 ) -> CommandResult:
-    """Through the shared write path (workflows.commands): one transaction, idempotency, audited refusals."""
+    """Through the shared write path (server.commands): one transaction, idempotency, audited refusals."""
     day = today or dt.date.today()
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
 
@@ -187,7 +187,7 @@ async def upsert_position(
     idempotency_key: str | None = None,
     today: dt.date | None = None,
 ) -> CommandResult:
-    """Create or change a position through the shared write path (workflows.commands); a ``PositionChange``
+    """Create or change a position through the shared write path (server.commands); a ``PositionChange``
     changes only the fields it gives."""
     day = today or today_in_jakarta()
     change = data if isinstance(data, PositionChange) else PositionChange(data.code, data.__dict__)
