@@ -1,7 +1,7 @@
 """How every command runs: one write transaction, idempotency, refusals answered as data and audited.
 
-The body does the work and returns the request id and the audit entries; they are appended last, just
-before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
+The body does the work and returns the id of the row it made or changed and the audit entries; they are
+appended last, just before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
 back; audited refusals (FORBIDDEN, NOT_FOUND outside the viewer's scope, GUARD_FAILED) are then written to
 the audit log in a short transaction of their own, so the trail shows who tried what even though nothing
 changed. So is a command sent without a token. Refusals a caller can repeat at will without any right (no
