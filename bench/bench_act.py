@@ -247,7 +247,7 @@ async def _prepare(url: str, wanted: int, concurrency: int, analyze: bool, size:
                 result = await propose_placement(
                     db, official, employee_nip=nip, position_code=code, effective_date=EFFECTIVE, today=TODAY
                 )
-            return result.request_id if result.ok else None
+            return result.entity_id if result.ok else None
 
         kept: list[int] = []
         proposed = 0
@@ -439,7 +439,7 @@ def _kind(statement: str) -> str:
 
 async def _in_process(url: str, verifier: str, request_ids: list[int], backend: str) -> InProcess:
     from schema.app import create_app
-    from workflows import commands
+    from server import commands
 
     settings = Settings(database_url=url, secret=SECRET, env="test", today=TODAY)
     db = Database(url)

@@ -23,9 +23,9 @@ from policies.notify import bump_policy_version
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry, append
 from server.clock import utcnow
+from server.errors import CommandRefused, ErrorCode, UserError, validation
 from server.identity import UserIdError, canonical_user_id
 from server.models import Employee, RoleGrant, Unit, User
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 
 # What an administrator may mark a grant with; "delegation" is made only by ``delegateRole``.
 ACTING_KINDS = ("plt", "plh")

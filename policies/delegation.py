@@ -29,9 +29,9 @@ from policies.decide import covers, decide
 from policies.enforcer import get_enforcer
 from policies.viewer import Grant, Viewer
 from server.clock import utcnow
+from server.errors import CommandRefused, ErrorCode, UserError, validation
 from server.models import RoleGrant, Unit
 from server.rules import rules_for
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 
 RULE = "delegation.max_days"
 

@@ -159,8 +159,8 @@ def file_clause(
 
 
 def origin_unit_id() -> ColumnElement[int]:
-    """SQL: the unit the subject moves from (``originUnitId`` in the request's data), as an integer."""
-    return cast(ColumnElement[int], WorkflowRequest.data["originUnitId"].as_integer())
+    """SQL: the unit the subject moves from (a transfer's; indexed)."""
+    return cast(ColumnElement[int], WorkflowRequest.origin_unit_id)
 
 
 def request_clause(viewer: Viewer) -> ColumnElement[bool]:

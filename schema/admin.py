@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies import admin, delegation
+from policies.administration import administer
 from schema.context import Info
 from schema.types.access import RoleGrant
 from schema.types.errors import UserError, user_errors
 from server.ids import parse_row_id
 from server.models import RoleGrant as RoleGrantRow
 from server.models import Unit
-from workflows.administration import administer
 
 
 @strawberry.input

@@ -20,6 +20,7 @@ from schema.types.audit import AuditEvent, AuditVerification
 from server.audit import queries
 from server.audit.verification import verify_log
 from server.ids import parse_row_id
+from server.paging import CursorError, encode_cursor
 
 
 @strawberry.input
@@ -96,12 +97,12 @@ class AuditQuery:
                 rows, has_next = await queries.list_events(
                     s, filter=flt, first=size, after=after, newest_first=not oldest_first
                 )
-            except queries.CursorError as exc:
+            except CursorError as exc:
                 raise PublicError(str(exc)) from None
             wants_total = "totalCount" in selected(s2 for fld in info.selected_fields for s2 in fld.selections)
             total = await queries.count_events(s, flt) if wants_total else -1
             events = await events_as_read(info, s, rows)
-        edges = [Edge(cursor=queries.encode_cursor(e.seq), node=e) for e in events]
+        edges = [Edge(cursor=encode_cursor(e.seq), node=e) for e in events]
         return Connection(
             edges=edges,
             page_info=PageInfo(
@@ -144,6 +145,6 @@ async def audit_event_node(info: Info, seq: int) -> AuditEvent | None:
     flt = queries.AuditQueryFilter(only_about=_own_trail_unless_auditor(info))
     async with info.context.db.read() as s:
         # the page just below seq + 1, newest first: the event itself when the rule lets the viewer read it
-        rows, _ = await queries.list_events(s, filter=flt, first=1, after=queries.encode_cursor(seq + 1))
+        rows, _ = await queries.list_events(s, filter=flt, first=1, after=encode_cursor(seq + 1))
         found = [r for r in rows if r.seq == seq]
         return (await events_as_read(info, s, found))[0] if found else None

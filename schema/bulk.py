@@ -11,18 +11,18 @@ from sqlalchemy import select
 
 from policies import read
 from schema.context import Info
-from schema.metrics import record_bulk, record_command
+from schema.metrics import record_bulk
 from schema.prefetch import child, root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import UserError, user_errors
 from schema.types.workflow import RequestPayload, WorkflowRequest
 from schema.workflows import MAX_DATA_DEPTH, ActInput, _depth
 from server import models
+from server.commands import CommandResult
+from server.errors import CommandRefused, validation
 from server.ids import parse_row_id
 from workflows import bulk
 from workflows import queries as wq
-from workflows.commands import CommandResult
-from workflows.errors import CommandRefused, validation
 
 
 @strawberry.input
@@ -64,9 +64,7 @@ async def _payloads(info: Info, results: Sequence[CommandResult]) -> list[Reques
     """``act``'s payload for each result, read in a fixed number of statements for the whole batch: a request
     shown when its item succeeded or the viewer may read it (a refused item outside their scope shows none)."""
     ctx = info.context
-    for r in results:
-        record_command(info.field_name, [e.code.value for e in r.errors])
-    ids = sorted({r.request_id for r in results if r.request_id is not None})
+    ids = sorted({r.entity_id for r in results if r.entity_id is not None})
     shown: dict[int, WorkflowRequest] = {}
     if ids:
         async with ctx.db.read() as s:
@@ -80,13 +78,13 @@ async def _payloads(info: Info, results: Sequence[CommandResult]) -> list[Reques
                     )
                 ).scalars()
             )
-            wanted = {r.request_id for r in results if r.request_id is not None and (r.ok or r.request_id in readable)}
+            wanted = {r.entity_id for r in results if r.entity_id is not None and (r.ok or r.entity_id in readable)}
             shown = {rid: WorkflowRequest.of(rows[rid]) for rid in sorted(wanted) if rid in rows}
             selection = child(child(root_selection(info), "results"), "request")
             await WorkflowPrefetch(s, ctx).requests(list(shown.values()), selection)
     return [
         RequestPayload(
-            request=shown.get(r.request_id) if r.request_id is not None else None, errors=user_errors(r.errors)
+            request=shown.get(r.entity_id) if r.entity_id is not None else None, errors=user_errors(r.errors)
         )
         for r in results
     ]

@@ -36,8 +36,8 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from server.db import Database
+from server.metrics import REGISTRY
 
-REGISTRY = CollectorRegistry()
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _NAME = re.compile(r"^\w{1,64}$")
 
@@ -50,12 +50,6 @@ OPERATION_SECONDS = Histogram(
 )
 OPERATION_ERRORS = Counter(
     "asnflow_graphql_errors_total", "GraphQL operations answered with errors", ["operation", "type"], registry=REGISTRY
-)
-WORKFLOW_ACTIONS = Counter(
-    "asnflow_workflow_actions_total",
-    "Workflow commands by command and outcome (ok or the error code)",
-    ["command", "outcome"],
-    registry=REGISTRY,
 )
 POOL_CHECKED_OUT = Gauge(
     "asnflow_db_pool_checked_out", "Database connections in use", registry=REGISTRY, multiprocess_mode="livesum"
@@ -118,10 +112,6 @@ class MetricsExtension(SchemaExtension):
         result = ctx.result
         if result is not None and getattr(result, "errors", None):
             OPERATION_ERRORS.labels(name, kind).inc()
-
-
-def record_command(command: str, error_codes: list[str]) -> None:
-    WORKFLOW_ACTIONS.labels(command, error_codes[0] if error_codes else "ok").inc()
 
 
 def watch_pool(db: Database) -> None:

@@ -10,9 +10,9 @@ import strawberry
 from schema.context import Info
 from schema.types.errors import UserError, user_errors
 from server import models
+from server.commands import CommandResult
+from server.registry.records import Record, read_record
 from workflows import records
-from workflows.commands import CommandResult
-from workflows.record_queries import Record, read_record
 
 
 @strawberry.input(description="A passed service exam (ujian dinas); a rank promotion into its group needs it.")
@@ -125,9 +125,9 @@ class EducationPayload:
 
 
 async def _written(info: Info, kind: type[Record], result: CommandResult) -> tuple[Record, str] | None:
-    if result.request_id is None or result.errors:
+    if result.entity_id is None or result.errors:
         return None
-    return await read_record(info.context.db, kind, result.request_id)
+    return await read_record(info.context.db, kind, result.entity_id)
 
 
 def _sanction(found: tuple[models.DisciplinarySanction, str]) -> Sanction:

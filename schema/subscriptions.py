@@ -32,7 +32,6 @@ from strawberry.types.graphql import OperationType
 from policies.viewer import PUBLIC, load_viewer
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.metrics import REGISTRY
 from schema.prefetch import root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import Task, WorkflowRequest
@@ -42,6 +41,7 @@ from server import models
 from server.clock import service_today
 from server.events import BUS, Subscriber, SubscriberBehind
 from server.ids import parse_row_id
+from server.metrics import REGISTRY
 from workflows import live
 
 SUBSCRIPTIONS_OPEN = Gauge(

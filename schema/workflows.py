@@ -13,7 +13,6 @@ from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.metrics import record_command
 from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import user_errors
@@ -25,11 +24,12 @@ from schema.types.workflow import (
     WorkflowRequest,
 )
 from server import models
+from server.commands import CommandResult
+from server.errors import UserError, validation
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
 from workflows import catalog, corrections, proposals, service
 from workflows import queries as wq
-from workflows.commands import CommandResult
 from workflows.diagram import mermaid
 
 MAX_DATA_DEPTH = 8
@@ -230,13 +230,27 @@ class ActInput:
     data: JSON | None = None
 
 
+def _act_input_errors(input: ActInput, rid: int | None, data: dict[str, Any] | None) -> list[UserError]:
+    """``act``'s input that no command could take, answered in the payload like every other VALIDATION."""
+    if rid is None:
+        return [validation("requestId", f"requestId: {input.request_id!r} is not a request id")]
+    if input.data is not None and data is None:
+        return [validation("data", 'data: must be a JSON object, e.g. {"answer": "MS"}')]
+    if data is not None and _depth(data) > MAX_DATA_DEPTH:
+        message = (
+            f"data: nested more than {MAX_DATA_DEPTH} levels deep; step data is an object of named values, "
+            'e.g. {"answer": "MS"}'
+        )
+        return [validation("data", message)]
+    return []
+
+
 async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     ctx: Context = info.context
-    record_command(info.field_name, [e.code.value for e in result.errors])
     request: WorkflowRequest | None = None
-    if result.request_id is not None:
+    if result.entity_id is not None:
         async with ctx.db.read() as s:
-            row = (await wq.requests_by_id(s, [result.request_id])).get(result.request_id)
+            row = (await wq.requests_by_id(s, [result.entity_id])).get(result.entity_id)
             if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
                 request = WorkflowRequest.of(row)
                 await WorkflowPrefetch(s, ctx).requests([request], child(root_selection(info), "request"))
@@ -290,15 +304,11 @@ class WorkflowMutation:
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
         c = info.context
         rid = parse_row_id(input.request_id)
-        if rid is None:
-            raise PublicError(f"requestId: {input.request_id!r} is not a request id")
         data = input.data if isinstance(input.data, dict) else None
-        if input.data is not None and data is None:
-            raise PublicError('data: must be a JSON object, e.g. {"answer": "MS"}')
-        if data is not None and _depth(data) > MAX_DATA_DEPTH:
-            raise PublicError(
-                f'data: nested more than {MAX_DATA_DEPTH} levels deep; step data is an object of named values, e.g. {{"answer": "MS"}}'
-            )
+        shape = _act_input_errors(input, rid, data)
+        if shape:
+            return RequestPayload(request=None, errors=user_errors(shape))
+        assert rid is not None
         return await _payload(
             info,
             await service.act(

@@ -127,10 +127,10 @@ class WorkforceMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        if result.request_id is None or result.errors:
+        if result.entity_id is None or result.errors:
             return PositionWorkloadPayload(position=None, tasks=[], errors=user_errors(result.errors))
         async with ctx.db.read() as s:
-            position = Position.of((await q.positions_by_id(s, [result.request_id]))[result.request_id])
+            position = Position.of((await q.positions_by_id(s, [result.entity_id]))[result.entity_id])
             await Prefetch(s, ctx).positions([position], child(root_selection(info), "position"))
-            rows = await workforce.tasks_of(s, result.request_id)
+            rows = await workforce.tasks_of(s, result.entity_id)
         return PositionWorkloadPayload(position=position, tasks=[WorkloadTask.of(r) for r in rows], errors=[])

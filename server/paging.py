@@ -1,4 +1,5 @@
-"""Keyset (cursor) pagination over any select, ordered by one unique column.
+"""Keyset (cursor) pagination over any select, ordered by one unique column: the one helper and the one
+cursor codec of every list (registry, requests, staff lists, eligibility, the audit log).
 
 A cursor is the last row's key, base64url-encoded JSON, so it stays valid while rows are inserted or
 deleted elsewhere: the next page starts strictly after it (no duplicates, no gaps), unlike OFFSET.
@@ -7,6 +8,7 @@ deleted elsewhere: the next page starts strictly after it (no duplicates, no gap
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,15 +30,43 @@ def encode_cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([value])).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> Any:
+def _foreign(cursor: str, of: str) -> CursorError:
+    return CursorError(f"after: {cursor!r} is not a cursor of {of}; pass the endCursor of the previous page")
+
+
+def decode_cursor(cursor: str, *, of: str = "this list") -> Any:
+    """The key ``cursor`` stands for; ``CursorError`` naming the list ``of`` when this server did not make it."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = orjson.loads(raw)
     except (ValueError, orjson.JSONDecodeError):
-        raise CursorError(f"after: {cursor!r} is not a cursor returned by this list") from None
+        raise _foreign(cursor, of) from None
     if not isinstance(decoded, list) or len(decoded) != 1:
-        raise CursorError(f"after: {cursor!r} is not a cursor returned by this list")
+        raise _foreign(cursor, of)
     return decoded[0]
+
+
+def cursor_key(after: str, key: InstrumentedAttribute[Any], *, of: str = "this list") -> Any:
+    """The key of ``after``, checked to fit ``key``'s column (a forged cursor is bad input, not a database error)."""
+    last = decode_cursor(after, of=of)
+    if not fits_column(last, key.type):
+        raise _foreign(after, of)
+    return last
+
+
+def ordered_after(
+    query: Select[Any], key: InstrumentedAttribute[Any], last: Any, *, first: int, descending: bool = False
+) -> Select[Any]:
+    """``query`` from just after the key ``last`` (None: from the start), ordered by ``key``, ``first`` + 1
+    rows: the one more says whether another page follows (``split_page``)."""
+    if last is not None:
+        query = query.where(key < last if descending else key > last)
+    return query.order_by(key.desc() if descending else key.asc()).limit(first + 1)
+
+
+def split_page(rows: Sequence[T], first: int) -> tuple[list[T], bool]:
+    """The page's rows and whether more follow, from the ``first`` + 1 rows ``ordered_after`` read."""
+    return list(rows[:first]), len(rows) > first
 
 
 @dataclass(frozen=True)
@@ -56,15 +86,9 @@ async def keyset_page(
     descending: bool = False,
 ) -> Page[T]:
     """One page of ``query`` ordered by the unique ``key`` column, starting after ``after``."""
-    if after is not None:
-        last = decode_cursor(after)
-        if not fits_column(last, key.type):
-            raise CursorError(f"after: {after!r} is not a cursor returned by this list")
-        query = query.where(key < last if descending else key > last)
-    query = query.order_by(key.desc() if descending else key.asc()).limit(first + 1)
-    rows = list((await session.execute(query)).scalars().all())
-    has_next = len(rows) > first
-    rows = rows[:first]
+    last = cursor_key(after, key) if after is not None else None
+    read = await session.execute(ordered_after(query, key, last, first=first, descending=descending))
+    rows, has_next = split_page(read.scalars().all(), first)
     return Page(rows, has_next, [encode_cursor(getattr(r, key.key)) for r in rows])
 
 

@@ -47,29 +47,20 @@ class Standing:
 
     @classmethod
     def of(
-        cls, relations: frozenset[str], units: Mapping[str, UnitRef], proposed_by: str, data: Mapping[str, Any]
+        cls,
+        relations: frozenset[str],
+        units: Mapping[str, UnitRef],
+        proposed_by: str,
+        data: Mapping[str, Any],
+        approvals: Mapping[str, str],
     ) -> Standing:
-        """The standing on a stored request, its approvals and proposer read from the request's data."""
+        """The standing on a stored request: its ``approvals`` (``request_approvals``, person -> step) and the
+        proposer as a person (from the request's data)."""
         proposer = data.get("proposer")
-        return cls(relations, units, proposed_by, approvals_by_person(data), str(proposer) if proposer else None)
+        return cls(relations, units, proposed_by, dict(approvals), str(proposer) if proposer else None)
 
     def is_proposer(self, viewer: Viewer) -> bool:
         return same_person(viewer, self.proposed_by) or (self.proposer is not None and viewer.person == self.proposer)
-
-
-def approvals_by_person(data: Mapping[str, Any]) -> dict[str, str]:
-    """Person -> the approval step they took, from ``approvers`` (kept by person since round 2) and, for
-    requests stored before, ``approvals`` (step -> the user who took it last)."""
-    found = {str(user): str(step) for step, user in (data.get("approvals") or {}).items()}
-    found.update({str(person): str(step) for person, step in (data.get("approvers") or {}).items()})
-    return found
-
-
-def recorded_approval(data: Mapping[str, Any], step: str, person: str) -> dict[str, Any]:
-    """``data`` with ``person``'s approval ``step`` recorded; a person's first approval step is the one kept."""
-    approvers = dict(data.get("approvers") or {})
-    approvers.setdefault(person, step)
-    return {**data, "approvals": {**(data.get("approvals") or {}), step: person}, "approvers": approvers}
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,12 @@ from typing import Any
 
 from policies.scope import registry_scope
 from policies.viewer import Viewer
+from server.commands import ANONYMOUS, SIGN_IN, CommandResult, audit_refusal
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
+from server.input_limits import input_errors
 from server.registry import queries as registry_queries
 from workflows import eligibility, proposals, service
-from workflows.commands import ANONYMOUS, SIGN_IN, CommandResult, audit_refusal
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.input_limits import input_errors
-from workflows.steps import AuditedRefusal
 
 MAX_ITEMS = 200
 """The most items one bulk call takes (``actMany``, one call of ``propose_period``)."""

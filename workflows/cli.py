@@ -23,12 +23,13 @@ from sqlalchemy.exc import DBAPIError
 from server.audit.writer import AuditEntry, append
 from server.clock import service_today, today_in_jakarta
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, UserError, validation
 from server.events import announce, changes_in
+from server.metrics import record_command
 from server.settings import get_settings
 from workflows import catalog, escalation, repository
-from workflows.errors import CommandRefused, UserError, validation
 from workflows.loading import load
-from workflows.steps import SYSTEM, AuditedRefusal, Loaded, StepActor, advance
+from workflows.steps import SYSTEM, Loaded, StepActor, advance
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,14 @@ def _stored_data_problems(loaded: Loaded) -> list[UserError]:
         if problem is not None:
             found.append(validation(f"data.{name}", problem))
     return found
+
+
+TICK = "tick"
+"""The scheduler's steps in the command counter (``server.metrics``), one per request moved or refused."""
+
+
+def _outcome(error: Exception) -> str:
+    return error.errors[0].code.value if isinstance(error, CommandRefused) and error.errors else "FAILED"
 
 
 def _describe(error: Exception) -> str:
@@ -130,7 +139,9 @@ async def run_tick(db: Database, *, today: dt.date | None = None) -> TickReport:
         try:
             if await _move(db, request_id, day):
                 report.moved += 1
+                record_command(TICK, [])
         except Exception as error:  # one bad request must not stop the others: every kind is isolated
+            record_command(TICK, [_outcome(error)])
             message = _describe(error)
             log.warning("tick: request %s was skipped: %s", request_id, message)
             await _audit_failure(db, request_id, message, error if isinstance(error, AuditedRefusal) else None)

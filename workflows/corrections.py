@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.viewer import Viewer
 from server.clock import today_in_jakarta
+from server.commands import CommandResult
 from server.db import Database
 from server.domain.nip import normalize
+from server.errors import CommandRefused, validation
 from server.models import EvaluationResult
 from workflows import facts, repository
-from workflows.commands import CommandResult
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
-from workflows.errors import CommandRefused, validation
 from workflows.guards import GuardResult, _result, guard
 from workflows.proposal_authority import Authority
 from workflows.proposals import Proposal, _propose

@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
 from server.domain.ranks import group, next_rank
 from server.models import Assignment, EvaluationResult, RankHistory, TrainingRecord
+from server.registry import queries as registry
 from workflows import facts
 from workflows.context import StepContext
 
@@ -61,15 +60,7 @@ def _effective(ctx: StepContext, name: str) -> dt.date:
 async def close_previous_assignment(ctx: StepContext) -> list[Change]:
     """The employee's open definitive assignment ends the day before the new one starts."""
     tmt = _effective(ctx, "close_previous_assignment")
-    rows = (
-        await ctx.session.execute(
-            select(Assignment).where(
-                Assignment.employee_id == ctx.subject.id,
-                Assignment.kind == "definitive",
-                or_(Assignment.end_date.is_(None), Assignment.end_date >= tmt),
-            )
-        )
-    ).scalars()
+    rows = await registry.definitive_assignments_from(ctx.session, ctx.subject.id, tmt)
     changes = []
     for assignment in rows:
         if assignment.start_date >= tmt:
@@ -79,7 +70,7 @@ async def close_previous_assignment(ctx: StepContext) -> list[Change]:
             )
         before = assignment.end_date
         end = tmt - dt.timedelta(days=1)
-        await ctx.session.execute(update(Assignment).where(Assignment.id == assignment.id).values(end_date=end))
+        await registry.end_assignment(ctx.session, assignment.id, end)
         changes.append(
             Change(
                 "assignment.closed",
@@ -160,7 +151,7 @@ async def record_ratings(ctx: StepContext) -> list[Change]:
 
 @effect("record_delivery")
 async def record_delivery(ctx: StepContext) -> list[Change]:
-    ctx.request.data = {**ctx.request.data, "deliveredOn": ctx.today.isoformat()}
+    ctx.request.delivered_on = ctx.today
     return [Change("evaluation.delivered", "request", str(ctx.request.id), None, {"delivered_on": ctx.today})]
 
 
@@ -169,13 +160,7 @@ async def finalise_evaluation(ctx: StepContext) -> list[Change]:
     """The predicate becomes the employee's final result for the year: what later guards read."""
     year = int(ctx.request.data["year"])
     predicate = str(ctx.request.data["predicate"])
-    existing = (
-        await ctx.session.execute(
-            select(EvaluationResult).where(
-                EvaluationResult.employee_id == ctx.subject.id, EvaluationResult.year == year
-            )
-        )
-    ).scalar_one_or_none()
+    existing = await registry.evaluation_result(ctx.session, ctx.subject.id, year)
     before = {"predicate": existing.predicate} if existing else None
     if existing is None:
         ctx.session.add(EvaluationResult(employee_id=ctx.subject.id, year=year, predicate=predicate))

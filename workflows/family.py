@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
@@ -16,14 +15,14 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, FamilyRelation, Unit
 from server.models.people import FAMILY_KINDS
-from workflows import reach, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
+from server.registry import queries as registry
+from workflows import reach
 
 
 def _unknown(nip: str, field: str) -> UserError:
@@ -31,7 +30,7 @@ def _unknown(nip: str, field: str) -> UserError:
 
 
 async def _employee(session: AsyncSession, nip: str, field: str) -> Employee:
-    found = await repository.employee_by_nip(session, nip)
+    found = await registry.employee_by_nip(session, nip)
     if found is None:
         raise CommandRefused(_unknown(nip, field))
     return found
@@ -47,10 +46,10 @@ async def _subject(session: AsyncSession, viewer: Viewer, nip: str, day: dt.date
     """The employee whose tie is declared, once the viewer is known to be allowed to declare it. A subject the
     viewer may neither declare for nor read answers like a NIP that does not exist (the refusal would name
     their unit); both are audited."""
-    subject = await repository.employee_by_nip(session, nip)
+    subject = await registry.employee_by_nip(session, nip)
     if subject is None:
         raise _refused(viewer, _unknown(nip, "employeeNip"), normalize(nip), "no employee has this NIP")
-    post = await repository.current_position(session, subject.id, day)
+    post = await registry.current_position(session, subject.id, day)
     unit = await session.get(Unit, post.unit_id) if post is not None else None
     relations = await relations_to(session, viewer, subject.id, day)
     decision = decide(
@@ -89,16 +88,7 @@ async def declare_family_relation(
         relative = await _employee(session, relative_nip, "relativeNip")
         if relative.id == subject.id:
             raise CommandRefused(validation("relativeNip", f"{subject.name} cannot be their own relative"))
-        existing = (
-            await session.execute(
-                select(FamilyRelation.kind).where(
-                    or_(
-                        (FamilyRelation.employee_id == subject.id) & (FamilyRelation.relative_id == relative.id),
-                        (FamilyRelation.employee_id == relative.id) & (FamilyRelation.relative_id == subject.id),
-                    )
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await registry.family_tie(session, subject.id, relative.id)
         if existing is not None:
             message = f"{subject.name} and {relative.name} are already declared related ({existing})"
             raise CommandRefused(validation("relativeNip", message))

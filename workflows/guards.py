@@ -324,10 +324,10 @@ async def not_near_retirement(ctx: StepContext) -> GuardResult:
 @guard("objection_window", "evaluation.objection_window")
 async def objection_window(ctx: StepContext) -> GuardResult:
     rule = ctx.rule("evaluation.objection_window")
-    delivered = ctx.request.data.get("deliveredOn")
-    if not delivered:
+    delivered = ctx.request.delivered_on
+    if delivered is None:
         return _result(ctx, "objection_window", rule.name, False, "the evaluation has not been delivered")
-    closes = dt.date.fromisoformat(delivered) + dt.timedelta(days=rule.int("days"))
+    closes = delivered + dt.timedelta(days=rule.int("days"))
     message = f"delivered {delivered}; objections close after {closes}, today is {ctx.today}"
     return _result(ctx, "objection_window", rule.name, ctx.today <= closes, message)
 

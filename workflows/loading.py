@@ -25,7 +25,8 @@ async def load(session: AsyncSession, request_id: int, *, lock: bool) -> Loaded 
         subject=row.subject,
         position=row.position,
         origin_position=row.origin_position,
-        units=unit_map(row.units, request.unit_id, request.data.get("originUnitId")),
+        units=unit_map(row.units, request.unit_id, request.origin_unit_id),
+        approvals=row.approvals,
     )
 
 

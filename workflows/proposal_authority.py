@@ -19,13 +19,14 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, ErrorCode, UserError
 from server.models import Employee, Position
+from server.registry import queries as registry
 from workflows import authorize, catalog, reach, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.definition import ActorSpec
-from workflows.errors import ErrorCode, UserError
 from workflows.loading import unit_map
-from workflows.steps import AuditedRefusal, StepActor
+from workflows.steps import StepActor
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,10 @@ async def authority_to_propose(
     """
     definition = catalog.current(kind)
     who = StepActor(str(viewer.user_id), sorted(viewer.roles))
-    subject = await repository.employee_by_nip(session, nip, lock=True)
+    subject = await registry.employee_by_nip(session, nip, lock=True)
     if subject is None:
         raise _unknown_subject(who, kind, nip, definition.version, "no employee has this NIP")
-    current = await repository.current_position(session, subject.id, today)
+    current = await registry.current_position(session, subject.id, today)
     request_unit = position.unit_id if position else (current.unit_id if current else None)
     origin_unit = current.unit_id if current else None
     units = unit_map(await repository.unit_refs(session, [request_unit, origin_unit]), request_unit, origin_unit)

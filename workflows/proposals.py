@@ -19,16 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, Position, WorkflowRequest
+from server.registry import queries as registry
 from server.rules import RuleNotFound, rules_for
 from workflows import active, authorize, catalog, facts, guards, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
 from workflows.rule_errors import guard_error
-from workflows.steps import Actor, AuditedRefusal, Loaded, advance, now, task_rows
+from workflows.steps import Actor, Loaded, advance, now, task_rows
 
 AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
 
@@ -52,7 +53,7 @@ def _not_found(field_name: str, message: str) -> CommandRefused:
 
 
 async def _position(session: AsyncSession, code: str, field_name: str) -> Position:
-    position = await repository.position_by_code(session, code)
+    position = await registry.position_by_code(session, code)
     if position is None:
         raise _not_found(field_name, f"no position has code {code!r}")
     return position
@@ -89,14 +90,11 @@ async def _start(
         "unit_id": request_unit,
         "position_id": proposal.position.id if proposal.position else None,
         "origin_position_id": origin.id if origin and proposal.kind in ("TRANSFER", "TRANSFER_OUT") else None,
+        "origin_unit_id": origin_unit or None,
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
         "reason": proposal.reason,
-        "data": {
-            **proposal.data,
-            **({"originUnitId": origin_unit} if origin_unit else {}),
-            "proposer": viewer.person,
-        },
+        "data": {**proposal.data, "proposer": viewer.person},
         "rule_versions": _rule_versions(proposal),
         "effects_applied": False,
         "created_at": stamp,

@@ -20,7 +20,7 @@ from policies.viewer import Viewer
 from server.domain.nip import normalize
 from server.models import Employee, Task, Unit, WorkflowRequest
 from server.sql import any_of_param, is_postgres, one_of
-from workflows import authorize, catalog, preview
+from workflows import authorize, catalog, preview, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.loading import unit_map
 
@@ -125,19 +125,22 @@ async def with_guards(
 async def standings(
     session: AsyncSession, viewer: Viewer, requests: Sequence[WorkflowRequest], on: dt.date
 ) -> dict[int, Standing]:
-    """How the viewer stands to each request of a page: one query for the units, three for the relations."""
-    unit_ids = {r.unit_id for r in requests} | {r.data.get("originUnitId") for r in requests}
+    """How the viewer stands to each request of a page: one query for the units, three for the relations,
+    one for the approvals."""
+    unit_ids = {r.unit_id for r in requests} | {r.origin_unit_id for r in requests}
     rows = await session.execute(
         select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [u for u in unit_ids if u]))
     )
     refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
     relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
+    approvals = await repository.approvals_of(session, [r.id for r in requests])
     return {
         r.id: Standing.of(
             relations[r.subject_employee_id],
-            unit_map(refs, r.unit_id, r.data.get("originUnitId")),
+            unit_map(refs, r.unit_id, r.origin_unit_id),
             r.proposed_by,
             r.data,
+            approvals.get(r.id, {}),
         )
         for r in requests
     }

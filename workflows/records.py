@@ -20,9 +20,11 @@ from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.education import EDUCATION_LEVELS, education_at_least, is_education
 from server.domain.nip import normalize
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import (
     Assessment,
     DisciplinarySanction,
@@ -32,10 +34,9 @@ from server.models import (
     Unit,
 )
 from server.models.people import POTENTIAL_CLASSES, SERVICE_EXAM_GROUPS
-from workflows import reach, record_queries, repository
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
+from server.registry import queries as registry
+from server.registry import records as record_queries
+from workflows import reach
 
 SEVERITIES = ("light", "moderate", "heavy")
 
@@ -50,10 +51,10 @@ async def authorized_subject(
     """The employee ``nip`` once the viewer may ``action`` them (policy object ``employee``, in the unit of their
     post on ``day``). Refused and unable to read them, the viewer hears what an unknown NIP (or ``unknown``) says."""
     not_found = unknown or _unknown(nip)
-    subject = await repository.employee_by_nip(session, nip)
+    subject = await registry.employee_by_nip(session, nip)
     if subject is None:
         raise _refused(viewer, not_found, action, normalize(nip), "no employee has this NIP")
-    post = await repository.current_position(session, subject.id, day)
+    post = await registry.current_position(session, subject.id, day)
     unit = await session.get(Unit, post.unit_id) if post is not None else None
     relations = await relations_to(session, viewer, subject.id, day)
     decision = decide(
@@ -221,7 +222,7 @@ async def end_sanction_early(
 
     async def body(s: AsyncSession) -> tuple[int, list[AuditEntry]]:
         row = await record_queries.sanction(s, sanction_id)
-        nip = await repository.employee_nip(s, row.employee_id) if row is not None else None
+        nip = await registry.employee_nip(s, row.employee_id) if row is not None else None
         if row is None or nip is None:
             raise _refused(viewer, unknown, "end_sanction_early", f"sanction {sanction_id}", "no such sanction")
         subject = await authorized_subject(s, viewer, nip, "end_sanction_early", day, unknown)

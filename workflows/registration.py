@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
 from policies.viewer import Viewer
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Assignment, Employee, Position, Unit
+from server.registry import queries as registry
 from server.rules import rules_for
-from workflows import facts, repository
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
+from workflows import facts
 from workflows.guards import capacity
-from workflows.steps import AuditedRefusal
 
 VACANCY_RULE = "placement.vacancy"
 
@@ -37,7 +37,7 @@ async def authorize_registration(
     """The position ``nip`` is registered into (None: none given) once the viewer may register there. A position
     the viewer may not even read answers like a code that does not exist."""
     unknown = UserError(ErrorCode.NOT_FOUND, f"no position has code {position_code!r}", "positionCode")
-    position = await repository.position_by_code(session, position_code) if position_code is not None else None
+    position = await registry.position_by_code(session, position_code) if position_code is not None else None
     if position_code is not None and position is None:
         raise _refused(viewer, unknown, nip, "no such position")
     unit = await session.get(Unit, position.unit_id) if position is not None else None

@@ -12,17 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry, changes
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain import nip as nips
 from server.domain.positions import is_managerial
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Employee, Position, RankHistory, Unit
+from server.registry import queries as registry
 from server.registry import quotas
 from server.registry.validation import EmployeeInput as EmployeeInput  # re-exported: the API builds these
 from server.registry.validation import PositionInput as PositionInput
@@ -30,15 +32,6 @@ from server.registry.validation import employee_problems, position_problems
 from server.rules import rules_for
 from workflows import facts
 from workflows import registration as placement
-from workflows.commands import run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
-
-
-@dataclass(frozen=True)
-class RegistryResult:
-    entity_id: int | None
-    errors: tuple[UserError, ...] = ()
 
 
 def _employee_errors(data: EmployeeInput, today: dt.date) -> list[UserError]:
@@ -52,8 +45,8 @@ async def register_employee(
     *,
     today: dt.date | None = None,
     idempotency_key: str | None = None,
-) -> RegistryResult:
-    """Through the shared write path (workflows.commands): one transaction, idempotency, audited refusals."""
+) -> CommandResult:
+    """Through the shared write path (server.commands): one transaction, idempotency, audited refusals."""
     day = today or dt.date.today()
     normalized = EmployeeInput(**{**data.__dict__, "nip": nips.normalize(data.nip), "name": data.name.strip()})
 
@@ -65,7 +58,7 @@ async def register_employee(
             errors.append(validation("positionSince", f"positionSince {since} is not after the birth date"))
         if errors:
             raise CommandRefused(*errors)
-        if (await s.execute(select(Employee.id).where(Employee.nip == normalized.nip))).first():
+        if await registry.employee_by_nip(s, normalized.nip) is not None:
             raise CommandRefused(validation("nip", f"NIP {nips.format_nip(normalized.nip)} is already registered"))
         if post is not None:
             await placement.refuse_full(s, post, since)
@@ -84,10 +77,9 @@ async def register_employee(
         )
         return row.id, [entry]
 
-    result = await run_command(
+    return await run_command(
         db, viewer, command="registerEmployee", payload=normalized.__dict__, idempotency_key=idempotency_key, body=body
     )
-    return RegistryResult(result.request_id, result.errors)
 
 
 async def _insert_employee(s: AsyncSession, data: EmployeeInput) -> Employee:
@@ -195,8 +187,8 @@ async def upsert_position(
     *,
     idempotency_key: str | None = None,
     today: dt.date | None = None,
-) -> RegistryResult:
-    """Create or change a position through the shared write path (workflows.commands); a ``PositionChange``
+) -> CommandResult:
+    """Create or change a position through the shared write path (server.commands); a ``PositionChange``
     changes only the fields it gives."""
     day = today or today_in_jakarta()
     change = data if isinstance(data, PositionChange) else PositionChange(data.code, data.__dict__)
@@ -208,13 +200,13 @@ async def upsert_position(
             raise AuditedRefusal.of(
                 viewer, error, action="position.upsert.refused", entity_type="position", entity_id=change.code
             )
-        row = (await s.execute(select(Position).where(Position.code == change.code))).scalar_one_or_none()
+        row = await registry.position_by_code(s, change.code)
         current_unit = await s.get(Unit, row.unit_id) if row is not None else None
         merged, missing = change.merged(row, current_unit.code if current_unit else None)
         if missing:
             raise CommandRefused(*missing)
         errors = _position_errors(merged, day)
-        unit = (await s.execute(select(Unit).where(Unit.code == merged.unit_code))).scalar_one_or_none()
+        unit = await registry.unit_by_code(s, merged.unit_code)
         if unit is None:
             errors.append(validation("unitCode", f"unitCode {merged.unit_code!r} is not a unit"))
         if errors:
@@ -248,10 +240,9 @@ async def upsert_position(
         return row.id, [entry]
 
     payload = {"code": change.code, **change.fields}
-    result = await run_command(
+    return await run_command(
         db, viewer, command="upsertPosition", payload=payload, idempotency_key=idempotency_key, body=body
     )
-    return RegistryResult(result.request_id, result.errors)
 
 
 def _position_fields(row: Position) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Every statement of the write path on requests, tasks and idempotency records."""
+"""Every statement of the write path on requests, their approvals and tasks (people, positions and units:
+``server.registry.queries``)."""
 
 from __future__ import annotations
 
@@ -7,59 +8,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+import orjson
+from sqlalchemy import Label, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from server.domain.nip import normalize
-from server.models import Assignment, Employee, IdempotencyRecord, Position, Task, Unit, WorkflowRequest
-from server.sql import is_postgres
-from workflows import facts
+from server.models import Employee, Position, RequestApproval, Task, Unit, WorkflowRequest
+from server.registry import queries as registry
+from server.sql import is_postgres, one_of
 from workflows.authorize import UnitRef
 
 
-async def employee_by_nip(session: AsyncSession, nip: str, *, lock: bool = False) -> Employee | None:
-    query = select(Employee).where(Employee.nip == normalize(nip))
-    if lock and is_postgres(session):
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def employee_nip(session: AsyncSession, employee_id: int) -> str:
-    return str((await session.execute(select(Employee.nip).where(Employee.id == employee_id))).scalar_one())
-
-
-async def position_by_code(session: AsyncSession, code: str) -> Position | None:
-    return (await session.execute(select(Position).where(Position.code == code))).scalar_one_or_none()
-
-
-async def position_by_id(session: AsyncSession, position_id: int | None) -> Position | None:
-    if position_id is None:
-        return None
-    return await session.get(Position, position_id)
-
-
-async def current_position(session: AsyncSession, employee_id: int, on: dt.date) -> Position | None:
-    """The position the employee holds definitively on ``on``."""
-    return (
-        await session.execute(
-            select(Position)
-            .join(Assignment, Assignment.position_id == Position.id)
-            .where(Assignment.employee_id == employee_id, *facts.covering(on))
-            .order_by(Assignment.start_date.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-
-
 async def unit_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, UnitRef]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Unit.id, Unit.code, Unit.path).where(Unit.id.in_(wanted)))
-    return {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
+    found = await registry.unit_codes_and_paths(session, [i for i in ids if i is not None])
+    return {i: UnitRef(i, code, path) for i, (code, path) in found.items()}
 
 
 @dataclass(frozen=True)
@@ -71,41 +35,70 @@ class RequestRow:
     position: Position | None
     origin_position: Position | None
     units: dict[int, UnitRef]
+    approvals: dict[str, str]
 
 
 _POSITION = aliased(Position, name="request_position")
 _ORIGIN = aliased(Position, name="origin_position")
 _UNIT = aliased(Unit, name="request_unit")
 _ORIGIN_UNIT = aliased(Unit, name="origin_unit")
-# One statement for all of it, built once (only the id varies). The origin unit's id is in the request's
-# data (``originUnitId``, written by the proposal), read with the backend's JSON operator.
-_REQUEST_ROW = (
-    select(
-        WorkflowRequest,
-        Employee,
-        _POSITION,
-        _ORIGIN,
-        *(c.label(f"request_unit_{c.key}") for c in (_UNIT.id, _UNIT.code, _UNIT.path)),
-        *(c.label(f"origin_unit_{c.key}") for c in (_ORIGIN_UNIT.id, _ORIGIN_UNIT.code, _ORIGIN_UNIT.path)),
+
+
+def _approvals_json(postgres: bool) -> Label[Any]:
+    """SQL: the request's approvals as a JSON array of [person, step] pairs (NULL or [] when none)."""
+    pair = (func.json_build_array if postgres else func.json_array)(RequestApproval.person, RequestApproval.step)
+    rows = (func.json_agg if postgres else func.json_group_array)(pair)
+    return (
+        select(rows)
+        .where(RequestApproval.request_id == WorkflowRequest.id)
+        .correlate(WorkflowRequest)
+        .scalar_subquery()
+        .label("approvals")
     )
-    .join(Employee, Employee.id == WorkflowRequest.subject_employee_id)
-    .outerjoin(_POSITION, _POSITION.id == WorkflowRequest.position_id)
-    .outerjoin(_ORIGIN, _ORIGIN.id == WorkflowRequest.origin_position_id)
-    .outerjoin(_UNIT, _UNIT.id == WorkflowRequest.unit_id)
-    .outerjoin(_ORIGIN_UNIT, _ORIGIN_UNIT.id == WorkflowRequest.data["originUnitId"].as_integer())
-    .where(WorkflowRequest.id == bindparam("request_id"))
-)
+
+
+def _request_row(postgres: bool) -> Select[*tuple[Any, ...]]:
+    """One statement for all of it (only the id varies), approvals included as a correlated aggregate."""
+    return (
+        select(
+            WorkflowRequest,
+            Employee,
+            _POSITION,
+            _ORIGIN,
+            *(c.label(f"request_unit_{c.key}") for c in (_UNIT.id, _UNIT.code, _UNIT.path)),
+            *(c.label(f"origin_unit_{c.key}") for c in (_ORIGIN_UNIT.id, _ORIGIN_UNIT.code, _ORIGIN_UNIT.path)),
+            _approvals_json(postgres),
+        )
+        .join(Employee, Employee.id == WorkflowRequest.subject_employee_id)
+        .outerjoin(_POSITION, _POSITION.id == WorkflowRequest.position_id)
+        .outerjoin(_ORIGIN, _ORIGIN.id == WorkflowRequest.origin_position_id)
+        .outerjoin(_UNIT, _UNIT.id == WorkflowRequest.unit_id)
+        .outerjoin(_ORIGIN_UNIT, _ORIGIN_UNIT.id == WorkflowRequest.origin_unit_id)
+        .where(WorkflowRequest.id == bindparam("request_id"))
+    )
+
+
 # PostgreSQL locks the request's row only (``FOR UPDATE OF workflow_requests``): two acts on one request
 # queue on it, while the subject, positions and units stay free for other requests. SQLite has no row
 # locks: its write transactions already hold the database's write lock (``BEGIN IMMEDIATE``).
-_REQUEST_ROW_LOCKED = _REQUEST_ROW.with_for_update(of=WorkflowRequest)
+_REQUEST_ROW = {
+    (True, True): _request_row(True).with_for_update(of=WorkflowRequest),
+    (True, False): _request_row(True),
+    (False, False): _request_row(False),
+}
+
+
+def _pairs(raw: Any) -> dict[str, str]:
+    pairs = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    return {str(person): str(step) for person, step in pairs or ()}
 
 
 async def request_row(session: AsyncSession, request_id: int, *, lock: bool) -> RequestRow | None:
     """The request and what its steps read, in one statement; the request is detached (the write path
     changes it only through ``save_step``'s versioned UPDATE), the subject stays in the session (effects
     change it through the unit of work)."""
-    query = _REQUEST_ROW_LOCKED if lock and is_postgres(session) else _REQUEST_ROW
+    postgres = is_postgres(session)
+    query = _REQUEST_ROW[postgres, lock and postgres]
     row = (await session.execute(query, {"request_id": request_id})).one_or_none()
     if row is None:
         return None
@@ -119,7 +112,32 @@ async def request_row(session: AsyncSession, request_id: int, *, lock: bool) -> 
         )
         if unit_id is not None
     }
-    return RequestRow(request, subject, position, origin, units)
+    return RequestRow(request, subject, position, origin, units, _pairs(row.approvals))
+
+
+async def approvals_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Person -> approval step, per request of a page: one statement."""
+    found: dict[int, dict[str, str]] = {}
+    if not request_ids:
+        return found
+    rows = await session.execute(
+        select(RequestApproval.request_id, RequestApproval.person, RequestApproval.step).where(
+            one_of(session, RequestApproval.request_id, request_ids)
+        )
+    )
+    for request_id, person, step in rows:
+        found.setdefault(request_id, {})[person] = step
+    return found
+
+
+async def add_approvals(
+    session: AsyncSession, request_id: int, step: str, persons: Sequence[str], *, by: str, now: dt.datetime
+) -> None:
+    """Record that ``persons`` approved ``step``; a person who already approved a step of the request keeps
+    their first one (segregation of duties counts one approval step per person, across every round)."""
+    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
+    rows = [{"request_id": request_id, "person": p, "step": step, "user_id": by, "approved_at": now} for p in persons]
+    await session.execute(dialect_insert(RequestApproval).on_conflict_do_nothing(), rows)
 
 
 async def insert_request(session: AsyncSession, values: Mapping[str, Any]) -> int:
@@ -140,6 +158,7 @@ _SAVE_STEP = (
         version=bindparam("new_version"),
         terminal=bindparam("new_terminal"),
         data=bindparam("new_data"),
+        delivered_on=bindparam("new_delivered_on"),
         rule_versions=bindparam("new_rule_versions"),
         effects_applied=bindparam("new_effects_applied"),
         updated_at=bindparam("new_updated_at"),
@@ -164,6 +183,7 @@ async def save_step(session: AsyncSession, request: WorkflowRequest, expected_ve
             "new_version": expected_version + 1,
             "new_terminal": request.terminal,
             "new_data": dict(request.data),
+            "new_delivered_on": request.delivered_on,
             "new_rule_versions": dict(request.rule_versions),
             "new_effects_applied": request.effects_applied,
             "new_updated_at": now,
@@ -206,40 +226,6 @@ async def add_tasks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert task rows (every row with the same keys, as ``steps.task_rows`` makes them)."""
     if rows:
         await session.execute(_ADD_TASKS, rows)
-
-
-async def idempotency_record(session: AsyncSession, user_id: str, key: str) -> IdempotencyRecord | None:
-    return (
-        await session.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        )
-    ).scalar_one_or_none()
-
-
-async def claim_idempotency(session: AsyncSession, user_id: str, key: str, input_hash: str, now: dt.datetime) -> bool:
-    """Claim ``key`` for this transaction before the command runs; False when it was already taken.
-
-    The row is inserted first, under the primary key (user, key), and ``ON CONFLICT DO NOTHING``: on
-    PostgreSQL a second transaction claiming the same key waits here until the first commits (then it
-    reads the stored result) or rolls back (then the claim is its own). The result is filled in by
-    ``record_idempotent_result`` in the same transaction, so no one ever sees the placeholder.
-    """
-    dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = (
-        dialect_insert(IdempotencyRecord)
-        .values(user_id=user_id, key=key, input_hash=input_hash, result={}, created_at=now)
-        .on_conflict_do_nothing(index_elements=[IdempotencyRecord.user_id, IdempotencyRecord.key])
-        .returning(IdempotencyRecord.key)
-    )
-    return (await session.execute(statement)).first() is not None
-
-
-async def record_idempotent_result(session: AsyncSession, user_id: str, key: str, result: Mapping[str, Any]) -> None:
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-        .values(result=dict(result))
-    )
 
 
 async def waiting_requests(session: AsyncSession, states: Iterable[str]) -> list[int]:

@@ -4,8 +4,8 @@ carries the version (``UserError.rule``), so a client can show which regulation 
 
 from __future__ import annotations
 
+from server.errors import ErrorCode, UserError
 from server.rules import rule_by_id
-from workflows.errors import ErrorCode, UserError
 from workflows.guards import GuardResult
 
 

@@ -23,11 +23,11 @@ from policies import read
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from workflows import authorize, engine, step_data
-from workflows.commands import CommandResult, run_command
 from workflows.definition import ActionDef
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
 from workflows.loading import load, standing_of
 from workflows.proposals import (
     propose_placement,
@@ -37,7 +37,7 @@ from workflows.proposals import (
     propose_transfer,
     start_evaluation,
 )
-from workflows.steps import AuditedRefusal, Loaded, StepActor, advance, refusal_entry, take_step
+from workflows.steps import Loaded, StepActor, advance, refusal_entry, take_step
 
 NO_SUCH_REQUEST = "request {} does not exist"
 
@@ -208,5 +208,5 @@ async def act(
         return request_id, entries
 
     return await run_command(
-        db, viewer, command="act", payload=payload, idempotency_key=idempotency_key, body=body, request_id=request_id
+        db, viewer, command="act", payload=payload, idempotency_key=idempotency_key, body=body, entity_id=request_id
     )

@@ -19,51 +19,18 @@ from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, today_in_jakarta, utcnow
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError
 from server.models import Employee, Position, WorkflowRequest
+from server.registry import queries as registry
 from server.rules import rule_by_id, rules_for
 from workflows import active, engine, guards, repository
-from workflows.authorize import Standing, UnitRef, approvals_by_person, recorded_approval
+from workflows.authorize import Standing, UnitRef
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
 from workflows.effects import EFFECTS, EffectFailed
-from workflows.errors import CommandRefused, ErrorCode, UserError
 from workflows.rule_errors import guard_error
 
 SYSTEM = "system"
-
-
-class AuditedRefusal(CommandRefused):
-    """A refusal the audit log must show (FORBIDDEN, GUARD_FAILED): written after the rollback."""
-
-    def __init__(self, entry: AuditEntry, *errors: UserError) -> None:
-        super().__init__(*errors)
-        self.entry = entry
-
-    @classmethod
-    def of(
-        cls,
-        viewer: Viewer,
-        *errors: UserError,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        reason: str | None = None,
-    ) -> AuditedRefusal:
-        """The refusal of a command about ``entity_type`` ``entity_id``, audited as ``action``; ``reason`` tells
-        auditors what the caller was not told (a NOT_FOUND for an object outside the caller's scope)."""
-        entry = AuditEntry(
-            actor=str(viewer.user_id),
-            actor_roles=sorted(viewer.roles),
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            after={
-                "errors": [{"code": e.code.value, "message": e.message, "field": e.field} for e in errors],
-                **({"reason": reason} if reason else {}),
-            },
-            comment="; ".join(e.message for e in errors),
-        )
-        return cls(entry, *errors)
 
 
 @dataclass
@@ -76,9 +43,11 @@ class Loaded:
     position: Position | None
     origin_position: Position | None
     units: dict[str, UnitRef] = field(default_factory=dict)
+    approvals: dict[str, str] = field(default_factory=dict)
+    """Person -> the approval step they took (``request_approvals``), kept current as steps are taken."""
 
     def standing(self, relations: frozenset[str]) -> Standing:
-        return Standing.of(relations, self.units, self.request.proposed_by, self.request.data)
+        return Standing.of(relations, self.units, self.request.proposed_by, self.request.data, self.approvals)
 
     def context(self, session: AsyncSession, today: dt.date, data: Mapping[str, Any]) -> StepContext:
         return StepContext(session, self.request, self.subject, self.position, self.origin_position, today, data)
@@ -184,7 +153,7 @@ async def task_rows(
             person = supervisors[0] if owner.relation == "supervisor" else supervisors[1]
             row.update(role=str(owner.relation))
             if person is not None:
-                row["assignee_user_id"] = await repository.employee_nip(session, person)
+                row["assignee_user_id"] = await registry.employee_nip(session, person)
         rows.append(row)
     return rows
 
@@ -220,10 +189,7 @@ async def take_step(
         stored.update({key: data[key] for key in action.when})
     last = {"action": action.name, "from": from_state, "to": to_state, "by": actor.user_id, "version": version + 1}
     request.data = {**request.data, **stored, "lastStep": last}
-    if action.approval:
-        request.data = recorded_approval(request.data, action.name, actor.person or actor.user_id)
-        if actor.acting and actor.acting.get("kind") == "delegation" and actor.on_behalf_of:
-            request.data = recorded_approval(request.data, action.name, actor.on_behalf_of)  # the delegator's too
+    approvers = _approvers(action, actor)
     try:
         changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
     except EffectFailed as failure:
@@ -239,6 +205,10 @@ async def take_step(
             UserError(ErrorCode.CONFLICT, f"request {request.id} changed while you acted on it; reload it and retry")
         )
     request.version = version + 1
+    if approvers:
+        for person in approvers:
+            loaded.approvals.setdefault(person, action.name)  # a person's first approval step is the one kept
+        await repository.add_approvals(session, request.id, action.name, approvers, by=actor.user_id, now=stamp)
     await repository.close_tasks(session, request.id, by=actor.user_id, now=stamp)
     if not request.terminal:
         await repository.add_tasks(session, await task_rows(session, loaded, to_state, today, stamp))
@@ -279,17 +249,26 @@ async def take_step(
     return entries
 
 
+def _approvers(action: ActionDef, actor: Actor) -> list[str]:
+    """The persons an approval step counts for: the actor, and a delegate's delegator too."""
+    if not action.approval:
+        return []
+    persons = [actor.person or actor.user_id]
+    if actor.acting and actor.acting.get("kind") == "delegation" and actor.on_behalf_of:
+        persons.append(actor.on_behalf_of)
+    return list(dict.fromkeys(persons))
+
+
 def auto_ready(loaded: Loaded, action: ActionDef, today: dt.date) -> bool:
     """Whether the scheduler's condition of ``action`` holds today."""
     request = loaded.request
     if action.auto == "effective_date_reached":
         return request.effective_date is not None and request.effective_date <= today
     if action.auto == "objection_window_closed":
-        delivered = request.data.get("deliveredOn")
-        if not delivered:
+        delivered = request.delivered_on
+        if delivered is None:
             return False
-        days = _window_days(request)
-        return dt.date.fromisoformat(delivered) + dt.timedelta(days=days) < today
+        return delivered + dt.timedelta(days=_window_days(request)) < today
     return False
 
 
@@ -303,7 +282,7 @@ def _window_days(request: WorkflowRequest) -> int:
 def _may_imply(loaded: Loaded, action: ActionDef, proposer: StepActor) -> bool:
     """An implied step is the proposer's approval: given only while it is the one approval step they take
     (a request stored when a proposal could imply two gives the second to its owner's inbox instead)."""
-    taken = approvals_by_person(loaded.request.data).get(str(proposer.person))
+    taken = loaded.approvals.get(str(proposer.person))
     return taken is None or taken == action.name
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.decide import decide
@@ -16,12 +15,12 @@ from policies.enforcer import get_enforcer
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
-from server.models import Unit, UnitPerformance
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
+from server.models import UnitPerformance
 from server.models.org import ORGANISATION_PREDICATES
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
+from server.registry import queries as registry
 
 
 def _check(predicate: str, year: int, today: dt.date) -> None:
@@ -57,7 +56,7 @@ async def set_unit_performance(
             raise AuditedRefusal.of(
                 viewer, error, action="unit.performance.refused", entity_type="unit", entity_id=code
             )
-        unit = (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+        unit = await registry.unit_by_code(session, code)
         if unit is None:
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no unit has code {code!r}", "unitCode"))
         decision = decide(viewer, obj="unit", action="set_performance", unit_path=unit.path, unit_code=unit.code)

@@ -19,11 +19,10 @@ from policies.enforcer import get_enforcer
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
+from server.commands import CommandResult, run_command
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
 from server.models import Position, PositionWorkload, Unit
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode, UserError, validation
-from workflows.steps import AuditedRefusal
 from workflows.workforce import WorkloadTask, effective_hours_rule, tasks_of
 
 MAX_TASKS = 100
@@ -69,7 +68,7 @@ async def set_position_workload(
     idempotency_key: str | None = None,
     today: dt.date | None = None,
 ) -> CommandResult:
-    """Replace the workload tasks of ``position_code``; the answer's ``request_id`` is the position's id."""
+    """Replace the workload tasks of ``position_code``; the answer's ``entity_id`` is the position's id."""
     day = today or today_in_jakarta()
     code = position_code.strip()
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import strawberry
 
 from schema.types.rules import RuleVersion, rule_version
-from workflows import errors as domain
+from server import errors as domain
 
 ErrorCode = domain.ErrorCode
 strawberry.enum(ErrorCode, name="ErrorCode")  # registers the domain enum as the GraphQL ErrorCode

@@ -12,8 +12,6 @@ the length of the log.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -23,10 +21,8 @@ from sqlalchemy import ColumnElement, Row, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from server.audit.encoding import HASHED_FIELDS
-from server.ids import BIGINT_MAX, parse_row_id
 from server.models import AuditEvent, AuditHead, WorkflowRequest
-
-_CURSOR_PREFIX = b"audit:"
+from server.paging import cursor_key, ordered_after, split_page
 
 # The stream's column order; verify.py and export.py unpack rows positionally in this order.
 CHAIN_COLUMN_NAMES: tuple[str, ...] = (*HASHED_FIELDS, "hash")
@@ -58,25 +54,6 @@ class OwnTrail:
     user_id: str
     nip: str | None
     employee_id: int | None
-
-
-class CursorError(ValueError):
-    """An ``after`` cursor that this module did not hand out."""
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(_CURSOR_PREFIX + str(seq).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode())
-    except (binascii.Error, ValueError):
-        raw = b""
-    seq = parse_row_id(raw[len(_CURSOR_PREFIX) :].decode("ascii", "replace"), BIGINT_MAX)
-    if raw.startswith(_CURSOR_PREFIX) and seq is not None:
-        return seq
-    raise CursorError(f"after={cursor!r} is not a cursor of auditEvents; pass the endCursor of the previous page")
 
 
 def _own_trail(own: OwnTrail) -> ColumnElement[bool]:
@@ -121,16 +98,12 @@ async def list_events(
     """One page of events matching ``filter`` and whether another page follows.
 
     Rows carry every column of ``audit_events`` by name (``row.seq``, ``row.entity_type``, ...);
-    ``encode_cursor(row.seq)`` is the edge cursor. Raises ``CursorError`` for a foreign cursor.
+    ``server.paging.encode_cursor(row.seq)`` is the edge cursor. Raises ``CursorError`` for a foreign cursor.
     """
-    table = AuditEvent.__table__
-    stmt = select(table).where(*_conditions(filter))
-    if after is not None:
-        seq = decode_cursor(after)
-        stmt = stmt.where(AuditEvent.seq < seq if newest_first else AuditEvent.seq > seq)
-    stmt = stmt.order_by(AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()).limit(first + 1)
-    rows = list((await session.execute(stmt)).all())
-    return rows[:first], len(rows) > first
+    stmt = select(AuditEvent.__table__).where(*_conditions(filter))
+    last = cursor_key(after, AuditEvent.seq, of="auditEvents") if after is not None else None
+    stmt = ordered_after(stmt, AuditEvent.seq, last, first=first, descending=newest_first)
+    return split_page((await session.execute(stmt)).all(), first)
 
 
 async def count_events(session: AsyncSession, filter: AuditQueryFilter) -> int:

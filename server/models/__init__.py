@@ -18,7 +18,7 @@ from server.models.people import (
     TrainingRecord,
 )
 from server.models.planning import PositionQuota, PositionWorkload
-from server.models.workflow import IdempotencyRecord, Task, WorkflowRequest
+from server.models.workflow import IdempotencyRecord, RequestApproval, Task, WorkflowRequest
 
 __all__ = [
     "Assessment",
@@ -39,6 +39,7 @@ __all__ = [
     "PositionQuota",
     "PositionWorkload",
     "RankHistory",
+    "RequestApproval",
     "RoleGrant",
     "ServiceExamCertificate",
     "Task",

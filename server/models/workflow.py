@@ -1,4 +1,4 @@
-"""Workflow requests, their open and closed tasks, and idempotency records."""
+"""Workflow requests, their approvals, their open and closed tasks, and idempotency records."""
 
 from __future__ import annotations
 
@@ -29,14 +29,32 @@ class WorkflowRequest(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
     origin_position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    origin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    """The unit the subject moves from (a transfer's): its officials route and read the request."""
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     proposed_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    """The day an evaluation was delivered to the employee: the objection window runs from it."""
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What the definition declares: the proposal's inputs and the steps' typed data (and the proposer)."""
     rule_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     effects_applied: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RequestApproval(Base):
+    """The approval step a person took on a request (segregation of duties: at most one per person, across
+    every round); a delegate's step is recorded for the delegator too, with the delegate as ``user_id``."""
+
+    __tablename__ = "request_approvals"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("workflow_requests.id"), primary_key=True)
+    person: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Task(Base):

@@ -1,4 +1,5 @@
-"""Reads of the registry, one function per question, each a fixed number of statements.
+"""Every statement on units, positions and people: one function per question, each a fixed number of
+statements (and the one write the workflow effects make by statement, ending an assignment).
 
 Lists take a ``visible`` condition built by the caller's authorization layer (the viewer's scope),
 so filtering happens in SQL. Batch loaders take many ids and return a dict, so a page of any size
@@ -12,12 +13,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from server.models import Assignment, Employee, EvaluationResult, Position, RankHistory, TrainingRecord, Unit
-from server.sql import one_of
+from server.domain.nip import normalize
+from server.models import (
+    Assignment,
+    Employee,
+    EvaluationResult,
+    FamilyRelation,
+    Position,
+    RankHistory,
+    TrainingRecord,
+    Unit,
+)
+from server.sql import is_postgres, one_of
 
 UnitCondition = Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
 
@@ -200,8 +211,74 @@ async def employees_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int
     return {e.id: e for e in rows}
 
 
-async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
-    return (await session.execute(select(Employee).where(Employee.nip == nip))).scalar_one_or_none()
+async def employee_by_nip(session: AsyncSession, nip: str, *, lock: bool = False) -> Employee | None:
+    """The employee with ``nip`` (display spaces allowed); ``lock``: their row, on PostgreSQL, until commit."""
+    query = select(Employee).where(Employee.nip == normalize(nip))
+    if lock and is_postgres(session):
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def employee_nip(session: AsyncSession, employee_id: int) -> str:
+    return str((await session.execute(select(Employee.nip).where(Employee.id == employee_id))).scalar_one())
+
+
+async def position_by_id(session: AsyncSession, position_id: int | None) -> Position | None:
+    if position_id is None:
+        return None
+    return await session.get(Position, position_id)
+
+
+async def current_position(session: AsyncSession, employee_id: int, on: dt.date) -> Position | None:
+    """The position the employee holds definitively on ``on``."""
+    return (
+        await session.execute(
+            select(Position)
+            .join(Assignment, Assignment.position_id == Position.id)
+            .where(Assignment.employee_id == employee_id, Assignment.kind == "definitive", held_on(on))
+            .order_by(Assignment.start_date.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def unit_codes_and_paths(session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Code and path of each unit of ``ids``: one statement."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, wanted)))
+    return {r.id: (r.code, r.path) for r in rows}
+
+
+async def definitive_assignments_from(session: AsyncSession, employee_id: int, day: dt.date) -> list[Assignment]:
+    """The employee's definitive assignments still running on or after ``day`` (for closing them)."""
+    query = select(Assignment).where(
+        Assignment.employee_id == employee_id,
+        Assignment.kind == "definitive",
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def end_assignment(session: AsyncSession, assignment_id: int, end: dt.date) -> None:
+    await session.execute(update(Assignment).where(Assignment.id == assignment_id).values(end_date=end))
+
+
+async def family_tie(session: AsyncSession, one: int, other: int) -> str | None:
+    """The kind of the family tie declared between two employees, whichever of them declared it."""
+    query = select(FamilyRelation.kind).where(
+        or_(
+            (FamilyRelation.employee_id == one) & (FamilyRelation.relative_id == other),
+            (FamilyRelation.employee_id == other) & (FamilyRelation.relative_id == one),
+        )
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def evaluation_result(session: AsyncSession, employee_id: int, year: int) -> EvaluationResult | None:
+    query = select(EvaluationResult).where(EvaluationResult.employee_id == employee_id, EvaluationResult.year == year)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def posts_on(session: AsyncSession, employee_ids: Sequence[int], day: dt.date) -> dict[int, int]:

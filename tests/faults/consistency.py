@@ -52,8 +52,8 @@ async def claimed_trainings(db: Database, count: int) -> Prepared:
             date=TRAINING_DAY,
             today=REFERENCE_DATE,
         )
-        assert result.ok and result.request_id is not None, result.errors
-        rid = result.request_id
+        assert result.ok and result.entity_id is not None, result.errors
+        rid = result.entity_id
         for viewer, action, data in (
             (supervisor, "approve", None),
             (employee, "record_attendance", None),

@@ -56,9 +56,9 @@ async def _placement_waiting_for_verify(db: Database) -> tuple[int, int, dict[st
         today=REFERENCE_DATE,
     )
     assert result.ok, result.errors
-    assert result.request_id is not None
+    assert result.entity_id is not None
     async with db.read() as s:
-        row = await s.get(WorkflowRequest, result.request_id)
+        row = await s.get(WorkflowRequest, result.entity_id)
         assert row is not None and row.state == "proposed"
         return row.id, row.version, ids
 

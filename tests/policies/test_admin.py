@@ -13,9 +13,9 @@ from policies.delegation import delegate_role
 from policies.notify import policy_version
 from policies.viewer import Viewer, load_viewer
 from server.db import Database
+from server.errors import CommandRefused, ErrorCode
 from server.models import AuditEvent, RoleGrant
 from tests import factories as f
-from workflows.errors import CommandRefused, ErrorCode
 
 TODAY = dt.date.today()
 

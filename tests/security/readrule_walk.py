@@ -172,7 +172,7 @@ class Expected:
             return False
         if r.subject_employee_id == v.employee_id:
             return True
-        origin = r.data.get("originUnitId")
+        origin = r.origin_unit_id
         paths = [self.unit_path.get(r.unit_id) if r.unit_id else None, self.unit_path.get(origin) if origin else None]
         if any(role in REQUEST_READERS and any(p is not None and _under(p, u) for p in paths) for role, u in v.grants):
             return True

@@ -139,8 +139,8 @@ async def _proposed_placement(db: Database, ids: dict[str, str]) -> int:
         effective_date=dt.date(2026, 12, 1),
         today=REFERENCE_DATE,
     )
-    assert result.ok and result.request_id is not None, result.errors
-    return result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    return result.entity_id
 
 
 async def _spread(url: str, tmp_path: Path, query: str, variables: dict[str, Any], user: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from server.audit.flood import gate_for
+from server.commands import ANONYMOUS_BURST, SIGNED_IN_BURST
 from tests.api.helpers import TMT, DemoApi, act, audit_events, codes, drive, move_current_post_start, proposed
 from tests.security.authfirst_helpers import (
     NO_SUCH_NIP,
@@ -20,7 +21,6 @@ from tests.security.authfirst_helpers import (
     act_raw,
     propose_about,
 )
-from workflows.commands import ANONYMOUS_BURST, SIGNED_IN_BURST
 
 REGISTER = """mutation($input: RegisterEmployeeInput!) { registerEmployee(input: $input) {
   errors { code message field } } }"""

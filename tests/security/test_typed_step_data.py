@@ -16,6 +16,7 @@ import pytest
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, build_schema, get_named_type
 
 from schema.export import sdl
+from server.input_limits import FREE_TEXT_LIMIT, limit_of
 from server.models import Assignment, Employee, IdempotencyRecord, Position, RankHistory, RoleGrant
 from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import (
@@ -36,7 +37,6 @@ from workflows import catalog
 from workflows.definition import DefinitionError, parse
 from workflows.effects import EFFECTS
 from workflows.guards import GUARDS
-from workflows.input_limits import FREE_TEXT_LIMIT, limit_of
 
 TARGET = "KEL-GAMBIR-01-PLK2"
 TO_APPROVED = [("bkd_verifier", "verify"), ("board_member", "recommend"), ("pyb", "decide")]

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from server.audit.queries import AuditQueryFilter, CursorError, count_events, encode_cursor, list_events
+from server.audit.queries import AuditQueryFilter, count_events, list_events
 from server.audit.writer import AuditEntry, append
 from server.db import Database
+from server.paging import CursorError, encode_cursor
 
 
 async def seed(db: Database) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from server.commands import CommandResult
 from server.db import Database
 from server.models import AuditEvent, Task, WorkflowRequest
 from tests.workflows.factories import World, build_world
-from workflows.commands import CommandResult
 from workflows.service import act
 
 TODAY = dt.date(2026, 2, 2)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from server.commands import CommandResult
 from tests import factories as f
 from tests.workflows.conftest import TODAY, codes
 from tests.workflows.factories import World
-from workflows.commands import CommandResult
 from workflows.service import propose_transfer
 
 TMT = dt.date(2026, 3, 1)

@@ -105,8 +105,8 @@ async def test_an_in_flight_request_finishes_under_the_version_it_started_with(
             effective_date=dt.date(2026, 3, 1),
             today=TODAY,
         )
-    assert started.ok and started.request_id is not None
-    rid = started.request_id
+    assert started.ok and started.entity_id is not None
+    rid = started.entity_id
     newer = await propose_placement(
         world.db,
         await world.viewer("kabid_b"),
@@ -115,8 +115,8 @@ async def test_an_in_flight_request_finishes_under_the_version_it_started_with(
         effective_date=dt.date(2026, 3, 1),
         today=TODAY,
     )
-    assert newer.request_id is not None
-    assert (await request_row(world.db, newer.request_id)).definition_version == "placement/2026.1"
+    assert newer.entity_id is not None
+    assert (await request_row(world.db, newer.entity_id)).definition_version == "placement/2026.1"
     for who, action in [("verifier", "verify"), ("board", "recommend"), ("sekda", "decide")]:
         assert (await step(world, who, rid, action, today=dt.date(2026, 3, 1))).ok
     row = await request_row(world.db, rid)

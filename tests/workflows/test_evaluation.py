@@ -21,8 +21,8 @@ async def delivered(w: World, ratings: dict[str, str]) -> int:
     result = await start_evaluation(
         w.db, await w.viewer("kabid_a", START), employee_nip=w.nip("budi"), year=2026, today=START
     )
-    assert result.ok and result.request_id is not None, result.errors
-    rid = result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    rid = result.entity_id
     for who, action, data, day in [
         ("budi", "draft_plan", {}, START),
         ("kabid_a", "set_plan", {}, START),
@@ -96,7 +96,7 @@ async def _plan_due(w: World, year: int, today: dt.date) -> list[dt.date]:
     )
     assert result.ok, result.errors
     async with w.db.read() as s:
-        due = (await s.execute(select(Task.due_at).where(Task.request_id == result.request_id))).scalars().all()
+        due = (await s.execute(select(Task.due_at).where(Task.request_id == result.entity_id))).scalars().all()
     return [d.date() for d in due]
 
 

@@ -23,9 +23,9 @@ async def test_a_transfer_loads_with_its_target_and_origin(world: World) -> None
         effective_date=dt.date(2026, 4, 1),
         today=TODAY,
     )
-    assert result.ok and result.request_id is not None, result.errors
+    assert result.ok and result.entity_id is not None, result.errors
     async with world.db.write() as s:
-        loaded = await load(s, result.request_id, lock=True)
+        loaded = await load(s, result.entity_id, lock=True)
         assert loaded is not None
         assert loaded.subject.id == world.people["budi"].id
         assert loaded.position is not None and loaded.position.code == "STAFF_B"
@@ -44,13 +44,13 @@ async def test_a_placement_has_its_unit_as_origin_too(world: World) -> None:
         effective_date=dt.date(2026, 3, 1),
         today=TODAY,
     )
-    assert result.ok and result.request_id is not None, result.errors
+    assert result.ok and result.entity_id is not None, result.errors
     async with world.db.read() as s:
-        loaded = await load(s, result.request_id, lock=False)
+        loaded = await load(s, result.entity_id, lock=False)
         assert loaded is not None
         assert loaded.position is not None and loaded.position.code == "KASI_A"
         assert {k: u.code for k, u in loaded.units.items()} == {"request": "BID_A", "origin": "BID_A"}
-        assert await load(s, result.request_id + 1000, lock=False) is None
+        assert await load(s, result.entity_id + 1000, lock=False) is None
 
 
 async def test_the_lock_holds_the_request_row_and_nothing_else(world: World) -> None:
@@ -64,8 +64,8 @@ async def test_the_lock_holds_the_request_row_and_nothing_else(world: World) -> 
         effective_date=dt.date(2026, 3, 1),
         today=TODAY,
     )
-    assert result.ok and result.request_id is not None, result.errors
-    request_id, position_id = result.request_id, world.positions["KASI_A"].id
+    assert result.ok and result.entity_id is not None, result.errors
+    request_id, position_id = result.entity_id, world.positions["KASI_A"].id
     async with world.db.write() as holder:
         assert await load(holder, request_id, lock=True) is not None
         async with world.db.write() as other:

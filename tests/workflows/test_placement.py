@@ -29,8 +29,8 @@ async def propose(
         **kw,
     )
     assert result.ok, result.errors
-    assert result.request_id is not None
-    return result.request_id
+    assert result.entity_id is not None
+    return result.entity_id
 
 
 async def to_approved(w: World, rid: int) -> None:

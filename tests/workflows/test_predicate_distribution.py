@@ -7,11 +7,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from server.commands import CommandResult
 from server.models import AuditEvent
 from tests import factories as f
 from tests.workflows.conftest import codes, step
 from tests.workflows.factories import World
-from workflows.commands import CommandResult
 from workflows.service import start_evaluation
 
 START = dt.date(2026, 1, 5)
@@ -28,8 +28,8 @@ async def rate(w: World, who: str, appraiser: str, data: dict[str, str]) -> tupl
     started = await start_evaluation(
         w.db, await w.viewer("official", START), employee_nip=w.nip(who), year=2026, today=START
     )
-    assert started.ok and started.request_id is not None, started.errors
-    rid = started.request_id
+    assert started.ok and started.entity_id is not None, started.errors
+    rid = started.entity_id
     assert (await step(w, who, rid, "draft_plan", today=START)).ok
     assert (await step(w, appraiser, rid, "set_plan", today=START)).ok
     return rid, await step(w, appraiser, rid, "rate", data=data, today=RATED)

@@ -90,7 +90,7 @@ async def _run(url: str, script: list[tuple[int, str, str, int]]) -> None:
                 effective_date=dt.date(2026, 3, 1),
                 today=DAY0,
             )
-            ids.append(result.request_id)
+            ids.append(result.entity_id)
         finished: dict[int, tuple[str, int]] = {}
         for index, who, action, offset in script:
             rid = ids[index]

@@ -43,8 +43,8 @@ async def placement(w: World, employee: str, position: str, who: str) -> int:
         effective_date=dt.date(2026, 3, 1),
         today=TODAY,
     )
-    assert result.ok and result.request_id is not None, result.errors
-    return result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    return result.entity_id
 
 
 async def test_my_tasks_lists_the_tasks_of_the_viewers_roles_newest_first_in_pages(world: World) -> None:
@@ -69,7 +69,7 @@ async def test_unit_scoped_tasks_reach_only_the_head_of_that_unit(world: World) 
         effective_date=dt.date(2026, 4, 1),
         today=TODAY,
     )
-    assert result.request_id is not None
+    assert result.entity_id is not None
     async with world.db.read() as s:
         origin, _ = await my_tasks(s, await world.viewer("kabid_a"), first=5)
         target, _ = await my_tasks(s, await world.viewer("kabid_b"), first=5)

@@ -21,8 +21,8 @@ async def propose(w: World, period: dt.date = PERIOD, today: dt.date = TODAY) ->
     result = await propose_rank_promotion(
         w.db, await w.viewer("hr_a", today), employee_nip=w.nip("budi"), effective_date=period, today=today
     )
-    assert result.ok and result.request_id is not None, result.errors
-    return result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    return result.entity_id
 
 
 async def to_bkn(w: World, rid: int, today: dt.date = TODAY) -> None:

@@ -39,16 +39,26 @@ def recorded(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
+def _outer_from(words: list[str]) -> int:
+    """The index of the statement's own FROM, not one of a subquery in its select list."""
+    depth = 0
+    for index, word in enumerate(words):
+        if word.upper() == "FROM" and depth == 0:
+            return index
+        depth += word.count("(") - word.count(")")
+    raise ValueError(" ".join(words))
+
+
 def summary(statements: list[str]) -> list[str]:
     """Each statement as its verb and first table, e.g. ``SELECT workflow_requests`` (BEGIN alone)."""
     out = []
     for sql in statements:
         words = sql.split()
         verb = words[0].upper()
-        if verb == "SELECT" and "FROM" not in (upper := [w.upper() for w in words]):
+        if verb == "SELECT" and "FROM" not in [w.upper() for w in words]:
             table = words[1].split("(")[0]  # a function: SELECT pg_notify(...)
         elif verb == "SELECT":
-            table = words[upper.index("FROM") + 1]
+            table = words[_outer_from(words) + 1]
         elif verb == "INSERT":  # INSERT INTO table
             table = words[2]
         elif verb == "UPDATE":
@@ -68,10 +78,10 @@ async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> N
         effective_date=TMT,
         today=TODAY,
     )
-    assert proposed.ok and proposed.request_id is not None, proposed.errors
+    assert proposed.ok and proposed.entity_id is not None, proposed.errors
     viewer = await world.viewer("verifier")  # read before counting: only the act is measured
     with recorded(world.db) as statements:
-        result = await act(world.db, viewer, request_id=proposed.request_id, action="verify", today=TODAY)
+        result = await act(world.db, viewer, request_id=proposed.entity_id, action="verify", today=TODAY)
     assert result.ok, result.errors
     assert summary(statements) == EXPECTED[world.db.is_sqlite], "\n".join(statements)
 
@@ -84,7 +94,8 @@ async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> N
 #           decided into it (slot_vacant), Budi's posts (managerial_requirements), his predicates
 #           (predicate_last_two_years) and his blocking sanctions (no_active_sanction); the first
 #           branch reads assignments. rank_in_position_range and not_near_retirement read no table.
-#   save:   the versioned UPDATE of the request, UPDATE tasks (close the proposal's), INSERT tasks (open)
+#   save:   the versioned UPDATE of the request, INSERT request_approvals (verify is an approval step: the
+#           verifier's, which segregation of duties reads), UPDATE tasks (close the proposal's), INSERT tasks
 #   announce: on PostgreSQL ``SELECT pg_notify`` (the request changed; sent at commit to every server process,
 #           server/events.py); on SQLite nothing (the bus is fed in-process after commit)
 #   audit:  on PostgreSQL one statement (``WITH RECURSIVE head AS (... FOR UPDATE) ...``: lock the head, hash
@@ -95,6 +106,7 @@ _STEP = [
     "SELECT workflow_requests",
     "SELECT assignments",
     "UPDATE workflow_requests",
+    "INSERT request_approvals",
     "UPDATE tasks",
     "INSERT tasks",
 ]

@@ -23,8 +23,8 @@ async def test_a_verified_training_claim_counts_its_hours(world: World) -> None:
         date=dt.date(2026, 3, 10),
         today=TODAY,
     )
-    assert result.ok and result.request_id is not None, result.errors
-    rid = result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    rid = result.entity_id
     assert codes(await step(world, "budi", rid, "approve")) == ["FORBIDDEN"]
     assert (await step(world, "kabid_a", rid, "approve")).ok
     assert (await step(world, "budi", rid, "record_attendance")).ok
@@ -52,8 +52,8 @@ async def test_a_position_promotion_needs_the_talent_pool_or_an_assessment(world
     async with world.db.write() as s:  # Baik in 2025 and a high potential: box 7 of the 2025 pool
         await assessment(s, world.people["budi"], dt.date(2025, 3, 1), "high")
     result = await propose_position_promotion(world.db, viewer, talent_box=1, **args)  # type: ignore[arg-type]
-    assert result.ok and result.request_id is not None
-    rid = result.request_id
+    assert result.ok and result.entity_id is not None
+    rid = result.entity_id
     for who, action, data in [
         ("verifier", "verify", {}),
         ("board", "recommend", {}),

@@ -24,8 +24,8 @@ async def submit(w: World, who: str, employee: str = "budi", **kw: object) -> in
         today=TODAY,
         **kw,
     )
-    assert result.ok and result.request_id is not None, result.errors
-    return result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    return result.entity_id
 
 
 async def test_a_transfer_submitted_by_the_origin_head_is_released_with_the_submission(world: World) -> None:

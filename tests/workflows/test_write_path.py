@@ -20,8 +20,8 @@ async def propose(w: World, who: str = "kabid_a") -> int:
     result = await propose_placement(
         w.db, await w.viewer(who), employee_nip=w.nip("budi"), position_code="KASI_A", effective_date=TMT, today=TODAY
     )
-    assert result.ok and result.request_id is not None, result.errors
-    return result.request_id
+    assert result.ok and result.entity_id is not None, result.errors
+    return result.entity_id
 
 
 async def test_nobody_acts_on_a_request_about_themselves(world: World) -> None:

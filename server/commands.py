@@ -1,7 +1,7 @@
 """How every command runs: one write transaction, idempotency, refusals answered as data and audited.
 
-The body does the work and returns the request id and the audit entries; they are appended last, just
-before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
+The body does the work and returns the id of the row it made or changed and the audit entries; they are
+appended last, just before commit, so the audit chain's head is locked as briefly as possible. A refusal rolls everything
 back; audited refusals (FORBIDDEN, NOT_FOUND outside the viewer's scope, GUARD_FAILED) are then written to
 the audit log in a short transaction of their own, so the trail shows who tried what even though nothing
 changed. So is a command sent without a token. Refusals a caller can repeat at will without any right (no
@@ -13,10 +13,15 @@ key in the command's own transaction: concurrent retries of one command (a clien
 sent it again, twenty times, to two server processes) queue on that row and all answer the first one's
 stored result, instead of racing the body and reading CONFLICT or VALIDATION from its effects. A refused
 command rolls its claim back, so the key stays free for a corrected retry.
+
+Every command is counted here, by name and outcome (``server.metrics``), whichever layer sent it; and the
+write path is core: it knows a caller only as a user id and roles (``server.errors.Caller``), so role
+commands in ``policies`` and workflow commands in ``workflows`` share it without importing upward.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -26,24 +31,23 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.viewer import Viewer
-from server import request_context
+from server import idempotency, request_context
 from server.audit.flood import gate_for
 from server.audit.writer import AuditEntry, append
 from server.db import Database
+from server.errors import AuditedRefusal, Caller, CommandRefused, ErrorCode, UserError
 from server.events import announce, changes_in
+from server.input_limits import input_errors
+from server.metrics import record_command
 from server.models import IdempotencyRecord
-from workflows import repository
-from workflows.errors import CommandRefused, ErrorCode, UserError
-from workflows.input_limits import input_errors
-from workflows.steps import AuditedRefusal, now
 
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What a command answers: the request it made or moved, or the errors that stopped it."""
+    """What a command answers: the row it made or changed (a request, an employee, a grant), or the errors
+    that stopped it."""
 
-    request_id: int | None
+    entity_id: int | None
     errors: tuple[UserError, ...] = ()
 
     @property
@@ -52,7 +56,7 @@ class CommandResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id,
+            "entity_id": self.entity_id,
             "errors": [
                 {"code": e.code.value, "message": e.message, "field": e.field, "rule": e.rule} for e in self.errors
             ],
@@ -63,7 +67,7 @@ class CommandResult:
         errors = tuple(
             UserError(ErrorCode(e["code"]), e["message"], e.get("field"), e.get("rule")) for e in raw.get("errors", [])
         )
-        return cls(raw.get("request_id"), errors)
+        return cls(raw.get("entity_id", raw.get("request_id")), errors)  # request_id: stored before 0027
 
 
 Body = Callable[[AsyncSession], Awaitable[tuple[int, list[AuditEntry]]]]
@@ -83,39 +87,54 @@ def input_hash(command: str, payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def refused(*errors: UserError, request_id: int | None = None) -> CommandResult:
-    return CommandResult(request_id, tuple(errors))
+def refused(*errors: UserError, entity_id: int | None = None) -> CommandResult:
+    return CommandResult(entity_id, tuple(errors))
 
 
 async def run_command(
     db: Database,
-    viewer: Viewer,
+    caller: Caller,
     *,
     command: str,
     payload: Mapping[str, Any],
     idempotency_key: str | None,
     body: Body,
-    request_id: int | None = None,
+    entity_id: int | None = None,
 ) -> CommandResult:
-    if viewer.user_id is None:
+    """Run ``body`` as ``command`` for ``caller``; ``entity_id`` is what a refusal answers (``act``'s request)."""
+    result = await _run(db, caller, command, payload, idempotency_key, body, entity_id)
+    record_command(command, [e.code.value for e in result.errors])
+    return result
+
+
+async def _run(
+    db: Database,
+    caller: Caller,
+    command: str,
+    payload: Mapping[str, Any],
+    idempotency_key: str | None,
+    body: Body,
+    entity_id: int | None,
+) -> CommandResult:
+    if caller.user_id is None:
         error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
         await audit_refusal(db, _anonymous_entry(command, error), error.code)
-        return refused(error, request_id=request_id)
+        return refused(error, entity_id=entity_id)
     shape = input_errors(command, payload, idempotency_key)
     if shape:
-        return refused(*shape, request_id=request_id)
-    user = viewer.user_id
+        return refused(*shape, entity_id=entity_id)
+    user = caller.user_id
     digest = input_hash(command, payload)
     try:
         return await _once(db, user, idempotency_key, digest, body)
     except AuditedRefusal as refusal:
         await audit_refusal(db, refusal.entry, refusal.errors[0].code)
-        return refused(*refusal.errors, request_id=request_id)
+        return refused(*refusal.errors, entity_id=entity_id)
     except CommandRefused as refusal:
-        return refused(*refusal.errors, request_id=request_id)
+        return refused(*refusal.errors, entity_id=entity_id)
     except IntegrityError as exc:
         message = f"the database refused the change ({exc.orig}); reload and retry"
-        return refused(UserError(ErrorCode.CONFLICT, message), request_id=request_id)
+        return refused(UserError(ErrorCode.CONFLICT, message), entity_id=entity_id)
 
 
 def _anonymous_entry(command: str, error: UserError) -> AuditEntry:
@@ -149,12 +168,12 @@ async def audit_refusal(db: Database, entry: AuditEntry, code: ErrorCode) -> Non
 async def _once(db: Database, user: str, key: str | None, digest: str, body: Body) -> CommandResult:
     """One attempt; with a key, the key is claimed first so that concurrent retries wait for the first."""
     async with db.write() as session:
-        if key is not None and not await repository.claim_idempotency(session, user, key, digest, now()):
-            return _replay(await repository.idempotency_record(session, user, key), key, digest)
-        request_id, entries = await body(session)
-        result = CommandResult(request_id)
+        if key is not None and not await idempotency.claim(session, user, key, digest, dt.datetime.now(dt.UTC)):
+            return _replay(await idempotency.record(session, user, key), key, digest)
+        entity_id, entries = await body(session)
+        result = CommandResult(entity_id)
         if key is not None:
-            await repository.record_idempotent_result(session, user, key, result.to_json())
+            await idempotency.store_result(session, user, key, result.to_json())
         await announce(session, changes_in(entries))  # sent only if this transaction commits
         await append(session, entries)  # last: the audit chain's head stays locked until commit
         return result

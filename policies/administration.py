@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
+from server.commands import CommandResult, run_command
 from server.db import Database
+from server.errors import AuditedRefusal, CommandRefused, ErrorCode
 from server.models import RoleGrant
-from workflows.commands import CommandResult, run_command
-from workflows.errors import CommandRefused, ErrorCode
-from workflows.steps import AuditedRefusal
 
 Change = Callable[[AsyncSession], Awaitable[RoleGrant]]
 
@@ -52,9 +51,9 @@ async def administer(
         return row.id, []  # policies.admin appended the grant's own event in this transaction
 
     result = await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
-    if not result.ok or result.request_id is None:
+    if not result.ok or result.entity_id is None:
         return None, result
     if made:
         return made[0], result
     async with db.read() as session:  # a replay of an idempotency key: the grant the first call made
-        return await session.get(RoleGrant, result.request_id), result
+        return await session.get(RoleGrant, result.entity_id), result

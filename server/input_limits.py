@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import InstrumentedAttribute
 
+from server.errors import UserError, validation
 from server.models import (
     Assessment,
     DisciplinarySanction,
@@ -35,7 +36,6 @@ from server.models import (
     Unit,
     UnitPerformance,
 )
-from workflows.errors import UserError, validation
 
 FREE_TEXT_LIMIT = 4000
 """Comments, reasons and other free text: long enough for a paragraph of justification, short of abuse."""
