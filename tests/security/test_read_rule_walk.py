@@ -65,6 +65,7 @@ LIST_ARGS = {
     "rankPromotionCandidates": '(period: "2026-12-01", first: 5)',
     "trainingShortfall": "(year: 2025, first: 8)",
     "dueForRotation": "(first: 8)",
+    "talentPool": "(year: 2025, first: 8)",
 }
 
 
