@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
-from server.clock import JAKARTA, today_in_jakarta
+from server.clock import JAKARTA
 from server.models import Employee, Position, WorkflowRequest
-from server.rules import rule_by_id, rules_for
-from workflows import active, engine, guards, repository
+from workflows import active, conditions, engine, guards, repository
 from workflows.authorize import Standing, UnitRef, approvals_by_person, recorded_approval
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
@@ -284,24 +283,8 @@ async def take_step(
 
 
 def auto_ready(loaded: Loaded, action: ActionDef, today: dt.date) -> bool:
-    """Whether the scheduler's condition of ``action`` holds today."""
-    request = loaded.request
-    if action.auto == "effective_date_reached":
-        return request.effective_date is not None and request.effective_date <= today
-    if action.auto == "objection_window_closed":
-        delivered = request.data.get("deliveredOn")
-        if not delivered:
-            return False
-        days = _window_days(request)
-        return dt.date.fromisoformat(delivered) + dt.timedelta(days=days) < today
-    return False
-
-
-def _window_days(request: WorkflowRequest) -> int:
-    recorded = (request.rule_versions or {}).get("evaluation.objection_window")
-    if recorded:
-        return rule_by_id(recorded).int("days")
-    return rules_for("evaluation.objection_window", request.effective_date or today_in_jakarta()).int("days")
+    """Whether the scheduler's condition of ``action`` holds today (``workflows.conditions``)."""
+    return action.auto is not None and conditions.holds(action.auto, loaded.request, today)
 
 
 def _may_imply(loaded: Loaded, action: ActionDef, proposer: Actor) -> bool:
