@@ -3,7 +3,8 @@ reaches the retirement age of their post (58 for the employee's staff post, the 
 a BKD verifier verifies -> a BKD official records the decree -> on the 1st of the month after the birthday
 the tick takes it into effect: the post closes the day before and the employee is retired.
 
-Only BKD proposes; the effective date must be the day the law sets, and the refusal says which day that is
+Only BKD proposes (not the employee's head, not the employee, not anonymous; another unit's head is told
+what a NIP that does not exist tells); the effective date must be the day the law sets, and the refusal says which day that is
 and by which rule. Calendar: a December birthday retires on 1 January, a birthday on the 1st still retires on
 the 1st of the next month, a 29 February birthday reaches the age on 28 February in a common year."""
 
@@ -13,6 +14,7 @@ import datetime as dt
 
 from server.seed import EMPLOYEE_POSITION
 from tests.api.helpers import (
+    PROPOSE,
     DemoApi,
     act,
     codes,
@@ -116,3 +118,12 @@ async def test_a_leap_day_birthday_reaches_the_age_on_28_february(demo: DemoApi)
     early = await propose_retirement(demo, "bkd_official", nip, dt.date(2030, 2, 1))
     assert "reaches the retirement age of 58 on 2030-02-28 and retires on 2030-03-01" in str(early["errors"])
     assert (await propose_retirement(demo, "bkd_official", nip, dt.date(2030, 3, 1)))["errors"] == []
+
+
+async def test_an_anonymous_client_is_told_to_sign_in_and_nothing_else(demo: DemoApi) -> None:
+    nip = await born(demo, "employee", DECEMBER_BIRTH)
+    values = {"employeeNip": nip, "effectiveDate": NEW_YEAR.isoformat()}
+    payload = (await demo.query(PROPOSE["proposeRetirement"], {"input": values}))["proposeRetirement"]
+    assert payload["request"] is None
+    assert codes(payload) == ["FORBIDDEN"]
+    assert "sign in first" in payload["errors"][0]["message"]  # and nothing about the employee
