@@ -161,15 +161,15 @@ def _stored(value: Any) -> Any:
 
 
 def _draft(
-    kind: str, spec: ProposalSpec, inputs: Mapping[str, Any], subject: Employee, named: Position | None
+    kind: str, spec: ProposalSpec, inputs: Mapping[str, Any], subject: Employee, named: Position | None, day: dt.date
 ) -> ProposalDraft:
+    """The request as the input gives it; effective on the date input, 31 December of the year input, or ``day``."""
     when = spec.effective_date
+    effective: dt.date = day
     if when.input is not None:
         effective = inputs[when.input]
     elif when.year_end_of is not None:
         effective = dt.date(int(inputs[when.year_end_of]), 12, 31)
-    else:
-        effective = today_in_jakarta()
     reason = inputs.get("reason")
     data = {name: _stored(inputs[name]) for name in spec.data if inputs.get(name) not in (None, "")}
     return ProposalDraft(
@@ -202,14 +202,14 @@ async def propose(
     if spec.subject != "employee":
         raise NotImplementedError(f"{kind}: proposals about a {spec.subject} are declared but not served yet")
     inputs = _inputs(spec, input)
-    payload = {name: value for name, value in inputs.items()}
+    payload = dict(inputs)  # what an idempotent retry must send again
     payload["employeeNip"] = normalize(str(inputs["employeeNip"]))
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         named = await _position(session, str(inputs[spec.position]), spec.position) if spec.position else None
         authority = await authority_to_propose(session, viewer, kind, str(inputs["employeeNip"]), named, day)
         _active(authority.subject)
-        draft = _draft(kind, spec, inputs, authority.subject, authority.position)
+        draft = _draft(kind, spec, inputs, authority.subject, authority.position, day)
         ctx = ProposalContext(session, spec, authority, inputs, draft, day)
         for check in spec.preconditions:
             await PRECONDITIONS[check.name](ctx, check.args)
