@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.tools import merge_types
 
 from policies import read
 from schema.connection import Connection, connection, page_size
@@ -15,6 +14,7 @@ from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
+from schema.proposal_api import proposal_mutations
 from schema.types.errors import user_errors
 from schema.types.workflow import (
     Explanation,
@@ -28,7 +28,7 @@ from server.commands import CommandResult
 from server.errors import UserError, validation
 from server.ids import parse_row_id
 from server.paging import CursorError, Page, count, keyset_page
-from workflows import catalog, corrections, proposals, service
+from workflows import catalog, service
 from workflows import queries as wq
 from workflows.diagram import mermaid
 
@@ -137,90 +137,6 @@ class WorkflowQuery:
 
 
 @strawberry.input
-class ProposePlacementInput:
-    employee_nip: str
-    position_code: str
-    effective_date: dt.date
-    reason: str | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ProposeTransferInput:
-    employee_nip: str
-    target_position_code: str
-    effective_date: dt.date
-    reason: str | None = None
-    exception_reason: str | None = strawberry.field(
-        default=None, description="Why the transfer may go ahead before 2 years in post (recorded as a warning)."
-    )
-    idempotency_key: str | None = None
-
-
-@strawberry.input(description="A transfer to another province: Jakarta releases, then records the outside answers.")
-class ProposeTransferOutInput:
-    employee_nip: str
-    destination: str = strawberry.field(description="The receiving province or agency, e.g. 'Pemprov Jawa Barat'.")
-    effective_date: dt.date
-    reason: str | None = None
-    exception_reason: str | None = strawberry.field(
-        default=None, description="Why the transfer may go ahead before 2 years in post (recorded as a warning)."
-    )
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ProposeRankPromotionInput:
-    employee_nip: str
-    effective_date: dt.date
-    reason: str | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ProposePositionPromotionInput:
-    employee_nip: str
-    position_code: str
-    effective_date: dt.date
-    reason: str | None = None
-    talent_box: int | None = strawberry.field(
-        default=None,
-        description="Ignored (kept for older clients): the box is read from the talent pool (talentPool), never "
-        "from the proposal; a value outside 1-9 is still refused.",
-    )
-    assessment_passed: bool = False
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class StartEvaluationInput:
-    employee_nip: str
-    year: int
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class CorrectEvaluationInput:
-    """A correction of a final evaluation: the corrected ratings and why (another BKD official confirms it)."""
-
-    employee_nip: str
-    year: int
-    result_rating: str
-    behaviour_rating: str
-    reason: str
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ProposeTrainingInput:
-    employee_nip: str
-    title: str
-    hours: int
-    date: dt.date
-    idempotency_key: str | None = None
-
-
-@strawberry.input
 class ActInput:
     request_id: strawberry.ID
     action: str
@@ -257,49 +173,8 @@ async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     return RequestPayload(request=request, errors=user_errors(result.errors))
 
 
-async def _propose(info: Info, command: Callable[..., Awaitable[CommandResult]], input: object) -> RequestPayload:
-    """Inputs are dataclasses whose fields are the command's keyword arguments, name for name."""
-    c = info.context
-    return await _payload(info, await command(c.db, c.viewer, **vars(input), today=c.today))
-
-
 @strawberry.type
-class WorkflowMutation:
-    @strawberry.mutation
-    async def propose_placement(self, info: Info, input: ProposePlacementInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_placement, input)
-
-    @strawberry.mutation
-    async def propose_transfer(self, info: Info, input: ProposeTransferInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_transfer, input)
-
-    @strawberry.mutation
-    async def propose_transfer_out(self, info: Info, input: ProposeTransferOutInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_transfer_out, input)
-
-    @strawberry.mutation
-    async def propose_rank_promotion(self, info: Info, input: ProposeRankPromotionInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_rank_promotion, input)
-
-    @strawberry.mutation
-    async def propose_position_promotion(self, info: Info, input: ProposePositionPromotionInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_position_promotion, input)
-
-    @strawberry.mutation
-    async def start_evaluation(self, info: Info, input: StartEvaluationInput) -> RequestPayload:
-        return await _propose(info, proposals.start_evaluation, input)
-
-    @strawberry.mutation(
-        description="Propose the correction of a final evaluation (BKD); it applies when another BKD official "
-        "takes the `correct` step."
-    )
-    async def correct_evaluation(self, info: Info, input: CorrectEvaluationInput) -> RequestPayload:
-        return await _propose(info, corrections.correct_evaluation_command, input)
-
-    @strawberry.mutation
-    async def propose_training(self, info: Info, input: ProposeTrainingInput) -> RequestPayload:
-        return await _propose(info, proposals.propose_training, input)
-
+class ActMutation:
     @strawberry.mutation
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
         c = info.context
@@ -323,3 +198,7 @@ class WorkflowMutation:
                 today=c.today,
             ),
         )
+
+
+# The proposal mutations (proposePlacement, ...) come from the definitions; ``act`` is the same for every kind.
+WorkflowMutation = merge_types("WorkflowMutation", (proposal_mutations(_payload), ActMutation))

@@ -1,51 +1,99 @@
 """Every definition version on disk, loaded once: the current one per kind for new requests, any one by version.
 
 A file is ``definitions/<kind>.yaml`` (current) or ``definitions/<kind>-<version>.yaml`` (older versions
-kept so that requests started under them finish under them).
+kept so that requests started under them finish under them). The kinds are the current files: a new
+workflow is a new file (and its named guards, effects and preconditions), listed where its ``order`` says.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from workflows.definition import Definition, DefinitionError, parse
+from workflows.proposal_spec import ProposalSpec
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
-KINDS: tuple[str, ...] = (
-    "PLACEMENT",
-    "TRANSFER",
-    "TRANSFER_OUT",
-    "RANK_PROMOTION",
-    "POSITION_PROMOTION",
-    "EVALUATION",
-    "TRAINING",
-    "EVALUATION_CORRECTION",
+# Modules that register guards, effects or preconditions by name (imported before the files are read).
+REGISTRARS: tuple[str, ...] = (
+    "workflows.guards",
+    "workflows.effects",
+    "workflows.preconditions",
+    "workflows.proposal_checks",
+    "workflows.conflict_of_interest",
+    "workflows.corrections",
+    "workflows.distribution",
+    "workflows.within_unit",
 )
+PLUGINS = "workflows.plugins"  # a package whose every module registers guards/effects (new workflows' own)
+
+
+def _register() -> None:
+    names = list(REGISTRARS)
+    package = importlib.import_module(PLUGINS)
+    names += [f"{PLUGINS}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+    for name in names:
+        importlib.import_module(name)
 
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
-    from workflows import conflict_of_interest, corrections, distribution, within_unit  # noqa: F401  (they register guards)
+    _register()
     from workflows.effects import EFFECTS
     from workflows.guards import GUARDS
+    from workflows.preconditions import PRECONDITIONS
 
     by_version: dict[str, Definition] = {}
     current: dict[str, Definition] = {}
     for path in sorted(DEFINITIONS_DIR.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        definition = parse(raw, source=path.name, guards=frozenset(GUARDS), effects=frozenset(EFFECTS))
+        definition = parse(
+            raw,
+            source=path.name,
+            guards=frozenset(GUARDS),
+            effects=frozenset(EFFECTS),
+            preconditions=frozenset(PRECONDITIONS),
+        )
         if definition.version in by_version:
             raise DefinitionError(f"{path.name}: version {definition.version} is defined twice")
         by_version[definition.version] = definition
         if path.stem == definition.kind.lower():
             current[definition.kind] = definition
-    missing = [k for k in KINDS if k not in current]
-    if missing:
-        raise DefinitionError(f"no current definition for {', '.join(missing)} in {DEFINITIONS_DIR}")
-    return current, by_version
+    for version, definition in by_version.items():
+        now = current.get(definition.kind)
+        if now is not None and definition.proposal.command is None:
+            by_version[version] = replace(definition, proposal=command_of(now.proposal, definition.proposal))
+    current = {kind: by_version[d.version] for kind, d in current.items()}
+    unordered = sorted(k for k, d in current.items() if d.order is None)
+    if unordered:
+        raise DefinitionError(f"the current definition of {', '.join(unordered)} gives no order")
+    ordered = dict(sorted(current.items(), key=lambda item: (item[1].order or 0, item[0])))
+    return ordered, by_version
+
+
+def command_of(current: ProposalSpec, older: ProposalSpec) -> ProposalSpec:
+    """An older version's proposal with the kind's command (mutation, inputs, preconditions, data) from the
+    current one: the API is the kind's; a version keeps its own actors, guards and slot."""
+    return replace(
+        older,
+        subject=current.subject,
+        command=current.command,
+        inputs=current.inputs,
+        position=current.position,
+        effective_date=current.effective_date,
+        preconditions=current.preconditions,
+        data=current.data,
+    )
+
+
+def kinds() -> tuple[str, ...]:
+    """Every workflow kind, in the order its definitions give (``RequestKind``, ``workflowDefinitions``)."""
+    return tuple(_load()[0])
 
 
 def current(kind: str) -> Definition:
@@ -67,4 +115,4 @@ def all_definitions() -> list[Definition]:
 
 
 def current_definitions() -> list[Definition]:
-    return [current(kind) for kind in KINDS]
+    return list(_load()[0].values())

@@ -9,24 +9,15 @@ the evaluated year, as the evaluation itself did.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.viewer import Viewer
-from server.clock import today_in_jakarta
-from server.commands import CommandResult
-from server.db import Database
-from server.domain.nip import normalize
-from server.errors import CommandRefused, validation
 from server.models import EvaluationResult
 from workflows import facts, repository
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
 from workflows.guards import GuardResult, _result, guard
-from workflows.proposal_authority import Authority
-from workflows.proposals import Proposal, _propose
+from workflows.preconditions import ProposalContext, precondition, refuse
+from workflows.proposals import command
 
 KIND = "EVALUATION_CORRECTION"
 RULE = "evaluation.correction"
@@ -81,56 +72,20 @@ async def correct_evaluation(ctx: StepContext) -> list[Change]:
     return [Change("evaluation.corrected", "employee", ctx.subject.nip, before, after)]
 
 
-async def correct_evaluation_command(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    year: int,
-    result_rating: str,
-    behaviour_rating: str,
-    reason: str,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Propose the correction of the employee's final ``year`` evaluation; another BKD official confirms it."""
-    day = today or today_in_jakarta()
-    why = " ".join(reason.split())
+@precondition("correctable_evaluation")
+async def correctable_evaluation(ctx: ProposalContext, args: tuple[str, ...]) -> None:
+    """A reason, a past year, no other correction pending; the request records the predicate it corrects."""
+    subject, year = ctx.subject, int(ctx.inputs["year"])
+    if not ctx.draft.reason:
+        raise refuse("reason", "reason must say why the final evaluation is corrected")
+    if not 2000 <= year <= ctx.today.year:
+        raise refuse("year", f"year {year} must be between 2000 and {ctx.today.year}")
+    if await repository.open_request_of(ctx.session, [KIND], subject.id) is not None:
+        raise refuse(
+            "employeeNip",
+            f"{subject.name} already has an unfinished evaluation correction; confirm, reject or withdraw it first",
+        )
+    ctx.draft.data["before"] = await facts.final_predicate(ctx.session, subject.id, year)
 
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        subject = authority.subject
-        if not why:
-            raise CommandRefused(validation("reason", "reason must say why the final evaluation is corrected"))
-        if not 2000 <= year <= day.year:
-            raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year}"))
-        pending = await repository.open_request_of(session, [KIND], subject.id)
-        if pending is not None:
-            raise CommandRefused(
-                validation(
-                    "employeeNip",
-                    f"{subject.name} already has an unfinished evaluation correction; "
-                    "confirm, reject or withdraw it first",
-                )
-            )
-        before = await facts.final_predicate(session, subject.id, year)
-        data = {"year": year, "resultRating": result_rating, "behaviourRating": behaviour_rating, "before": before}
-        return Proposal(KIND, subject, dt.date(year, 12, 31), reason=why, data=data)
 
-    payload = {
-        "employeeNip": normalize(employee_nip),
-        "year": year,
-        "resultRating": result_rating,
-        "behaviourRating": behaviour_rating,
-        "reason": why,
-    }
-    return await _propose(
-        db,
-        viewer,
-        command="correctEvaluation",
-        kind=KIND,
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
+correct_evaluation_command = command(KIND)

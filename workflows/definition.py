@@ -14,13 +14,15 @@ from typing import Any, Literal, cast
 
 from policies.relations import RELATION_WORDS
 from workflows import reachability
+from workflows.conditions import CONDITIONS
+from workflows.proposal_spec import ProposalSpec, SpecError, parse_proposal
 from workflows.step_data import DataField, FieldError, outcome_field, parse_fields
 
 ActionKind = Literal["forward", "reject", "return", "withdraw"]
 ACTION_KINDS: tuple[str, ...] = ("forward", "reject", "return", "withdraw")
 RELATIONS: tuple[str, ...] = ("self", "supervisor", "superior", "proposer")
 UNITS: tuple[str, ...] = ("request", "origin")
-AUTO_CONDITIONS: tuple[str, ...] = ("effective_date_reached", "objection_window_closed")
+SLOT_GUARD = "slot_vacant"  # a request holding a slot is guarded by it, and the guard counts held slots
 
 
 class DefinitionError(ValueError):
@@ -85,13 +87,6 @@ class ActionDef:
 
 
 @dataclass(frozen=True)
-class Proposal:
-    action: str
-    actors: tuple[ActorSpec, ...]
-    guards: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Definition:
     kind: str
     version: str
@@ -99,8 +94,10 @@ class Definition:
     initial: str
     states: Mapping[str, StateDef]
     actions: tuple[ActionDef, ...]
-    proposal: Proposal
+    proposal: ProposalSpec
     decided_from: frozenset[str] = frozenset()
+    order: int | None = None  # where the kind comes in lists (RequestKind, workflowDefinitions); current files
+    summary: str | None = None  # one sentence naming the kind (RequestKind's value description)
 
     @property
     def obj(self) -> str:
@@ -167,8 +164,8 @@ def _actor(raw: Any, where: str) -> ActorSpec:
         raise DefinitionError(f"{where}: relation {actor.relation!r} is not one of {', '.join(RELATIONS)}")
     if actor.unit not in UNITS:
         raise DefinitionError(f"{where}: unit {actor.unit!r} is not one of {', '.join(UNITS)}")
-    if actor.system is not None and actor.system not in AUTO_CONDITIONS:
-        raise DefinitionError(f"{where}: system condition {actor.system!r} is not one of {', '.join(AUTO_CONDITIONS)}")
+    if actor.system is not None and actor.system not in CONDITIONS:
+        raise DefinitionError(f"{where}: system condition {actor.system!r} is not one of {', '.join(CONDITIONS)}")
     return actor
 
 
@@ -200,8 +197,15 @@ def _escalation(raw: Any, where: str) -> str | None:
     return str(raw["escalate_after"])
 
 
-def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effects: frozenset[str]) -> Definition:
-    """Build a definition from parsed YAML, refusing unknown states, guards, effects and kinds."""
+def parse(
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    guards: frozenset[str],
+    effects: frozenset[str],
+    preconditions: frozenset[str] = frozenset(),
+) -> Definition:
+    """Build a definition from parsed YAML, refusing unknown states, guards, effects, conditions and kinds."""
     try:
         states = {
             name: StateDef(
@@ -249,21 +253,18 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
             for spec in action.data:
                 if spec.name in action.when:
                     raise DefinitionError(f"{where}: data field {spec.name!r} is also the outcome key of when")
-            if action.auto is not None and action.auto not in AUTO_CONDITIONS:
-                raise DefinitionError(f"{where}: auto {action.auto!r} is not one of {', '.join(AUTO_CONDITIONS)}")
+            if action.auto is not None and action.auto not in CONDITIONS:
+                raise DefinitionError(f"{where}: auto {action.auto!r} is not one of {', '.join(CONDITIONS)}")
             actions.append(action)
         unknown_external = external - {a.name for a in actions}
         if unknown_external:
             raise DefinitionError(f"{source}: external_steps {sorted(unknown_external)} name no action")
-        proposal_raw = raw["proposal"]
-        proposal = Proposal(
-            action=proposal_raw["action"],
-            actors=tuple(_actor(a, f"{source}: proposal") for a in _list(proposal_raw.get("actors"))),
-            guards=tuple(_list(proposal_raw.get("guards"))),
-        )
-        for name in proposal.guards:
-            if name not in guards:
-                raise DefinitionError(f"{source}: proposal guard {name!r} is not a known guard")
+        try:
+            proposal = parse_proposal(
+                raw["proposal"], f"{source}: proposal", actor=_actor, guards=guards, preconditions=preconditions
+            )
+        except SpecError as exc:
+            raise DefinitionError(str(exc)) from None
         definition = Definition(
             kind=str(raw["kind"]),
             version=str(raw["version"]),
@@ -273,6 +274,8 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
             actions=tuple(actions),
             proposal=proposal,
             decided_from=frozenset(_list(raw.get("decided_from"))),
+            order=int(raw["order"]) if raw.get("order") is not None else None,
+            summary=raw.get("summary"),
         )
     except KeyError as exc:
         raise DefinitionError(f"{source}: missing field {exc.args[0]!r}") from None
@@ -281,6 +284,11 @@ def parse(raw: Mapping[str, Any], *, source: str, guards: frozenset[str], effect
     for spec in definition.states.values():
         if not spec.terminal and not definition.actions_from(spec.name):
             raise DefinitionError(f"{source}: state {spec.name!r} is not terminal but no action leaves it")
+    if (SLOT_GUARD in definition.guard_names()) != definition.proposal.holds_slot:
+        raise DefinitionError(
+            f"{source}: proposal.holds_slot is {definition.proposal.holds_slot}: a request holds a slot exactly "
+            f"when its definition guards {SLOT_GUARD}, which counts the slots held"
+        )
     dead_end = reachability.explain(definition, source)
     if dead_end is not None:
         raise DefinitionError(dead_end)

@@ -29,13 +29,13 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.writer import AuditEntry, append
-from server.clock import JAKARTA
+from server.clock import JAKARTA, utcnow
 from server.db import Database
 from server.events import announce, changes_in
 from server.models import RoleGrant, Task, Unit, WorkflowRequest
 from server.rules import rules_for
 from workflows import catalog
-from workflows.steps import SYSTEM, now
+from workflows.steps import SYSTEM
 
 
 @dataclass
@@ -216,7 +216,7 @@ async def _escalate(session: AsyncSession, task: Overdue, day: dt.date, stamp: d
 async def act_on(db: Database, task: Overdue, day: dt.date) -> tuple[bool, bool]:
     """Remind and, when due, escalate one task in one transaction: (reminded, escalated)."""
     async with db.write() as session:
-        stamp = now()
+        stamp = utcnow()
         entries = [] if task.reminded else [e for e in [await _remind(session, task, stamp)] if e is not None]
         escalated = await _escalate(session, task, day, stamp)
         if escalated is not None:

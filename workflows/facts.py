@@ -40,19 +40,17 @@ from server.models import Assignment, DisciplinarySanction, EvaluationResult, Po
 
 T = TypeVar("T")
 
-SLOT_GUARD = "slot_vacant"
-
 
 @functools.cache
 def reserving_states() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``(kind, states)`` of every workflow whose requests fill a slot (its definitions guard ``slot_vacant``):
+    """``(kind, states)`` of every workflow whose requests fill a slot (``proposal.holds_slot`` in its definitions):
     the decided states a request waits in before it takes effect (``Definition.reserving_states``, every
     installed version). A request there holds its slot, so two decisions cannot fill one vacancy."""
     from workflows import catalog  # the catalog loads the guards, which read these facts
 
     states: dict[str, set[str]] = {}
     for definition in catalog.all_definitions():
-        if SLOT_GUARD in definition.guard_names():
+        if definition.proposal.holds_slot:
             states.setdefault(definition.kind, set()).update(definition.reserving_states)
     return tuple((kind, tuple(sorted(found))) for kind, found in sorted(states.items()))
 

@@ -1,24 +1,25 @@
-"""Starting requests: validate the input, check who may propose, record the rule versions, open the first tasks.
+"""Starting requests: one command for every workflow, read from the definition's ``proposal:`` section.
 
 Authority comes first (DESIGN.md, "authorize, then validate"): ``workflows.proposal_authority`` finds the
 subject and decides whether the viewer may propose this kind about them before anything about the subject
-is checked or said. Then each ``propose_*`` command validates its input and fills a ``Proposal`` of its
-kind for ``_start``, which is the same for every workflow: the proposal's guards, the request row, its
-first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
+is checked or said. Then ``propose`` fills a ``ProposalDraft`` from the input as the definition's
+``ProposalSpec`` says (position, effective date, data), runs its named preconditions
+(``workflows.preconditions``) and hands the draft to ``_start``: the proposal's guards, the request row,
+its first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
+The GraphQL mutations and inputs are generated from the same sections (``schema.proposal_api``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
-from server.clock import today_in_jakarta
+from server.clock import today_in_jakarta, utcnow
 from server.commands import CommandResult, run_command
 from server.db import Database
 from server.domain.nip import normalize
@@ -26,26 +27,15 @@ from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, 
 from server.models import Employee, Position, WorkflowRequest
 from server.registry import queries as registry
 from server.rules import RuleNotFound, rules_for
-from workflows import active, authorize, catalog, facts, guards, repository
+from workflows import active, authorize, catalog, guards, repository
+from workflows.conditions import CONDITIONS
+from workflows.preconditions import PRECONDITIONS, ProposalContext, ProposalDraft
 from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
+from workflows.proposal_spec import ProposalSpec
 from workflows.rule_errors import guard_error
-from workflows.steps import Actor, Loaded, advance, now, task_rows
+from workflows.steps import Loaded, StepActor, advance, task_rows
 
-AUTO_RULES = {"objection_window_closed": "evaluation.objection_window"}
-
-
-@dataclass
-class Proposal:
-    kind: str
-    subject: Employee
-    effective_date: dt.date
-    position: Position | None = None
-    origin_position: Position | None = None
-    reason: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-Prepare = Callable[[AsyncSession, Authority], Awaitable[Proposal]]
+ProposeCommand = Callable[..., Awaitable[CommandResult]]
 
 
 def _not_found(field_name: str, message: str) -> CommandRefused:
@@ -59,10 +49,10 @@ async def _position(session: AsyncSession, code: str, field_name: str) -> Positi
     return position
 
 
-def _rule_versions(proposal: Proposal) -> dict[str, str]:
+def _rule_versions(proposal: ProposalDraft) -> dict[str, str]:
     definition = catalog.current(proposal.kind)
     names = {rule for g in definition.guard_names() for rule in guards.GUARDS[g].rules}
-    names.update(AUTO_RULES[a.auto] for a in definition.actions if a.auto in AUTO_RULES)
+    names.update(str(CONDITIONS[a.auto].rule) for a in definition.actions if a.auto and CONDITIONS[a.auto].rule)
     try:
         return {name: rules_for(name, proposal.effective_date).version_id for name in sorted(names)}
     except RuleNotFound as exc:
@@ -70,7 +60,7 @@ def _rule_versions(proposal: Proposal) -> dict[str, str]:
 
 
 async def _start(
-    session: AsyncSession, viewer: Viewer, proposal: Proposal, authority: Authority, today: dt.date
+    session: AsyncSession, viewer: Viewer, proposal: ProposalDraft, authority: Authority, today: dt.date
 ) -> tuple[int, list[AuditEntry]]:
     definition = catalog.current(proposal.kind)
     subject = proposal.subject
@@ -78,8 +68,8 @@ async def _start(
     request_unit = proposal.position.unit_id if proposal.position else (origin.unit_id if origin else None)
     origin_unit = origin.unit_id if origin else None
     units, standing, capacity = authority.units, authority.standing, authority.capacity
-    who = Actor(str(viewer.user_id), sorted(viewer.roles))
-    stamp = now()
+    who = StepActor(str(viewer.user_id), sorted(viewer.roles))
+    stamp = utcnow()
     values: dict[str, Any] = {
         "kind": proposal.kind,
         "state": definition.initial,
@@ -89,7 +79,7 @@ async def _start(
         "subject_employee_id": subject.id,
         "unit_id": request_unit,
         "position_id": proposal.position.id if proposal.position else None,
-        "origin_position_id": origin.id if origin and proposal.kind in ("TRANSFER", "TRANSFER_OUT") else None,
+        "origin_position_id": proposal.origin_position.id if proposal.origin_position else None,
         "origin_unit_id": origin_unit or None,
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
@@ -114,7 +104,7 @@ async def _start(
         values["data"] = request.data
     request.id = await repository.insert_request(session, values)
     await repository.add_tasks(session, await task_rows(session, loaded, definition.initial, today, stamp))
-    who = Actor.of(viewer, authorize.acting_grant([capacity], viewer, standing) if capacity else None)
+    who = StepActor.of(viewer, authorize.acting_grant([capacity], viewer, standing) if capacity else None)
     entry = AuditEntry(
         actor=who.user_id,
         actor_roles=who.roles,
@@ -141,30 +131,103 @@ async def _start(
     return request.id, [entry, *await advance(session, loaded, by=who, today=today)]
 
 
-async def _propose(
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _inputs(spec: ProposalSpec, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The command's input by API name, defaults filled in; a name the definition does not declare, or a
+    required one missing, is a programming error (GraphQL checks both before a resolver runs)."""
+    values = {_camel(k): v for k, v in given.items()}
+    unknown = set(values) - {f.name for f in spec.inputs}
+    if unknown:
+        raise TypeError(f"unexpected inputs {sorted(unknown)}")
+    for f in spec.inputs:
+        if f.name not in values:
+            if f.required:
+                raise TypeError(f"missing input {f.name!r}")
+            values[f.name] = f.default
+    return values
+
+
+def _stored(value: Any) -> Any:
+    """An input as the request's data keeps it: strings with their whitespace collapsed, dates as ISO text."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _draft(
+    kind: str, spec: ProposalSpec, inputs: Mapping[str, Any], subject: Employee, named: Position | None, day: dt.date
+) -> ProposalDraft:
+    """The request as the input gives it; effective on the date input, 31 December of the year input, or ``day``."""
+    when = spec.effective_date
+    effective: dt.date = day
+    if when.input is not None:
+        effective = inputs[when.input]
+    elif when.year_end_of is not None:
+        effective = dt.date(int(inputs[when.year_end_of]), 12, 31)
+    reason = inputs.get("reason")
+    data = {name: _stored(inputs[name]) for name in spec.data if inputs.get(name) not in (None, "")}
+    return ProposalDraft(
+        kind,
+        subject,
+        effective,
+        position=named,
+        reason=" ".join(reason.split()) if isinstance(reason, str) else None,
+        data=data,
+    )
+
+
+async def propose(
     db: Database,
     viewer: Viewer,
-    *,
-    command: str,
     kind: str,
-    payload: dict[str, Any],
-    employee_nip: str,
-    prepare: Prepare,
-    idempotency_key: str | None,
-    today: dt.date,
-    position: tuple[str, str] | None = None,
+    input: Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
 ) -> CommandResult:
-    """``position``: the (code, field) of the position the proposal names; positions are public, so an unknown
-    code is answered before the subject is looked at, the same for every subject."""
+    """Start a request of ``kind`` from ``input`` (the command's keyword arguments, e.g. ``employee_nip``).
+
+    A position the proposal names is looked up first: positions are public, so an unknown code is answered
+    before the subject is looked at, the same for every subject."""
+    day = today or today_in_jakarta()
+    spec = catalog.current(kind).proposal
+    if spec.command is None:
+        raise TypeError(f"{kind} declares no proposal command")
+    if spec.subject != "employee":
+        raise NotImplementedError(f"{kind}: proposals about a {spec.subject} are declared but not served yet")
+    inputs = _inputs(spec, input)
+    payload = dict(inputs)  # what an idempotent retry must send again
+    payload["employeeNip"] = normalize(str(inputs["employeeNip"]))
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        named = await _position(session, *position) if position is not None else None
-        authority = await authority_to_propose(session, viewer, kind, employee_nip, named, today)
+        named = await _position(session, str(inputs[spec.position]), spec.position) if spec.position else None
+        authority = await authority_to_propose(session, viewer, kind, str(inputs["employeeNip"]), named, day)
         _active(authority.subject)
-        proposal = await prepare(session, authority)
-        return await _start(session, viewer, proposal, authority, today)
+        draft = _draft(kind, spec, inputs, authority.subject, authority.position, day)
+        ctx = ProposalContext(session, spec, authority, inputs, draft, day)
+        for check in spec.preconditions:
+            await PRECONDITIONS[check.name](ctx, check.args)
+        return await _start(session, viewer, draft, authority, day)
 
+    command = spec.command.mutation
     return await run_command(db, viewer, command=command, payload=payload, idempotency_key=idempotency_key, body=body)
+
+
+def command(kind: str) -> ProposeCommand:
+    """``propose`` for one kind, taking the input as keyword arguments (``propose_placement(db, viewer,
+    employee_nip=..., position_code=..., effective_date=...)``)."""
+
+    async def run(
+        db: Database, viewer: Viewer, *, idempotency_key: str | None = None, today: dt.date | None = None, **input: Any
+    ) -> CommandResult:
+        return await propose(db, viewer, kind, input, idempotency_key=idempotency_key, today=today)
+
+    run.__name__ = run.__qualname__ = f"propose_{kind.lower()}"
+    return run
 
 
 def _active(subject: Employee) -> None:
@@ -174,340 +237,11 @@ def _active(subject: Employee) -> None:
         raise CommandRefused(validation("employeeNip", f"{why}: requests are only about active employees"))
 
 
-def _future(effective_date: dt.date, today: dt.date) -> None:
-    if effective_date < today:
-        raise CommandRefused(
-            validation("effectiveDate", f"effectiveDate {effective_date} is in the past (today is {today})")
-        )
-
-
-async def _no_open(session: AsyncSession, subject: Employee, *kinds: str) -> None:
-    """One unfinished request of a kind per person. The other request's id is not named: the proposer may
-    have the right to propose without the right to read that request (a target unit's head)."""
-    found = await repository.open_request_of(session, kinds, subject.id)
-    if found is not None:
-        kind = found[1].lower().replace("_", " ")
-        raise CommandRefused(
-            validation(
-                "employeeNip",
-                f"{subject.name} already has an unfinished {kind} request; propose again once it is decided or withdrawn",
-            )
-        )
-
-
-async def _transfer_origin(session: AsyncSession, authority: Authority, day: dt.date) -> Position:
-    """The post a transfer (within or out of Jakarta) starts from; one unfinished transfer at a time."""
-    origin, subject = authority.current, authority.subject
-    if origin is None:
-        raise CommandRefused(validation("employeeNip", f"{subject.name} holds no post on {day} to transfer from"))
-    await _no_open(session, subject, "TRANSFER", "TRANSFER_OUT")
-    return origin
-
-
-async def propose_placement(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    position_code: str,
-    effective_date: dt.date,
-    reason: str | None = None,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        _future(effective_date, day)
-        await _no_open(session, authority.subject, "PLACEMENT")
-        return Proposal("PLACEMENT", authority.subject, effective_date, position=authority.position, reason=reason)
-
-    payload = {
-        "employeeNip": normalize(employee_nip),
-        "positionCode": position_code,
-        "effectiveDate": effective_date,
-        "reason": reason,
-    }
-    return await _propose(
-        db,
-        viewer,
-        command="proposePlacement",
-        kind="PLACEMENT",
-        position=(position_code, "positionCode"),
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def propose_transfer(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    target_position_code: str,
-    effective_date: dt.date,
-    reason: str | None = None,
-    exception_reason: str | None = None,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Submit a transfer; ``exception_reason`` allows it before the minimum years in post (recorded as a warning)."""
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        subject, target = authority.subject, authority.position
-        assert target is not None
-        _future(effective_date, day)
-        origin = await _transfer_origin(session, authority, day)
-        if origin.id == target.id:
-            raise CommandRefused(validation("targetPositionCode", f"{subject.name} already holds {target.code}"))
-        data = {"exceptionReason": exception_reason} if exception_reason else {}
-        return Proposal(
-            "TRANSFER", subject, effective_date, position=target, origin_position=origin, reason=reason, data=data
-        )
-
-    payload = {
-        "employeeNip": normalize(employee_nip),
-        "targetPositionCode": target_position_code,
-        "effectiveDate": effective_date,
-        "reason": reason,
-        "exceptionReason": exception_reason,
-    }
-    return await _propose(
-        db,
-        viewer,
-        command="proposeTransfer",
-        kind="TRANSFER",
-        position=(target_position_code, "targetPositionCode"),
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def propose_transfer_out(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    destination: str,
-    effective_date: dt.date,
-    reason: str | None = None,
-    exception_reason: str | None = None,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Submit a transfer out of Jakarta to ``destination`` (the receiving province or agency, outside the registry)."""
-    day = today or today_in_jakarta()
-    where = " ".join(destination.split())
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        if not 3 <= len(where) <= 200:
-            raise CommandRefused(
-                validation("destination", f"destination {destination!r} must name the receiving province or agency")
-            )
-        _future(effective_date, day)
-        origin = await _transfer_origin(session, authority, day)
-        data = {"destination": where, **({"exceptionReason": exception_reason} if exception_reason else {})}
-        return Proposal(
-            "TRANSFER_OUT", authority.subject, effective_date, origin_position=origin, reason=reason, data=data
-        )
-
-    payload = {
-        "employeeNip": normalize(employee_nip),
-        "destination": where,
-        "effectiveDate": effective_date,
-        "reason": reason,
-        "exceptionReason": exception_reason,
-    }
-    return await _propose(
-        db,
-        viewer,
-        command="proposeTransferOut",
-        kind="TRANSFER_OUT",
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def propose_rank_promotion(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    effective_date: dt.date,
-    reason: str | None = None,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Propose a regular rank promotion effective on a promotion period (the periods in force on that date)."""
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        subject = authority.subject
-        _future(effective_date, day)
-        if subject.employment_type != "PNS" or subject.rank_code is None:
-            raise CommandRefused(
-                validation("employeeNip", f"{subject.name} is {subject.employment_type} without a rank")
-            )
-        await _no_open(session, subject, "RANK_PROMOTION")
-        return Proposal("RANK_PROMOTION", subject, effective_date, reason=reason, data={"fromRank": subject.rank_code})
-
-    payload = {"employeeNip": normalize(employee_nip), "effectiveDate": effective_date, "reason": reason}
-    return await _propose(
-        db,
-        viewer,
-        command="proposeRankPromotion",
-        kind="RANK_PROMOTION",
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def propose_position_promotion(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    position_code: str,
-    effective_date: dt.date,
-    reason: str | None = None,
-    talent_box: int | None = None,
-    assessment_passed: bool = False,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Propose a promotion to a higher position, from talent box ``talent_box`` (1-9) or a passed assessment."""
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        _future(effective_date, day)
-        if talent_box is not None and not 1 <= talent_box <= 9:
-            raise CommandRefused(
-                validation("talentBox", f"talentBox {talent_box} is not a box of the nine-box grid (1-9)")
-            )
-        await _no_open(session, authority.subject, "POSITION_PROMOTION")
-        data = {"talentBox": talent_box, "assessmentPassed": assessment_passed}
-        return Proposal(
-            "POSITION_PROMOTION",
-            authority.subject,
-            effective_date,
-            position=authority.position,
-            reason=reason,
-            data=data,
-        )
-
-    payload = {
-        "employeeNip": normalize(employee_nip),
-        "positionCode": position_code,
-        "effectiveDate": effective_date,
-        "reason": reason,
-        "talentBox": talent_box,
-        "assessmentPassed": assessment_passed,
-    }
-    return await _propose(
-        db,
-        viewer,
-        command="proposePositionPromotion",
-        kind="POSITION_PROMOTION",
-        position=(position_code, "positionCode"),
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def start_evaluation(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    year: int,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Open the yearly evaluation (SKP) of ``year`` for the employee; judged by the rules of 31 December."""
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        subject = authority.subject
-        if not 2000 <= year <= day.year + 1:
-            raise CommandRefused(validation("year", f"year {year} must be between 2000 and {day.year + 1}"))
-        if await repository.evaluation_of_year(session, subject.id, year) is not None:
-            raise CommandRefused(validation("year", f"{subject.name} already has the {year} evaluation"))
-        final = await facts.final_predicate(session, subject.id, year)
-        if final is not None:
-            raise CommandRefused(
-                validation(
-                    "year",
-                    f"{subject.name}'s {year} evaluation is final ({final}) and is not evaluated again; "
-                    "BKD corrects a final evaluation with correctEvaluation, giving the reason",
-                )
-            )
-        return Proposal("EVALUATION", subject, dt.date(year, 12, 31), data={"year": year})
-
-    payload = {"employeeNip": normalize(employee_nip), "year": year}
-    return await _propose(
-        db,
-        viewer,
-        command="startEvaluation",
-        kind="EVALUATION",
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
-
-
-async def propose_training(
-    db: Database,
-    viewer: Viewer,
-    *,
-    employee_nip: str,
-    title: str,
-    hours: int,
-    date: dt.date,
-    idempotency_key: str | None = None,
-    today: dt.date | None = None,
-) -> CommandResult:
-    """Request a training (``hours`` planned; the claim later states the hours on the certificate)."""
-    day = today or today_in_jakarta()
-
-    async def prepare(session: AsyncSession, authority: Authority) -> Proposal:
-        errors = []
-        if not title.strip():
-            errors.append(validation("title", "title must not be empty"))
-        claim = rules_for("training.claim", day)
-        if not 0 < hours <= claim.int("max_hours"):
-            errors.append(validation("hours", f"hours {hours} must be between 1 and {claim.int('max_hours')}", claim))
-        if errors:
-            raise CommandRefused(*errors)
-        data = {"title": title.strip(), "hours": hours, "date": date.isoformat()}
-        return Proposal("TRAINING", authority.subject, date, data=data)
-
-    payload = {"employeeNip": normalize(employee_nip), "title": title, "hours": hours, "date": date}
-    return await _propose(
-        db,
-        viewer,
-        command="proposeTraining",
-        kind="TRAINING",
-        payload=payload,
-        employee_nip=employee_nip,
-        prepare=prepare,
-        idempotency_key=idempotency_key,
-        today=day,
-    )
+# The commands by their names of old (the API keeps its mutations; the tests and the CLI call these).
+propose_placement = command("PLACEMENT")
+propose_transfer = command("TRANSFER")
+propose_transfer_out = command("TRANSFER_OUT")
+propose_rank_promotion = command("RANK_PROMOTION")
+propose_position_promotion = command("POSITION_PROMOTION")
+start_evaluation = command("EVALUATION")
+propose_training = command("TRAINING")

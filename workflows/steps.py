@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
 from server.audit.writer import AuditEntry
-from server.clock import JAKARTA, today_in_jakarta, utcnow
+from server.clock import JAKARTA, utcnow
 from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError
 from server.models import Employee, Position, WorkflowRequest
 from server.registry import queries as registry
-from server.rules import rule_by_id, rules_for
-from workflows import active, engine, guards, repository
+from workflows import active, conditions, engine, guards, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.context import StepContext
 from workflows.definition import ActionDef, Definition, StateDef
@@ -249,7 +248,7 @@ async def take_step(
     return entries
 
 
-def _approvers(action: ActionDef, actor: Actor) -> list[str]:
+def _approvers(action: ActionDef, actor: StepActor) -> list[str]:
     """The persons an approval step counts for: the actor, and a delegate's delegator too."""
     if not action.approval:
         return []
@@ -260,23 +259,8 @@ def _approvers(action: ActionDef, actor: Actor) -> list[str]:
 
 
 def auto_ready(loaded: Loaded, action: ActionDef, today: dt.date) -> bool:
-    """Whether the scheduler's condition of ``action`` holds today."""
-    request = loaded.request
-    if action.auto == "effective_date_reached":
-        return request.effective_date is not None and request.effective_date <= today
-    if action.auto == "objection_window_closed":
-        delivered = request.delivered_on
-        if delivered is None:
-            return False
-        return delivered + dt.timedelta(days=_window_days(request)) < today
-    return False
-
-
-def _window_days(request: WorkflowRequest) -> int:
-    recorded = (request.rule_versions or {}).get("evaluation.objection_window")
-    if recorded:
-        return rule_by_id(recorded).int("days")
-    return rules_for("evaluation.objection_window", request.effective_date or today_in_jakarta()).int("days")
+    """Whether the scheduler's condition of ``action`` holds today (``workflows.conditions``)."""
+    return action.auto is not None and conditions.holds(action.auto, loaded.request, today)
 
 
 def _may_imply(loaded: Loaded, action: ActionDef, proposer: StepActor) -> bool:
@@ -311,9 +295,3 @@ async def advance(session: AsyncSession, loaded: Loaded, *, by: StepActor, today
         action, actor, note = follow
         entries += await take_step(session, loaded, action, actor=actor, comment=None, data={}, today=today, note=note)
     return entries
-
-
-# The old name, still imported by workflows/proposals.py (another branch is editing it): drop this once
-# that file says StepActor.
-Actor = StepActor
-now = utcnow  # likewise for workflows/proposals.py and workflows/commands.py (another branch moves it): use server.clock.utcnow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import field as dc_field
 from enum import Enum
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,19 +17,24 @@ from schema.types.node import Node
 from schema.types.registry import Employee, Position
 from schema.types.rules import RuleVersion, recorded_rules
 from server import models
+from workflows import catalog
 from workflows.step_data import DataField
 
 
-@strawberry.enum
-class RequestKind(Enum):
-    PLACEMENT = "PLACEMENT"
-    TRANSFER = "TRANSFER"
-    TRANSFER_OUT = "TRANSFER_OUT"
-    RANK_PROMOTION = "RANK_PROMOTION"
-    POSITION_PROMOTION = "POSITION_PROMOTION"
-    EVALUATION = "EVALUATION"
-    TRAINING = "TRAINING"
-    EVALUATION_CORRECTION = "EVALUATION_CORRECTION"
+def _request_kind() -> type[Enum]:
+    """One value per workflow kind, in catalog order, described by its definition's ``summary``."""
+    values = {d.kind: strawberry.enum_value(d.kind, description=d.summary) for d in catalog.current_definitions()}
+    kinds = cast(type[Enum], Enum("RequestKind", values))
+    return strawberry.enum(kinds, description="Which workflow a request follows.")
+
+
+if TYPE_CHECKING:
+
+    class RequestKind(Enum):
+        """For the type checker: the members are the catalog's kinds (``workflows.catalog.kinds``)."""
+
+else:
+    RequestKind = _request_kind()
 
 
 @strawberry.enum

@@ -29,6 +29,7 @@ from server.models import (
 )
 from server.seed import REFERENCE_DATE
 from tests.schema.conftest import Api, make_settings
+from workflows import catalog
 
 TODAY = REFERENCE_DATE  # 2026-11-28, the day the demo API judges on
 TMT = dt.date(2026, 12, 1)  # the next 1st of a month: a promotion period, and still judged on 2024-2025 predicates
@@ -45,17 +46,10 @@ REQUEST_FIELDS = """
 """
 PAYLOAD = f"request {{ {REQUEST_FIELDS} }} {ERRORS}"
 
-PROPOSE = {
-    name: f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {PAYLOAD} }} }}"
-    for name, input_type in [
-        ("proposePlacement", "ProposePlacementInput"),
-        ("proposeTransfer", "ProposeTransferInput"),
-        ("proposeTransferOut", "ProposeTransferOutInput"),
-        ("proposeRankPromotion", "ProposeRankPromotionInput"),
-        ("proposePositionPromotion", "ProposePositionPromotionInput"),
-        ("startEvaluation", "StartEvaluationInput"),
-        ("proposeTraining", "ProposeTrainingInput"),
-    ]
+PROPOSE = {  # every proposal mutation the definitions declare (proposePlacement, ...), as the schema generates it
+    c.mutation: f"mutation($input: {c.input}!) {{ {c.mutation}(input: $input) {{ {PAYLOAD} }} }}"
+    for c in (d.proposal.command for d in catalog.current_definitions())
+    if c is not None
 }
 ACT = f"mutation($input: ActInput!) {{ act(input: $input) {{ {PAYLOAD} }} }}"
 REQUEST = f"query($id: ID!) {{ request(id: $id) {{ {REQUEST_FIELDS} }} }}"

@@ -4,7 +4,8 @@ import { features, gql, subscribe } from "./api.js";
 import { formatDateTime, h, mount } from "./dom.js";
 import { lang, t } from "./i18n.js";
 
-const KINDS = ["PLACEMENT", "TRANSFER", "TRANSFER_OUT", "RANK_PROMOTION", "POSITION_PROMOTION", "EVALUATION", "TRAINING"];
+// The kinds come from the server (one per workflow definition): a new workflow needs no change here.
+const KINDS_QUERY = "{ workflowDefinitions { kind } }";
 const POLL_MS = 3000; // without the taskAssigned subscription
 const SAFETY_POLL_MS = 20000; // with it: a task that leaves (someone else took it) still disappears
 const filters = { kind: "", state: "", unitCode: "", overdue: false };
@@ -66,7 +67,16 @@ function row(task) {
   );
 }
 
+async function workflowKinds() {
+  try {
+    return (await gql(KINDS_QUERY, {})).workflowDefinitions.map((d) => d.kind);
+  } catch {
+    return filters.kind ? [filters.kind] : [];
+  }
+}
+
 export async function inboxView(main) {
+  const kinds = await workflowKinds();
   const counts = h("p", { id: "inbox-counts", class: "counts", role: "status" }, t("loading"));
   const list = h("ul", { id: "inbox", class: "tasks", "aria-live": "polite" });
   const live = h("p", { id: "live-status", class: "muted" });
@@ -103,7 +113,7 @@ export async function inboxView(main) {
         refresh();
       },
     },
-    field(t("filterKind"), h("select", { name: "kind" }, h("option", { value: "" }, t("any")), KINDS.map((k) => h("option", { value: k, selected: filters.kind === k }, k)))),
+    field(t("filterKind"), h("select", { name: "kind" }, h("option", { value: "" }, t("any")), kinds.map((k) => h("option", { value: k, selected: filters.kind === k }, k)))),
     field(t("filterState"), h("input", { name: "state", value: filters.state, autocomplete: "off" })),
     field(t("filterUnit"), h("input", { name: "unitCode", value: filters.unitCode, autocomplete: "off" })),
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "overdue", checked: filters.overdue }), t("filterOverdue")),
