@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.writer import AuditEntry, append
@@ -251,8 +251,3 @@ async def run_escalation(db: Database, day: dt.date, describe: Any) -> Escalatio
         report.reminded += reminded
         report.escalated += escalated
     return report
-
-
-def overdue_clause(day_start: dt.datetime) -> Any:
-    """SQL on ``Task``: open and past its due time at ``day_start``."""
-    return and_(Task.closed_at.is_(None), Task.due_at.is_not(None), Task.due_at < day_start)

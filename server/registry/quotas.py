@@ -43,13 +43,6 @@ def quota_on(day: dt.date) -> ColumnElement[int]:
     return func.coalesce(recorded, Position.quota)
 
 
-async def latest_change(session: AsyncSession, position_id: int) -> dt.date | None:
-    """The day the position's latest recorded quota took effect (None: no dated change yet)."""
-    query = select(func.max(PositionQuota.valid_from)).where(PositionQuota.position_id == position_id)
-    found: dt.date | None = (await session.execute(query)).scalar_one()
-    return found
-
-
 async def record_changes(
     session: AsyncSession, quotas: Mapping[int, int], from_day: dt.date, request_id: int | None = None
 ) -> int:
