@@ -6,10 +6,11 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.nodes import Selection
 
 from policies import read
 from schema.connection import Connection, connection, page_size
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.access import RoleGrant
@@ -87,14 +88,45 @@ async def _unit_or_error(session: AsyncSession, code: str | None, field: str) ->
 async def _page(
     session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, info: Info
 ) -> tuple[Page[Any], int]:
-    size = page_size(first, info.context.settings)
+    wants_total = "totalCount" in selected(root_selection(info))
+    return await _page_of(session, query, key, first, after, info.context, wants_total)
+
+
+async def _page_of(
+    session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, ctx: Context, wants_total: bool
+) -> tuple[Page[Any], int]:
+    size = page_size(first, ctx.settings)
     try:
         page: Page[Any] = await keyset_page(session, query, key, first=size, after=after)
     except CursorError as exc:
         raise PublicError(str(exc)) from None
-    wants_total = "totalCount" in selected(root_selection(info))
     total = await count(session, query) if wants_total else -1
     return page, total
+
+
+async def positions_connection(
+    ctx: Context,
+    filter: PositionFilter | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Position]:
+    """A page of ``positions`` with what ``node_selection`` asks prefetched (also the compiled path's fetch)."""
+    flt = filter or PositionFilter()
+    flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
+    if flt.type is not None and flt.type not in POSITION_TYPES:
+        raise PublicError(f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}")
+    async with ctx.db.read() as s:
+        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        query = q.positions_query(
+            q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)),
+            day=ctx.today,
+        )
+        page, total = await _page_of(s, query, models.Position.code, first, after, ctx, wants_total)
+        nodes = [Position.of(r) for r in page.rows]
+        await Prefetch(s, ctx).positions(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
 
 
 @strawberry.type
@@ -160,24 +192,9 @@ class RegistryQuery:
     async def positions(
         self, info: Info, filter: PositionFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Position]:
-        flt = filter or PositionFilter()
-        flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
-        if flt.type is not None and flt.type not in POSITION_TYPES:
-            raise PublicError(
-                f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}"
-            )
-        async with info.context.db.read() as s:
-            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
-            query = q.positions_query(
-                q.PositionFilter(
-                    unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)
-                ),
-                day=info.context.today,
-            )
-            page, total = await _page(s, query, models.Position.code, first, after, info)
-            nodes = [Position.of(r) for r in page.rows]
-            await Prefetch(s, info.context).positions(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await positions_connection(info.context, filter, first, after, nodes, wants_total)
 
     @strawberry.field
     async def employee(self, info: Info, nip: str) -> Employee | None:
