@@ -22,7 +22,7 @@ from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
-from schema.execution import AsnflowExecutionContext, streamline_resolvers
+from schema.execution import AsnflowExecutionContext
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
@@ -75,7 +75,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         else AsnflowExecutionContext,
     )
     describe(built._schema)
-    streamline_resolvers(built)
     return built
 
 
