@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
+from schema.core_schema import graphql_schema
 from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
@@ -74,7 +75,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         if settings.production
         else AsnflowExecutionContext,
     )
-    describe(built._schema)
+    describe(graphql_schema(built))
     return built
 
 
