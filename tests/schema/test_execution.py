@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import strawberry
@@ -93,7 +93,7 @@ COVERED = {0: False, 1: False, 2: False, 3: True, 4: True, 5: True, 6: True, 7: 
 class Capture(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor unchanged, remembering the schema and operation it was built with."""
 
-    seen: list[tuple[GraphQLSchema, OperationDefinitionNode]] = []
+    seen: ClassVar[list[tuple[GraphQLSchema, OperationDefinitionNode]]] = []
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         Capture.seen.append((self.schema, self.operation))
@@ -120,6 +120,3 @@ def test_the_compiled_answer_is_graphql_cores_or_a_fallback(index: int) -> None:
 def test_the_error_cases_are_errors_on_graphql_core() -> None:
     schema = strawberry.Schema(query=Query)
     assert schema.execute_sync(QUERIES[3]).errors and schema.execute_sync(QUERIES[4]).errors
-
-
-
