@@ -85,13 +85,6 @@ async def _unit_or_error(session: AsyncSession, code: str | None, field: str) ->
     return unit
 
 
-async def _page(
-    session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, info: Info
-) -> tuple[Page[Any], int]:
-    wants_total = "totalCount" in selected(root_selection(info))
-    return await _page_of(session, query, key, first, after, info.context, wants_total)
-
-
 async def _page_of(
     session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, ctx: Context, wants_total: bool
 ) -> tuple[Page[Any], int]:
@@ -126,6 +119,51 @@ async def positions_connection(
         page, total = await _page_of(s, query, models.Position.code, first, after, ctx, wants_total)
         nodes = [Position.of(r) for r in page.rows]
         await Prefetch(s, ctx).positions(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
+
+
+async def units_connection(
+    ctx: Context,
+    parent_code: str | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Unit]:
+    """A page of ``units`` (top-level ones without ``parentCode``), prefetched for ``node_selection``."""
+    async with ctx.db.read() as s:
+        parent = await _unit_or_error(s, parent_code, "parentCode")
+        query = q.units_query(parent, top_level=parent_code is None)
+        page, total = await _page_of(s, query, models.Unit.code, first, after, ctx, wants_total)
+        nodes = [Unit.of(r) for r in page.rows]
+        await Prefetch(s, ctx).units(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
+
+
+async def employees_connection(
+    ctx: Context,
+    filter: EmployeeFilter | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Employee]:
+    """A page of ``employees``: files the viewer may read (scoped in SQL), prefetched for ``node_selection``."""
+    flt = filter or EmployeeFilter()
+    flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
+    if flt.rank is not None and not is_rank(flt.rank):
+        raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
+    async with ctx.db.read() as s:
+        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        query = q.employees_query(
+            q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
+            day=ctx.today,
+            visible=ctx.people_visible,
+            self_id=ctx.viewer.employee_id,
+        )
+        page, total = await _page_of(s, query, models.Employee.nip, first, after, ctx, wants_total)
+        nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
+        await Prefetch(s, ctx).employees(nodes, node_selection)
         return connection(nodes, page, total=total, after=after)
 
 
@@ -170,13 +208,9 @@ class RegistryQuery:
     async def units(
         self, info: Info, parent_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Unit]:
-        async with info.context.db.read() as s:
-            parent = await _unit_or_error(s, parent_code, "parentCode")
-            query = q.units_query(parent, top_level=parent_code is None)
-            page, total = await _page(s, query, models.Unit.code, first, after, info)
-            nodes = [Unit.of(r) for r in page.rows]
-            await Prefetch(s, info.context).units(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await units_connection(info.context, parent_code, first, after, nodes, wants_total)
 
     @strawberry.field
     async def position(self, info: Info, code: str) -> Position | None:
@@ -211,20 +245,6 @@ class RegistryQuery:
     async def employees(
         self, info: Info, filter: EmployeeFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Employee]:
-        ctx = info.context
-        flt = filter or EmployeeFilter()
-        flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
-        if flt.rank is not None and not is_rank(flt.rank):
-            raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
-        async with ctx.db.read() as s:
-            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
-            query = q.employees_query(
-                q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
-                day=ctx.today,
-                visible=ctx.people_visible,
-                self_id=ctx.viewer.employee_id,
-            )
-            page, total = await _page(s, query, models.Employee.nip, first, after, info)
-            nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
-            await Prefetch(s, ctx).employees(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await employees_connection(info.context, filter, first, after, nodes, wants_total)

@@ -18,7 +18,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Context
 from schema.inbox import my_tasks_connection
-from schema.registry import positions_connection
+from schema.registry import employees_connection, positions_connection, units_connection
 
 Fetch = Callable[[Context, dict[str, Any], list[Selection], bool], Awaitable[Any]]
 
@@ -37,9 +37,19 @@ async def _my_tasks(ctx: Context, args: dict[str, Any], nodes: list[Selection], 
     return await my_tasks_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
 
 
+async def _units(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await units_connection(ctx, args.get("parentCode"), args.get("first"), args.get("after"), nodes, wants_total)
+
+
+async def _employees(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await employees_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
+
+
 ROOTS: dict[str, Root] = {
     "positions": Root(frozenset({"first", "after"}), _positions),
     "myTasks": Root(frozenset({"first", "after"}), _my_tasks),
+    "units": Root(frozenset({"parentCode", "first", "after"}), _units),
+    "employees": Root(frozenset({"first", "after"}), _employees),
 }
 
 
