@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -23,6 +24,8 @@ class Context:
     viewer: Viewer
     correlation_id: str  # this HTTP request's or WebSocket operation's id in logs and audit events
     today: dt.date = field(default_factory=dt.date.today)
+    # The compiled read path (schema/plan) answers the queries it covers; tests switch it off to compare.
+    compiled_reads: ClassVar[bool] = True
 
     @cached_property
     def now(self) -> dt.datetime:

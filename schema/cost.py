@@ -54,6 +54,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from schema.core_schema import graphql_schema
+
 LIST_ESTIMATE = 10
 MAX_VISITS = 100_000
 SETTING = "ASNFLOW_MAX_QUERY_COST"
@@ -230,7 +232,7 @@ class QueryCostLimiter(SchemaExtension):
             if operation is not None:
                 fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
                 cost, complete = self.model.measure(
-                    ctx.schema._schema, operation, fragments, ctx.variables or {}, stop_above=10 * self.max_cost
+                    graphql_schema(ctx.schema), operation, fragments, ctx.variables or {}, stop_above=10 * self.max_cost
                 )
                 if cost > self.max_cost or not complete:
                     ctx.result = ExecutionResult(data=None, errors=[too_costly(cost, self.max_cost, complete)])

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.prefetch import child, root_selection
+from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import RequestKind, Task
-from schema.workflows import _page, _visible_request
+from schema.workflows import _visible_request, page_of
 from server import models
 from workflows import inbox
 
@@ -44,20 +45,31 @@ class InboxQuery:
     async def my_tasks(
         self, info: Info, filter: TaskFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Task]:
-        ctx = info.context
-        f = filter or TaskFilter()
-        if f.state is not None and len(f.state) > 40:
-            raise PublicError(f"filter.state: {len(f.state)} characters is longer than any state; use a state name")
-        flt = inbox.TaskFilter(f.kind.value if f.kind else None, f.state, f.unit_code, f.overdue, f.due_before)
-        page, total = await _page(
-            info, inbox.filtered_tasks_query(ctx.viewer, flt, ctx.now), models.Task.id, first, after
-        )
-        async with ctx.db.read() as s:
-            prefetch = WorkflowPrefetch(s, ctx)
-            node_selection = child(child(root_selection(info), "edges"), "node")
-            nodes = await prefetch.task_objects(page.rows, node_selection)
-            await prefetch.tasks(nodes, node_selection)
-        return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        node_selection = child(child(root_selection(info), "edges"), "node")
+        return await my_tasks_connection(info.context, filter, first, after, node_selection, wants_total)
+
+
+async def my_tasks_connection(
+    ctx: Context,
+    filter: TaskFilter | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Task]:
+    """A page of ``myTasks`` with what ``node_selection`` asks prefetched (also the compiled path's fetch)."""
+    f = filter or TaskFilter()
+    if f.state is not None and len(f.state) > 40:
+        raise PublicError(f"filter.state: {len(f.state)} characters is longer than any state; use a state name")
+    flt = inbox.TaskFilter(f.kind.value if f.kind else None, f.state, f.unit_code, f.overdue, f.due_before)
+    query = inbox.filtered_tasks_query(ctx.viewer, flt, ctx.now)
+    page, total = await page_of(ctx, query, models.Task.id, first, after, wants_total)
+    async with ctx.db.read() as s:
+        prefetch = WorkflowPrefetch(s, ctx)
+        nodes = await prefetch.task_objects(page.rows, node_selection)
+        await prefetch.tasks(nodes, node_selection)
+    return connection(nodes, page, total=total, after=after)
 
 
 async def task_node(info: Info, task_id: int) -> Task | None:

@@ -6,10 +6,11 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.nodes import Selection
 
 from policies import read
 from schema.connection import Connection, connection, page_size
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.access import RoleGrant
@@ -84,17 +85,86 @@ async def _unit_or_error(session: AsyncSession, code: str | None, field: str) ->
     return unit
 
 
-async def _page(
-    session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, info: Info
+async def _page_of(
+    session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, ctx: Context, wants_total: bool
 ) -> tuple[Page[Any], int]:
-    size = page_size(first, info.context.settings)
+    size = page_size(first, ctx.settings)
     try:
         page: Page[Any] = await keyset_page(session, query, key, first=size, after=after)
     except CursorError as exc:
         raise PublicError(str(exc)) from None
-    wants_total = "totalCount" in selected(root_selection(info))
     total = await count(session, query) if wants_total else -1
     return page, total
+
+
+async def positions_connection(
+    ctx: Context,
+    filter: PositionFilter | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Position]:
+    """A page of ``positions`` with what ``node_selection`` asks prefetched (also the compiled path's fetch)."""
+    flt = filter or PositionFilter()
+    flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
+    if flt.type is not None and flt.type not in POSITION_TYPES:
+        raise PublicError(f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}")
+    async with ctx.db.read() as s:
+        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        query = q.positions_query(
+            q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)),
+            day=ctx.today,
+        )
+        page, total = await _page_of(s, query, models.Position.code, first, after, ctx, wants_total)
+        nodes = [Position.of(r) for r in page.rows]
+        await Prefetch(s, ctx).positions(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
+
+
+async def units_connection(
+    ctx: Context,
+    parent_code: str | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Unit]:
+    """A page of ``units`` (top-level ones without ``parentCode``), prefetched for ``node_selection``."""
+    async with ctx.db.read() as s:
+        parent = await _unit_or_error(s, parent_code, "parentCode")
+        query = q.units_query(parent, top_level=parent_code is None)
+        page, total = await _page_of(s, query, models.Unit.code, first, after, ctx, wants_total)
+        nodes = [Unit.of(r) for r in page.rows]
+        await Prefetch(s, ctx).units(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
+
+
+async def employees_connection(
+    ctx: Context,
+    filter: EmployeeFilter | None,
+    first: int | None,
+    after: str | None,
+    node_selection: list[Selection],
+    wants_total: bool,
+) -> Connection[Employee]:
+    """A page of ``employees``: files the viewer may read (scoped in SQL), prefetched for ``node_selection``."""
+    flt = filter or EmployeeFilter()
+    flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
+    if flt.rank is not None and not is_rank(flt.rank):
+        raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
+    async with ctx.db.read() as s:
+        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        query = q.employees_query(
+            q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
+            day=ctx.today,
+            visible=ctx.people_visible,
+            self_id=ctx.viewer.employee_id,
+        )
+        page, total = await _page_of(s, query, models.Employee.nip, first, after, ctx, wants_total)
+        nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
+        await Prefetch(s, ctx).employees(nodes, node_selection)
+        return connection(nodes, page, total=total, after=after)
 
 
 @strawberry.type
@@ -138,13 +208,9 @@ class RegistryQuery:
     async def units(
         self, info: Info, parent_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Unit]:
-        async with info.context.db.read() as s:
-            parent = await _unit_or_error(s, parent_code, "parentCode")
-            query = q.units_query(parent, top_level=parent_code is None)
-            page, total = await _page(s, query, models.Unit.code, first, after, info)
-            nodes = [Unit.of(r) for r in page.rows]
-            await Prefetch(s, info.context).units(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await units_connection(info.context, parent_code, first, after, nodes, wants_total)
 
     @strawberry.field
     async def position(self, info: Info, code: str) -> Position | None:
@@ -160,24 +226,9 @@ class RegistryQuery:
     async def positions(
         self, info: Info, filter: PositionFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Position]:
-        flt = filter or PositionFilter()
-        flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
-        if flt.type is not None and flt.type not in POSITION_TYPES:
-            raise PublicError(
-                f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}"
-            )
-        async with info.context.db.read() as s:
-            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
-            query = q.positions_query(
-                q.PositionFilter(
-                    unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)
-                ),
-                day=info.context.today,
-            )
-            page, total = await _page(s, query, models.Position.code, first, after, info)
-            nodes = [Position.of(r) for r in page.rows]
-            await Prefetch(s, info.context).positions(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await positions_connection(info.context, filter, first, after, nodes, wants_total)
 
     @strawberry.field
     async def employee(self, info: Info, nip: str) -> Employee | None:
@@ -194,20 +245,6 @@ class RegistryQuery:
     async def employees(
         self, info: Info, filter: EmployeeFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Employee]:
-        ctx = info.context
-        flt = filter or EmployeeFilter()
-        flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
-        if flt.rank is not None and not is_rank(flt.rank):
-            raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
-        async with ctx.db.read() as s:
-            unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
-            query = q.employees_query(
-                q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
-                day=ctx.today,
-                visible=ctx.people_visible,
-                self_id=ctx.viewer.employee_id,
-            )
-            page, total = await _page(s, query, models.Employee.nip, first, after, info)
-            nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
-            await Prefetch(s, ctx).employees(nodes, child(child(root_selection(info), "edges"), "node"))
-            return connection(nodes, page, total=total, after=after)
+        wants_total = "totalCount" in selected(root_selection(info))
+        nodes = child(child(root_selection(info), "edges"), "node")
+        return await employees_connection(info.context, filter, first, after, nodes, wants_total)

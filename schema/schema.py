@@ -19,12 +19,13 @@ from strawberry.tools import merge_types
 from schema.admin import AdminMutation
 from schema.audit import AuditQuery
 from schema.bulk import BulkMutation
+from schema.core_schema import graphql_schema
 from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.deadlines import DeadlinesQuery
 from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
 from schema.errors import AsnflowMaskErrors, should_mask
-from schema.execution import AsnflowExecutionContext, streamline_resolvers
+from schema.execution import AsnflowExecutionContext
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
@@ -97,8 +98,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         if settings.production
         else AsnflowExecutionContext,
     )
-    describe(built._schema)
-    streamline_resolvers(built)
+    describe(graphql_schema(built))
     return built
 
 

@@ -22,6 +22,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from schema.core_schema import graphql_schema
+
 
 @cache
 def _cached_validate(maxsize: int, hide_suggestions: bool) -> Callable[..., list[GraphQLError]]:
@@ -44,7 +46,7 @@ class SuggestionFreeValidation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         context.pre_execution_errors = self.validate_document(
-            context.schema._schema, context.graphql_document, context.validation_rules
+            graphql_schema(context.schema), context.graphql_document, context.validation_rules
         )
         yield
 

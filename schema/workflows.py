@@ -62,14 +62,21 @@ async def _visible_request(info: Info, request_id: int) -> models.WorkflowReques
 
 
 async def _page(info: Info, query: Any, key: Any, first: int | None, after: str | None) -> tuple[Page[Any], int]:
-    ctx = info.context
+    wants_total = "totalCount" in selected(root_selection(info))
+    return await page_of(info.context, query, key, first, after, wants_total)
+
+
+async def page_of(
+    ctx: Context, query: Any, key: Any, first: int | None, after: str | None, wants_total: bool
+) -> tuple[Page[Any], int]:
+    """A newest-first keyset page of ``query``, with its total count when asked."""
     size = page_size(first, ctx.settings)
     async with ctx.db.read() as s:
         try:
             page: Page[Any] = await keyset_page(s, query, key, first=size, after=after, descending=True)
         except CursorError as exc:
             raise PublicError(str(exc)) from None
-        total = await count(s, query) if "totalCount" in selected(root_selection(info)) else -1
+        total = await count(s, query) if wants_total else -1
     return page, total
 
 

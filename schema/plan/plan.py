@@ -1,0 +1,86 @@
+"""The plan of a validated query: which root fields the compiled path fetches and how it completes them.
+
+``plan_for`` returns None (graphql-core executes) unless every root field of a query operation is in
+``schema.plan.roots.ROOTS``, given only the arguments listed there, and its whole selection compiles
+(schema/plan/compile.py). Plans are kept per operation node: strawberry's ParserCache hands back the
+same document for the same query text, so a page asked again is planned once. A field added to the
+schema has no plan entry and so runs on graphql-core, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, GraphQLField, GraphQLSchema, OperationDefinitionNode, OperationType
+from graphql.execution import get_argument_values
+from graphql.execution.values import VariableValues
+
+from schema.context import Context
+from schema.plan.compile import Completer, Fallback, compile_output, plain_fields
+from schema.plan.roots import ROOTS, Root, connection_nodes
+
+CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class RootStep:
+    key: str
+    node: FieldNode
+    field: GraphQLField
+    root: Root
+    complete: Completer
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[RootStep, ...]
+
+    async def run(self, ctx: Context, variables: VariableValues) -> dict[str, Any]:
+        """The operation's ``data``; raises Fallback wherever graphql-core would answer otherwise."""
+        data: dict[str, Any] = {}
+        for step in self.steps:
+            try:
+                args = get_argument_values(step.field, step.node, variables)
+                nodes, wants_total = connection_nodes(step.node)
+                value = await step.root.fetch(ctx, args, nodes, wants_total)
+            except Exception:
+                raise Fallback from None
+            data[step.key] = step.complete(value)
+        return data
+
+
+_plans: OrderedDict[tuple[int, int], tuple[GraphQLSchema, OperationDefinitionNode, Plan | None]] = OrderedDict()
+
+
+def plan_for(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
+    key = (id(schema), id(operation))
+    cached = _plans.get(key)
+    if cached is not None and cached[0] is schema and cached[1] is operation:
+        _plans.move_to_end(key)
+        return cached[2]
+    plan = make_plan(schema, operation)
+    _plans[key] = (schema, operation, plan)
+    if len(_plans) > CACHE_SIZE:
+        _plans.popitem(last=False)
+    return plan
+
+
+def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
+    if operation.operation != OperationType.QUERY or operation.directives or schema.query_type is None:
+        return None
+    fields = plain_fields(operation.selection_set)
+    if not fields:
+        return None
+    steps: list[RootStep] = []
+    for node in fields:
+        root = ROOTS.get(node.name.value)
+        field = schema.query_type.fields.get(node.name.value)
+        if root is None or field is None or any(a.name.value not in root.arguments for a in node.arguments or ()):
+            return None
+        complete = compile_output(field.type, node)
+        if complete is None:
+            return None
+        steps.append(RootStep(node.alias.value if node.alias else node.name.value, node, field, root, complete))
+    return Plan(tuple(steps))

@@ -1,0 +1,81 @@
+"""Root fields the compiled path fetches itself, through the same functions as their resolvers.
+
+A root field is listed here with the arguments the compiled path accepts; any other argument given
+(a filter, say) leaves the operation to graphql-core. Each fetch calls the very function the
+strawberry resolver calls (same statements, same SQL scoping through policies.read and
+policies.scope), with the selection as strawberry's ``Selection`` objects so the prefetch asks for
+exactly what is selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode
+from strawberry.types.nodes import SelectedField, Selection
+
+from schema.context import Context
+from schema.inbox import my_tasks_connection
+from schema.registry import employees_connection, positions_connection, units_connection
+
+Fetch = Callable[[Context, dict[str, Any], list[Selection], bool], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Root:
+    arguments: frozenset[str]  # GraphQL argument names the fetch handles
+    fetch: Fetch
+
+
+async def _positions(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await positions_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
+
+
+async def _my_tasks(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await my_tasks_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
+
+
+async def _units(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await units_connection(ctx, args.get("parentCode"), args.get("first"), args.get("after"), nodes, wants_total)
+
+
+async def _employees(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
+    return await employees_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
+
+
+ROOTS: dict[str, Root] = {
+    "positions": Root(frozenset({"first", "after"}), _positions),
+    "myTasks": Root(frozenset({"first", "after"}), _my_tasks),
+    "units": Root(frozenset({"parentCode", "first", "after"}), _units),
+    "employees": Root(frozenset({"first", "after"}), _employees),
+}
+
+
+def selections(nodes: Sequence[FieldNode]) -> list[Selection]:
+    """Plain field nodes (no fragments, directives or arguments: the plan's precondition) as strawberry's
+    ``Selection`` objects, the form the prefetch reads."""
+    return [
+        SelectedField(
+            name=n.name.value,
+            directives={},
+            arguments={},
+            selections=selections([s for s in n.selection_set.selections if isinstance(s, FieldNode)])
+            if n.selection_set
+            else [],
+            alias=n.alias.value if n.alias else None,
+        )
+        for n in nodes
+    ]
+
+
+def connection_nodes(root: FieldNode) -> tuple[list[Selection], bool]:
+    """Under a connection field: the ``edges { node { ... } }`` selection, and whether ``totalCount`` is asked."""
+    top = [s for s in (root.selection_set.selections if root.selection_set else ()) if isinstance(s, FieldNode)]
+    nodes: list[FieldNode] = []
+    for edges in (s for s in top if s.name.value == "edges"):
+        for node in (s for s in edges.selection_set.selections if isinstance(s, FieldNode)):  # type: ignore[union-attr]
+            if node.name.value == "node" and node.selection_set is not None:
+                nodes.extend(s for s in node.selection_set.selections if isinstance(s, FieldNode))
+    return selections(nodes), any(s.name.value == "totalCount" for s in top)

@@ -1,0 +1,146 @@
+"""The compiled read path answers byte for byte as graphql-core does, for every persona (issue 13 item 4).
+
+Each query is asked twice through the HTTP app as the same persona on the demo seed (with requests in
+every stage, so inboxes are not empty): once with the compiled path on, once with it off
+(``Context.compiled_reads``), and the two response bodies must be the same bytes, errors and nulls
+included. Hand-written pages check that the plan really covers the benchmarked queries; hypothesis-graphql
+draws further selections on the planned root fields. A root field without a plan entry runs on
+graphql-core unchanged. ASNFLOW_COMPILED_FUZZ_EXAMPLES sets the number of drawn documents (default 40;
+about a third of the draws are planned, the rest carry a nested argument and go to graphql-core).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import graphql
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema
+
+from bench.run_all import MY_TASKS_QUERY, POSITIONS_QUERY
+from schema.context import Context
+from schema.core_schema import graphql_schema
+from schema.plan.plan import make_plan
+from schema.plan.roots import ROOTS
+from schema.schema import schema
+from server.paging import encode_cursor
+from tests.api.helpers import DemoApi
+from tests.schema.test_fuzz import SCALARS
+from tests.security.test_read_rule_walk import PERSONAS, _world
+
+EXAMPLES = int(os.environ.get("ASNFLOW_COMPILED_FUZZ_EXAMPLES", "40"))
+HOLDER_FILE = "holders { nip name access birthDate gender rank { code name rankCode } }"
+COVERED = [
+    POSITIONS_QUERY,
+    MY_TASKS_QUERY,
+    "{ positions(first: 20) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+    "edges { cursor node { __typename code title type quota jobClass minRank maxRank positionType vacancies "
+    "unit { code name kind parent { code } } holders { nip name access rank { rankCode } } } } } }",
+    "query($n: Int, $a: String) { p: positions(first: $n, after: $a) { edges { node { code } } } "
+    "t: myTasks(first: $n) { totalCount edges { node { id step overdue blockedReason } } } }",
+    # file fields of holders, from the Gambir positions on (the personas' units): where a holder comes as a
+    # card, birthDate is a FORBIDDEN error and the compiled path hands the whole page to graphql-core
+    f"query($a: String) {{ positions(first: 30, after: $a) {{ edges {{ node {{ code {HOLDER_FILE} }} }} }} }}",
+    "{ units { totalCount edges { node { code name kind parent { code } } } } }",
+    '{ units(parentCode: "PEMPROV", first: 40) { edges { node { code parent { name } } } } }',
+    "{ employees(first: 40) { totalCount edges { cursor node { nip name access birthDate gender status "
+    "rank { code } unit { code } position { code unit { name } } } } } }",
+]
+GAMBIR = encode_cursor("KEL-GAMBIR")
+NOT_COVERED = [
+    "{ positions(first: 5, filter: {vacantOnly: true}) { edges { node { code } } } }",  # a filter
+    '{ positions(first: 5) { edges { node { holders(asOf: "2026-01-01") { nip } } } } }',  # a nested argument
+    "{ positions(first: 5) { edges { node { ... on Position { code } } } } }",  # a fragment
+    "{ positions(first: 5) { edges { node { code @include(if: true) } } } }",  # a directive
+    '{ unit(code: "PEMPROV") { code name } }',  # a root field without a plan entry
+    "{ units { edges { node { id code } } } }",  # Node.id is resolved with info
+    "{ viewer { userId } positions(first: 2) { edges { node { code } } } }",  # one root field without
+]
+BROKEN = ["{ positions(first: 500) { edges { node { code } } } }", '{ myTasks(after: "nonsense") { totalCount } }']
+
+
+def _plan(query: str) -> Any:
+    document = graphql.parse(query)
+    [operation] = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    return make_plan(graphql_schema(schema), operation)
+
+
+async def _both(demo: DemoApi, persona: str | None, query: str, variables: dict[str, Any] | None = None) -> bytes:
+    """The compiled answer's body, after checking graphql-core's is the same bytes."""
+    user = demo.uid(persona) if persona else None
+    try:
+        Context.compiled_reads = True
+        compiled = await demo.post(query, variables, as_user=user)
+        Context.compiled_reads = False
+        plain = await demo.post(query, variables, as_user=user)
+    finally:
+        Context.compiled_reads = True
+    assert (compiled.status_code, compiled.content) == (plain.status_code, plain.content), query
+    return compiled.content
+
+
+async def _prepared(demo: DemoApi) -> None:
+    if world.get("db") is not demo.db:
+        world.clear()
+        world.update(await _world(demo), db=demo.db)
+
+
+world: dict[str, Any] = {}
+
+
+def test_the_plan_covers_the_benchmarked_pages_and_nothing_it_cannot_answer() -> None:
+    assert all(_plan(q) is not None for q in COVERED)
+    assert all(_plan(q) is None for q in NOT_COVERED)
+    assert "unit" not in ROOTS and "viewer" not in ROOTS  # answered by graphql-core, see below
+
+
+async def test_every_persona_gets_the_same_bytes_on_both_paths(demo: DemoApi) -> None:
+    await _prepared(demo)
+    for persona in PERSONAS:
+        for query in COVERED + NOT_COVERED:
+            await _both(demo, persona, query, {"n": 3, "a": GAMBIR})
+        for query in BROKEN:  # refused at the root: graphql-core's error, the same bytes
+            assert b'"errors"' in await _both(demo, persona, query)
+    files = await _both(demo, "admin", COVERED[-1], {"a": GAMBIR})
+    assert b'"birthDate":"' in files and b'"errors"' not in files  # province-wide: the holders' files
+
+
+async def test_a_root_field_without_a_plan_entry_runs_on_graphql_core(demo: DemoApi) -> None:
+    data = await demo.ask("admin", '{ unit(code: "PEMPROV") { code } viewer { userId } }')
+    assert data == {"unit": {"code": "PEMPROV"}, "viewer": {"userId": demo.uid("admin")}}
+
+
+def test_every_root_field_without_a_plan_entry_is_left_to_graphql_core() -> None:
+    """A root field added to the schema (talentPool, publicStatistics, ...) runs unchanged until planned."""
+    query_type = graphql_schema(schema).query_type
+    assert query_type is not None
+    for name, field in query_type.fields.items():
+        selection = " { __typename }" if not graphql.is_leaf_type(graphql.get_named_type(field.type)) else ""
+        planned = _plan(f"{{ {name}{selection} }}") is not None
+        assert not planned or name in ROOTS, name
+
+
+_QUERY = re.compile(r"type Query \{.*?\n\}", re.S)
+_ROOT_TYPES = {name: re.search(rf"\n  {name}(\([^\n]*\))?: ([^\n]+)", schema.as_str()) for name in ROOTS}
+SDL = _QUERY.sub(
+    "type Query {\n" + "".join(f"  {n}: {m.group(2)}\n" for n, m in _ROOT_TYPES.items() if m) + "}", schema.as_str()
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    document=from_schema(SDL, custom_scalars=SCALARS, print_ast=lambda d: d),
+    persona=st.sampled_from(PERSONAS),
+    first=st.sampled_from([None, 0, 1, 7]),
+)
+async def test_generated_selections_get_the_same_bytes_on_both_paths(
+    demo: DemoApi, document: graphql.DocumentNode, persona: str | None, first: int | None
+) -> None:
+    await _prepared(demo)
+    query = graphql.print_ast(document)
+    if first is not None:  # a page size through the root arguments the plan accepts
+        query = re.sub(r"\b(positions|myTasks)\s*\{", rf"\1(first: {first}) {{", query)
+    await _both(demo, persona, query)
