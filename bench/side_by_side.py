@@ -1,0 +1,402 @@
+"""asnflow next to a true floor and PostGraphile 4, in one run, on the same PostgreSQL database.
+
+    .venv/bin/python -m bench.side_by_side                      # jakarta, 1 and 2 processes, 15 s per target
+    .venv/bin/python -m bench.side_by_side --size small --duration 5 --warmup 2
+
+It seeds a fresh PostgreSQL database (``--size``, jakarta by default) and proposes ``--placements``
+placements that wait for the BKD verifier (bench/bench_act.py's preparation, as bench/run_all.py), then
+for 1 and for 2 processes (``--processes``) starts, each on a fresh copy of that database:
+
+* **asnflow**: ``asnflow serve --workers N``, the product;
+* **floor**: ``uvicorn bench.floor:app_from_env --workers N`` (bench/floor.py): asyncpg + orjson,
+  hand-written SQL (positions 2 statements, myTasks 1), no ORM, no GraphQL, the same JSON bytes;
+* **PostGraphile 4** (bench/package.json, installed into bench/node_modules by ``npm ci`` when missing):
+  ``postgraphile -c URL --cluster-workers N`` (no ``--cluster-workers`` for 1), schema ``public``,
+  no authorization (it reads as the database owner), the nearest equivalent query of each page.
+
+Before measuring, it checks that the floor's bodies equal asnflow's byte for byte and that
+PostGraphile returns the same rows (the same position codes in the same order; the same task ids)
+and fails loudly otherwise. Then each server is driven in turn by ``wrk`` (bench/wrkload.py;
+``--connections`` 16, ``--threads`` 1) for a warm-up and a measured run, with the servers' CPU time
+per request read from /proc (all the server's processes) as bench/run_all.py does, and it writes
+bench/RESULTS-side-by-side.md (``--out``): req/s, p50/p99, server CPU ms per request, and the ratios
+asnflow/PostGraphile and asnflow/floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.run_all import (  # noqa: E402
+    MY_TASKS_QUERY,
+    POSITIONS_QUERY,
+    TODAY,
+    Databases,
+    Measurement,
+    Server,
+    _fetch,
+    _graphql_body,
+    _measure,
+)
+from bench.wrkload import HttpRequest, run_wrk, write_script  # noqa: E402
+
+BENCH = ROOT / "bench"
+OUT = BENCH / "RESULTS-side-by-side.md"
+PAGES = ("positions", "mytasks")
+SYSTEMS = ("floor", "postgraphile", "asnflow")
+
+# PostGraphile 4's default inflection of the tables (checked by introspection at start, see _check_names).
+PG_POSITIONS = (
+    "{ allPositions(first: 50, orderBy: CODE_ASC) { nodes { code title quota unitByUnitId { code name } "
+    'assignmentsByPositionId(condition: {kind: "definitive"}) { nodes { startDate endDate '
+    "employeeByEmployeeId { nip name rankCode } } } } } }"
+)
+PG_MY_TASKS = (
+    "{ allTasks(first: 50, orderBy: ID_DESC, condition: {closedAt: null, role: $ROLE}) { "
+    "pageInfo { hasNextPage endCursor } nodes { id step workflowRequestByRequestId { id kind state "
+    "employeeBySubjectEmployeeId { nip name } positionByPositionId { code title unitByUnitId { code name } } } } } }"
+)
+PG_NAMES = {
+    "Query": ["allPositions", "allTasks"],
+    "Position": ["unitByUnitId", "assignmentsByPositionId"],
+    "Assignment": ["employeeByEmployeeId"],
+    "Task": ["workflowRequestByRequestId"],
+    "WorkflowRequest": ["employeeBySubjectEmployeeId", "positionByPositionId"],
+}
+FLOOR_PATHS = {"positions": "/positions?first=50", "mytasks": "/my-tasks?first=50"}
+
+
+def log(message: str) -> None:
+    print(f"[side_by_side {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Config:
+    processes: int
+    measurements: dict[tuple[str, str], Measurement] = field(default_factory=dict)
+    checks: list[str] = field(default_factory=list)
+
+
+def ensure_postgraphile() -> Path:
+    binary = BENCH / "node_modules" / ".bin" / "postgraphile"
+    if not binary.exists():
+        if shutil.which("npm") is None:
+            raise SystemExit("npm is not installed (apt-get install -y nodejs npm): PostGraphile needs it")
+        log("installing PostGraphile into bench/node_modules (npm ci)")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
+    return binary
+
+
+def _post(url: str, query: str, token: str | None = None) -> dict[str, Any]:
+    return dict(json.loads(_fetch(url, token or "none", _graphql_body(query))))
+
+
+def _check_names(url: str) -> None:
+    """PostGraphile's generated names for our tables, by introspection; stop if the inflection differs."""
+    for type_name, fields in PG_NAMES.items():
+        found = _post(url, '{ __type(name: "' + type_name + '") { fields { name } } }')["data"]["__type"]
+        have = {f["name"] for f in (found or {}).get("fields", [])}
+        missing = [f for f in fields if f not in have]
+        if missing:
+            raise RuntimeError(f"PostGraphile's {type_name} has no {missing}; it has {sorted(have)[:40]}")
+
+
+def _role(asnflow_tasks: dict[str, Any], url: str) -> str:
+    """The role of the verifier's open tasks (read from PostGraphile itself: the first task's role)."""
+    first = asnflow_tasks["data"]["myTasks"]["edges"][0]["node"]["id"]
+    found = _post(url, "{ taskById(id: " + str(int(first)) + ") { role } }")
+    return str(found["data"]["taskById"]["role"])
+
+
+def check(cfg: Config, asnflow: Server, floor: Server, pg: Server, token: str, queries: dict[str, str]) -> None:
+    """The same answers before measuring: floor == asnflow byte for byte; PostGraphile the same rows."""
+    a_pos = _fetch(asnflow.base + "/graphql", token, _graphql_body(POSITIONS_QUERY))
+    a_tasks = _fetch(asnflow.base + "/graphql", token, _graphql_body(MY_TASKS_QUERY))
+    for page, body in (("positions", a_pos), ("mytasks", a_tasks)):
+        root = "myTasks" if page == "mytasks" else "positions"
+        parsed = json.loads(body)
+        if parsed.get("errors") or len(parsed["data"][root]["edges"]) != 50:
+            raise RuntimeError(f"asnflow's {root} page is not 50 rows without errors: {body[:600]!r}")
+        floor_body = _fetch(floor.base + FLOOR_PATHS[page], token)
+        if floor_body != body:
+            raise RuntimeError(f"the floor's {page} body differs from asnflow's:\n{floor_body[:400]!r}\n{body[:400]!r}")
+        cfg.checks.append(f"{page}: floor and asnflow answer the same {len(body):,} bytes")
+    codes = [e["node"]["code"] for e in json.loads(a_pos)["data"]["positions"]["edges"]]
+    pg_pos = _post(pg.base + "/graphql", queries["positions"])
+    if pg_pos.get("errors"):
+        raise RuntimeError(f"PostGraphile's positions page failed: {pg_pos['errors']}")
+    if [n["code"] for n in pg_pos["data"]["allPositions"]["nodes"]] != codes:
+        raise RuntimeError("PostGraphile's positions page is not the same 50 positions")
+    ids = [e["node"]["id"] for e in json.loads(a_tasks)["data"]["myTasks"]["edges"]]
+    pg_tasks = _post(pg.base + "/graphql", queries["mytasks"])
+    if pg_tasks.get("errors"):
+        raise RuntimeError(f"PostGraphile's tasks page failed: {pg_tasks['errors']}")
+    got = [str(n["id"]) for n in pg_tasks["data"]["allTasks"]["nodes"]]
+    if got != ids:
+        raise RuntimeError(f"PostGraphile's tasks page is not the same 50 tasks: {got[:5]} vs {ids[:5]}")
+    cfg.checks.append("PostGraphile: the same 50 position codes and the same 50 task ids, in the same order")
+
+
+def start(name: str, command: list[str], env: dict[str, str], workers: int, workdir: Path, ready: str) -> Server:
+    server = Server(name, command, env, workers, workdir / f"{name.replace(' ', '-')}.log", ROOT)
+    try:
+        server.wait_ready(ready)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def run_config(
+    processes: int, url: str, verifier: str, secret: str, workdir: Path, args: argparse.Namespace, dbs: Databases
+) -> Config:
+    from server.auth import issue_token
+    from server.settings import Settings
+
+    cfg = Config(processes)
+    token = issue_token(Settings(secret=secret), verifier, ttl_seconds=12 * 3600)
+    copy = dbs.copy("postgres", url)
+    env = dict(os.environ)
+    env.update(
+        ASNFLOW_DATABASE_URL=copy,
+        ASNFLOW_SECRET=secret,
+        ASNFLOW_TODAY=TODAY.isoformat(),
+        ASNFLOW_ENV="dev",
+        ASNFLOW_CHECKPOINT_FILE=str(workdir / "checkpoints.jsonl"),
+        ASNFLOW_CHECKPOINT_KEY=str(workdir / "checkpoint.key"),
+        PYTHONPATH=str(ROOT),
+    )
+    plain = copy.replace("postgresql+asyncpg://", "postgresql://")
+    n = str(processes)
+    servers: list[Server] = []
+    try:
+        cli = str(Path(sys.executable).with_name("asnflow"))
+        serve = [cli, "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers", n]
+        asnflow = start(f"asnflow x{n}", serve, env, processes, workdir, "/readyz")
+        servers.append(asnflow)
+        uvicorn = [sys.executable, "-m", "uvicorn", "bench.floor:app_from_env", "--factory", "--host", "127.0.0.1"]
+        uvicorn += ["--port", "{port}", "--workers", n, "--log-level", "warning", "--no-access-log"]
+        floor = start(f"floor x{n}", uvicorn, env, processes, workdir, "/healthz")
+        servers.append(floor)
+        pg_cmd = [str(ensure_postgraphile()), "-c", plain, "--schema", "public", "--host", "127.0.0.1"]
+        pg_cmd += ["--port", "{port}", "--disable-query-log", "--disable-default-mutations"]
+        if processes > 1:
+            pg_cmd += ["--cluster-workers", n]
+        pg = Server(f"postgraphile x{n}", pg_cmd, env, 1, workdir / f"postgraphile-x{n}.log", BENCH)
+        servers.append(pg)
+        _wait_graphql(pg)
+        _check_names(pg.base + "/graphql")
+        a_tasks = json.loads(_fetch(asnflow.base + "/graphql", token, _graphql_body(MY_TASKS_QUERY)))
+        queries = {
+            "positions": PG_POSITIONS,
+            "mytasks": PG_MY_TASKS.replace("$ROLE", json.dumps(_role(a_tasks, pg.base + "/graphql"))),
+        }
+        check(cfg, asnflow, floor, pg, token, queries)
+        for c in cfg.checks:
+            log(f"x{n}: {c}")
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        targets = {
+            "floor": (floor, {p: HttpRequest("GET", FLOOR_PATHS[p]) for p in PAGES}),
+            "postgraphile": (pg, {p: HttpRequest("POST", "/graphql", _graphql_body(queries[p])) for p in PAGES}),
+            "asnflow": (
+                asnflow,
+                {
+                    "positions": HttpRequest("POST", "/graphql", _graphql_body(POSITIONS_QUERY)),
+                    "mytasks": HttpRequest("POST", "/graphql", _graphql_body(MY_TASKS_QUERY)),
+                },
+            ),
+        }
+        for page in PAGES:
+            for system in SYSTEMS:
+                server, reads = targets[system]
+                script = write_script(
+                    workdir / f"x{n}-{system}-{page}.lua", mode="read", headers=headers, reads=[reads[page]]
+                )
+                log(f"x{n}: {system} {page}: warm-up {args.warmup:.0f} s")
+                run_wrk(server.base, script, seconds=args.warmup, connections=args.connections, threads=args.threads)
+                cfg.measurements[(system, page)] = _measure(
+                    f"{system} {page}",
+                    server.base,
+                    script,
+                    [server],
+                    args,
+                    connections=args.connections,
+                    seconds=args.duration,
+                )
+    finally:
+        for s in servers:
+            s.stop()
+        dbs.drop("postgres", copy)
+    return cfg
+
+
+def _wait_graphql(pg: Server, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if pg.proc.poll() is not None:
+            raise RuntimeError(f"PostGraphile exited:\n{pg.log_tail()}")
+        try:
+            if "data" in _post(pg.base + "/graphql", "{ __typename }"):
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostGraphile not ready after {timeout:.0f} s:\n{pg.log_tail()}") from None
+        time.sleep(0.5)
+
+
+# --- report ---------------------------------------------------------------------------------------------------
+
+LABEL = {"floor": "floor (asyncpg + orjson)", "postgraphile": "PostGraphile 4", "asnflow": "asnflow serve"}
+
+
+def render(configs: list[Config], args: argparse.Namespace, command: str, seed_seconds: float, version: str) -> str:
+    from bench.run_read import machine
+
+    out = [
+        "# Side by side: asnflow, PostGraphile 4 and a floor (asyncpg + orjson)",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M %Z')}, `{args.size}` seed on {version} ({seed_seconds:.0f} s to seed "
+        "and prepare), as the BKD verifier. Command (from the repository root):",
+        "",
+        f"```sh\n{command}\n```",
+        "",
+        "Each server runs on its own copy of the database, one at a time under load; `wrk` "
+        f"(bench/wrkload.py) with {args.connections} connections, {args.threads} thread, {args.warmup:.0f} s "
+        f"warm-up then {args.duration:.0f} s measured per target. *server CPU ms/request* is the CPU time of all "
+        "the server's processes (from /proc) over the measured run divided by the requests answered: on a shared "
+        "machine it is the steadier figure, req/s and latency depend on what else runs.",
+        "",
+        "- **floor**: bench/floor.py, asyncpg + orjson, hand-written SQL (positions: 2 statements, myTasks: 1), "
+        "the verifier's scoping compiled from the project's rule once per cached viewer; the same JSON bytes as "
+        "asnflow (checked before measuring).",
+        "- **PostGraphile 4** (bench/package.json): compiles the GraphQL query to one SQL statement, no "
+        "authorization (reads as the database owner). Nearest equivalent queries: positions "
+        f"`{PG_POSITIONS}` (definitive assignments with their dates instead of the holders on the day, `quota` "
+        "instead of `vacancies`); myTasks `allTasks` with `condition: {closedAt: null, role: ...}` (the "
+        "verifier's role, province-wide), newest first. Checked before measuring: the same 50 position codes "
+        "and the same 50 task ids in the same order as asnflow.",
+        "- **asnflow**: `asnflow serve --workers N`, the GraphQL pages of bench/run_all.py:",
+        f"  `{POSITIONS_QUERY}` and `{MY_TASKS_QUERY}`.",
+        "",
+    ]
+    for cfg in configs:
+        out += [f"## {cfg.processes} process{'es' if cfg.processes > 1 else ''} each", ""]
+        out += [f"- {c}" for c in cfg.checks]
+        out += [
+            "",
+            "| page | server | req/s | p50 ms | p99 ms | failures | server CPU ms/request | machine busy (before) |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for page in PAGES:
+            for system in SYSTEMS:
+                m = cfg.measurements.get((system, page))
+                if m is None:
+                    continue
+                w = m.wrk
+                out.append(
+                    f"| {page} | {LABEL[system]} | {w.rps:,.0f} | {w.p50_ms:.1f} | {w.p99_ms:.1f} | {w.failures} "
+                    f"| {m.server_cpu_ms:.2f} | {m.machine_busy:.2f} ({m.busy_before:.2f}) |"
+                )
+        out += [
+            "",
+            "| page | asnflow / PostGraphile req/s | asnflow / floor req/s | CPU per request: "
+            "asnflow / PostGraphile | asnflow / floor |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for page in PAGES:
+            a, p, f = (cfg.measurements.get((s, page)) for s in ("asnflow", "postgraphile", "floor"))
+            if a is None or p is None or f is None:
+                continue
+            out.append(
+                f"| {page} | {a.wrk.rps / max(p.wrk.rps, 1e-9):.0%} | {a.wrk.rps / max(f.wrk.rps, 1e-9):.0%} "
+                f"| {a.server_cpu_ms / max(p.server_cpu_ms, 1e-9):.1f}x | {a.server_cpu_ms / max(f.server_cpu_ms, 1e-9):.1f}x |"
+            )
+        out.append("")
+    busy = max((m.busy_before for c in configs for m in c.measurements.values()), default=0.0)
+    if busy > args.quiet_cpus:
+        out.append(
+            f"**Conditions**: other processes kept up to {busy:.2f} of {os.cpu_count()} CPUs busy just before a "
+            f"measured run (waited up to {args.quiet_wait:.0f} s for quiet): req/s and latency are depressed and "
+            "noisy; compare the CPU per request."
+        )
+        out.append("")
+    out += ["## Machine", "", *machine(), f"- PostGraphile {_pg_version()}, Node {_node_version()}", ""]
+    return "\n".join(out)
+
+
+def _pg_version() -> str:
+    try:
+        return str(json.loads((BENCH / "node_modules" / "postgraphile" / "package.json").read_text())["version"])
+    except OSError:
+        return "?"
+
+
+def _node_version() -> str:
+    return subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import secrets
+
+    from bench.bench_act import _pg_version as postgres_version
+    from bench.bench_act import _prepare
+    from server import migrate
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="jakarta", choices=["small", "jakarta"])
+    parser.add_argument("--processes", default="1,2", help="server processes per configuration, comma-separated")
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--placements", type=int, default=60, help="placements waiting for the verifier (myTasks)")
+    parser.add_argument("--quiet-cpus", type=float, default=0.3)
+    parser.add_argument("--quiet-wait", type=float, default=30.0)
+    parser.add_argument(
+        "--pg-admin", default=os.environ.get("ASNFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    ensure_postgraphile()
+    command = ".venv/bin/python -m bench.side_by_side " + " ".join(argv if argv is not None else sys.argv[1:])
+    secret = secrets.token_hex(32)
+    configs: list[Config] = []
+    with tempfile.TemporaryDirectory(prefix="asnflow-side-") as tmp:
+        workdir = Path(tmp)
+        dbs = Databases(workdir, args.pg_admin)
+        try:
+            url = dbs.create("postgres")
+            log(f"migrating and seeding {args.size}")
+            migrate.upgrade(url)
+            prep = asyncio.run(_prepare(url, args.placements, 8, True, size=args.size))
+            seed_seconds = prep.seed_seconds + prep.propose_seconds
+            for n in [int(x) for x in args.processes.split(",") if x.strip()]:
+                configs.append(run_config(n, url, prep.verifier, secret, workdir, args, dbs))
+        finally:
+            dbs.drop_all()
+    text = render(configs, args, command.strip(), seed_seconds, postgres_version(args.pg_admin).split(" on ")[0])
+    args.out.write_text(text)
+    print(text)
+    log(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
