@@ -79,7 +79,7 @@ ORDER BY tasks.id DESC LIMIT $1
 
 def _sql(clause: ColumnElement[bool]) -> str:
     """A predicate as PostgreSQL text with its values inlined (strings, integers: the viewer's grants)."""
-    return str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    return str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,13 @@ def check(cfg: Config, asnflow: Server, floor: Server, pg: Server, token: str, q
     for page, body in (("positions", a_pos), ("mytasks", a_tasks)):
         root = "myTasks" if page == "mytasks" else "positions"
         parsed = json.loads(body)
-        if parsed.get("errors") or len(parsed["data"][root]["edges"]) != 50:
-            raise RuntimeError(f"asnflow's {root} page is not 50 rows without errors: {body[:600]!r}")
+        rows = len(parsed["data"][root]["edges"]) if parsed.get("data") else 0
+        if parsed.get("errors") or rows == 0 or (page == "positions" and rows != 50):
+            raise RuntimeError(f"asnflow's {root} page has errors or too few rows: {body[:600]!r}")
         floor_body = _fetch(floor.base + FLOOR_PATHS[page], token)
         if floor_body != body:
             raise RuntimeError(f"the floor's {page} body differs from asnflow's:\n{floor_body[:400]!r}\n{body[:400]!r}")
-        cfg.checks.append(f"{page}: floor and asnflow answer the same {len(body):,} bytes")
+        cfg.checks.append(f"{page}: floor and asnflow answer the same {len(body):,} bytes ({rows} rows)")
     codes = [e["node"]["code"] for e in json.loads(a_pos)["data"]["positions"]["edges"]]
     pg_pos = _post(pg.base + "/graphql", queries["positions"])
     if pg_pos.get("errors"):
@@ -148,8 +149,8 @@ def check(cfg: Config, asnflow: Server, floor: Server, pg: Server, token: str, q
         raise RuntimeError(f"PostGraphile's tasks page failed: {pg_tasks['errors']}")
     got = [str(n["id"]) for n in pg_tasks["data"]["allTasks"]["nodes"]]
     if got != ids:
-        raise RuntimeError(f"PostGraphile's tasks page is not the same 50 tasks: {got[:5]} vs {ids[:5]}")
-    cfg.checks.append("PostGraphile: the same 50 position codes and the same 50 task ids, in the same order")
+        raise RuntimeError(f"PostGraphile's tasks page is not the same {len(ids)} tasks: {got[:5]} vs {ids[:5]}")
+    cfg.checks.append(f"PostGraphile: the same 50 position codes and the same {len(ids)} task ids, in the same order")
 
 
 def start(name: str, command: list[str], env: dict[str, str], workers: int, workdir: Path, ready: str) -> Server:
@@ -289,7 +290,7 @@ def render(configs: list[Config], args: argparse.Namespace, command: str, seed_s
         f"`{PG_POSITIONS}` (definitive assignments with their dates instead of the holders on the day, `quota` "
         "instead of `vacancies`); myTasks `allTasks` with `condition: {closedAt: null, role: ...}` (the "
         "verifier's role, province-wide), newest first. Checked before measuring: the same 50 position codes "
-        "and the same 50 task ids in the same order as asnflow.",
+        "and the same task ids in the same order as asnflow.",
         "- **asnflow**: `asnflow serve --workers N`, the GraphQL pages of bench/run_all.py:",
         f"  `{POSITIONS_QUERY}` and `{MY_TASKS_QUERY}`.",
         "",
