@@ -279,7 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--placements", type=int, default=60, help="placements waiting for the verifier (myTasks)")
+    parser.add_argument(
+        "--placements",
+        type=int,
+        default=1000,
+        help="placements to propose for the verifier (myTasks; many fail guards)",
+    )
     parser.add_argument("--quiet-cpus", type=float, default=0.3)
     parser.add_argument("--quiet-wait", type=float, default=30.0)
     parser.add_argument(
