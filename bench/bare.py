@@ -1,4 +1,8 @@
-"""The reference for the read benchmarks: bare starlette endpoints serving the GraphQL pages' JSON.
+"""asnflow's SQL without GraphQL: starlette endpoints serving the GraphQL pages' JSON through asnflow's own code.
+
+Not a floor: it runs the same ORM, viewer and session code as the GraphQL path and only leaves GraphQL
+out, so a ratio against it says what GraphQL costs, not how far the whole path is from the least a server
+needs. The floor is bench/floor.py (asyncpg + orjson, hand-written SQL), measured by bench/side_by_side.py.
 
 ``GET /positions?first=50`` runs the statements the GraphQL ``positions`` page runs (the same
 functions of ``server/registry/queries.py``: the keyset page of ``positions_query``, ``units_by_id``,

@@ -105,9 +105,9 @@ BARE_POSITIONS = "/positions-auth?first=50"
 # Operations in report order: (key, label, kind) where kind is the wrk mode.
 OPERATIONS: list[tuple[str, str, str]] = [
     ("mytasks", "myTasks page (GraphQL)", "read"),
-    ("mytasks_bare", "myTasks page (bare reference)", "read"),
+    ("mytasks_bare", "myTasks page (asnflow's SQL without GraphQL)", "read"),
     ("positions", "positions page (GraphQL)", "read"),
-    ("positions_bare", "positions page (bare reference)", "read"),
+    ("positions_bare", "positions page (asnflow's SQL without GraphQL)", "read"),
     ("act", "act (verify)", "act"),
     ("mixed", "mixed 90 % reads / 10 % act", "mixed"),
 ]
@@ -734,7 +734,7 @@ def run_config(
         )
         servers.append(bare)
         bare.wait_ready("/healthz")
-        log(f"{result.name}: serving at {graphql.base} (bare reference at {bare.base})")
+        log(f"{result.name}: serving at {graphql.base} (asnflow's SQL without GraphQL at {bare.base})")
 
         # The same bytes from both, before measuring.
         for op, query, path in (
@@ -1113,7 +1113,7 @@ def _paced_section(ran: list[ConfigResult], args: argparse.Namespace) -> list[st
     for c in with_paced:
         for op in ("mytasks", "mytasks_bare"):
             points = c.paced.get(op, [])
-            endpoint = "GraphQL" if op == "mytasks" else "bare reference"
+            endpoint = "GraphQL" if op == "mytasks" else "asnflow's SQL without GraphQL"
             for p in points:
                 w = p.m.wrk
                 out.append(
@@ -1193,7 +1193,7 @@ def render(
         f"Data: `{args.size}` seed, plus {max((b.prepared for b in backends.values()), default=0):,} placements "
         "proposed by the BKD official waiting for the BKD verifier's `verify` (all pass its guards); ANALYZE "
         "afterwards. Every configuration serves its own fresh copy of that database with `asnflow serve "
-        f"--workers N` (`ASNFLOW_TODAY={TODAY}`), and the bare reference (`bench/bare.py`) with as many uvicorn "
+        f"--workers N` (`ASNFLOW_TODAY={TODAY}`), and asnflow's SQL without GraphQL (`bench/bare.py`, not a floor: the same ORM, viewer and session code; the floor is bench/side_by_side.py's) with as many uvicorn "
         "workers on the same copy. The load is `wrk` (bench/wrkload.py) in a separate process on 127.0.0.1, "
         f"{args.threads} thread(s), a warm-up and then a measured run per row; all requests as the BKD verifier "
         "persona (bearer token).",
@@ -1204,7 +1204,7 @@ def render(
         "six guards, authorization, the version check, the next task, one audit event, the payload read back",
         f"- **mixed**: of every {args.act_every} requests one is an act, the others alternate between the two "
         f"pages (exact by a counter): {100 - 100 // args.act_every} % reads, {100 // args.act_every} % actions",
-        "- **bare reference**: `GET /my-tasks?first=50` and `GET /positions-auth?first=50` on a plain starlette "
+        "- **asnflow's SQL without GraphQL** (not a floor): `GET /my-tasks?first=50` and `GET /positions-auth?first=50` on a plain starlette "
         "app: the same token check, viewer, statements and transactions as the GraphQL path, the same JSON bytes "
         "(checked before measuring), but no GraphQL parsing, validation or execution.",
         "",
@@ -1215,8 +1215,8 @@ def render(
         "non-200 answers, GraphQL `errors` (every response is checked), acts whose `errors` list is not empty, "
         "and socket errors/timeouts. *SQL/req* is counted in-process (a `before_cursor_execute` listener on the "
         "app's engine; the mixed figure is the weighted mean). *server CPU* is the CPU time of all server "
-        "processes per request (steadier than req/s on a shared machine; *GraphQL / bare* gives the ratio of "
-        "throughputs and, in brackets, of CPU time per request). RSS is each worker's VmRSS after all the runs "
+        "processes per request (steadier than req/s on a shared machine; *GraphQL / (its SQL without GraphQL)* gives the ratio "
+        "of throughputs and, in brackets, of CPU time per request). RSS is each worker's VmRSS after all the runs "
         "of its configuration.",
         "",
         "The machine is shared with other engineers' test runs: before every measured run the benchmark waits "
@@ -1236,7 +1236,7 @@ def render(
 
     out += ["## Results", ""]
     header = (
-        "| operation | config | conns | req/s | p50 ms | p95 ms | p99 ms | requests | failed | GraphQL / bare "
+        "| operation | config | conns | req/s | p50 ms | p95 ms | p99 ms | requests | failed | GraphQL / (its SQL without GraphQL) "
         "| SQL/req | server CPU ms/req | RSS MB per worker | busy (before) |"
     )
     out += [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
@@ -1337,7 +1337,7 @@ def render(
         )
         graphql_procs = ", ".join(f"{p.role} {p.rss_mb:.0f} MB (peak {p.hwm_mb:.0f})" for p in c.processes)
         bare_procs = ", ".join(f"{p.role} {p.rss_mb:.0f} MB" for p in c.bare_processes)
-        out.append(f"  - GraphQL server processes: {graphql_procs}; bare reference: {bare_procs}")
+        out.append(f"  - GraphQL server processes: {graphql_procs}; asnflow's SQL without GraphQL: {bare_procs}")
         for op in ("act", "mixed"):
             m = c.measurements.get(op)
             if m:
@@ -1429,7 +1429,7 @@ def chart(path: Path, configs: list[ConfigResult], args: argparse.Namespace | No
         bottom.hlines(TARGET_P95_MS, j - 0.45, j + 0.45, colors="black", linestyles="dashed")
         bottom.annotate(f"target {TARGET_P95_MS:.0f} ms", (j, TARGET_P95_MS), ha="center", va="bottom", fontsize=8)
     top.set_ylabel("requests per second")
-    top.set_title("Throughput (hatched: the bare starlette reference, same SQL and same JSON)")
+    top.set_title("Throughput (hatched: asnflow's SQL without GraphQL, same ORM code and same JSON)")
     top.legend(title="database x server processes", loc="upper left")
     bottom.set_ylabel("p95 latency, ms (log scale)")
     bottom.set_yscale("log")
@@ -1470,7 +1470,7 @@ def chart(path: Path, configs: list[ConfigResult], args: argparse.Namespace | No
         panel.set_ylabel("p95 latency, ms (log scale)")
         connections = args.read_connections if args is not None else 20
         panel.set_title(
-            f"myTasks page at paced load: {connections} clients thinking between requests (dashed: bare reference)"
+            f"myTasks page at paced load: {connections} clients thinking between requests (dashed: asnflow's SQL without GraphQL)"
         )
         panel.legend(fontsize=8, ncol=2, loc="best")
     fig.suptitle(f"asnflow bench/run_all.py, {dt.date.today().isoformat()} (2 shared vCPUs: noisy)")
