@@ -104,7 +104,9 @@ async def run(engine: str, pg_admin: str, count: int, repeat: int, profile: Path
                     for _ in range(count):
                         await one()
                     profiler.stop()
-                    profile.write_text(profiler.output_text(show_all=False, short_mode=False))
+                    tree = profiler.output_text(show_all=False, short_mode=False)
+                    flat = profiler.output_text(flat=True, flat_time="total", show_all=True)
+                    profile.write_text(tree + "\n\nFunctions by total time:\n" + flat)
         finally:
             await db.dispose()
             if dropped is not None:
