@@ -106,7 +106,7 @@ async def run(engine: str, pg_admin: str, count: int, repeat: int, profile: Path
                     profiler.stop()
                     tree = profiler.output_text(show_all=False, short_mode=False)
                     flat = profiler.output_text(flat=True, flat_time="total", show_all=True)
-                    profile.write_text(tree + "\n\nFunctions by total time:\n" + flat)
+                    await asyncio.to_thread(profile.write_text, tree + "\n\nFunctions by total time:\n" + flat)
         finally:
             await db.dispose()
             if dropped is not None:
