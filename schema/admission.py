@@ -44,6 +44,9 @@ class Admission:
     async def enter(self) -> bool:
         if self._places is None:
             return True
+        if not self._places.locked():  # a free place and nobody queued before us: take it without waiting
+            await self._places.acquire()
+            return True
         ADMISSION_WAITING.inc()
         try:
             await asyncio.wait_for(self._places.acquire(), self.wait_seconds)

@@ -24,7 +24,7 @@ from schema.metrics import TOKEN_REJECTIONS
 from server import request_context
 from server.audit.flood import FloodGate
 from server.audit.writer import AuditEntry, append
-from server.auth import TokenError, bearer_header, verify_token
+from server.auth import TokenError, VerifiedTokens, bearer_header
 from server.db import Database
 from server.settings import Settings
 
@@ -195,6 +195,7 @@ class TokenMiddleware:
         self.settings = settings
         self.db = db
         self.refusals = refusals or TokenRefusals(settings, db)
+        self.tokens = VerifiedTokens(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -205,7 +206,7 @@ class TokenMiddleware:
         try:
             token = bearer_header(scope.get("headers", []), self.settings)
             if token is not None:
-                claims = verify_token(self.settings, token)
+                claims = self.tokens.verify(token)
                 state["user_id"], state["token_expires_at"] = claims.user_id, claims.expires_at
         except TokenError as exc:
             await self.refusals.refused(str(exc), scope.get("client"))

@@ -12,7 +12,7 @@ from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, root_selection, selected
+from schema.prefetch import Prefetch, child, children, root_selection, selected
 from schema.types.access import RoleGrant
 from schema.types.registry import Employee, Position, Unit
 from schema.types.vocabulary import PositionType, RankCode
@@ -187,11 +187,12 @@ class RegistryQuery:
             for g in v.grants
         ]
         employee: Employee | None = None
-        if v.employee_id is not None:
+        wanted = selected(root_selection(info)).get("employee")
+        if v.employee_id is not None and wanted:  # `{ viewer { userId } }` reads nothing more
             async with ctx.db.read() as s:
                 rows = await q.employees_by_id(s, [v.employee_id])
                 employee = Employee.file_of(rows[v.employee_id])
-                await Prefetch(s, ctx).employees([employee], child(root_selection(info), "employee"))
+                await Prefetch(s, ctx).employees([employee], children(wanted))
         return Viewer(user_id=v.user_id, name=v.name, roles=roles, employee_obj=employee)
 
     @strawberry.field

@@ -12,6 +12,7 @@ The ``Authorization`` header is read once: a second one, or one longer than
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,6 +92,42 @@ def _checked(settings: Settings, sub: str, claims: dict[str, object]) -> Claims:
     except UserIdError as exc:
         raise TokenError(f"the bearer token's subject is not a user id: {exc}") from None
     return Claims(user_id=user_id, expires_at=exp)
+
+
+class VerifiedTokens:
+    """Tokens already verified by this process, kept until they expire: a client sending the same token on
+    every request pays the signature check and the claim checks once.
+
+    Only accepted tokens are kept (a refused one is checked, counted and audited every time), keyed by the
+    SHA-256 of the token (not the token: a bounded, fixed-size key), and only with the settings they were
+    checked under: the cache belongs to one middleware, so a new secret (a restart) starts empty. An entry is
+    dropped the moment its ``exp`` is reached, exactly when PyJWT would refuse it. Grants are not part of a
+    token: who the user is and what they may do is still loaded per request (policies/viewer.py).
+    """
+
+    def __init__(self, settings: Settings, max_entries: int = 10_000) -> None:
+        self.settings = settings
+        self.max_entries = max_entries
+        self._entries: dict[bytes, Claims] = {}
+
+    def verify(self, token: str) -> Claims:
+        key = hashlib.sha256(token.encode()).digest()
+        found = self._entries.get(key)
+        if found is not None:
+            if time.time() < found.expires_at:
+                return found
+            del self._entries[key]
+        claims = verify_token(self.settings, token)
+        if len(self._entries) >= self.max_entries:
+            self._drop_expired()
+        self._entries[key] = claims
+        return claims
+
+    def _drop_expired(self) -> None:
+        now = time.time()
+        self._entries = {k: c for k, c in self._entries.items() if now < c.expires_at}
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
 
 
 def user_id_from_token(settings: Settings, token: str) -> str:
