@@ -42,6 +42,7 @@ EFFECT_EVENTS = {
     "record_training": "training.recorded",
     "leave_jakarta_service": "employee.moved_out",
     "correct_evaluation": "evaluation.corrected",
+    "retire": "employee.retired",
 }
 
 
