@@ -21,12 +21,17 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from server.auth import issue_token
 from server.db import Database
 from server.seed import persona_user_ids
 from server.settings import Settings
 from tests.conftest import BACKEND
+
+# The browser tests wait for what a page shows (a wait, not a timing assertion): on a busy shared CI machine
+# playwright's default of 5 s was short for mermaid's first drawing.
+expect.set_options(timeout=30_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SECRET = "console-browser-test-secret-0123456789abcdef"
