@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import strawberry
 
@@ -13,6 +15,8 @@ from server import models
 from server.commands import CommandResult
 from server.registry.records import Record, read_record
 from workflows import records
+
+Shaped = TypeVar("Shaped")
 
 
 @strawberry.input(description="A passed service exam (ujian dinas); a rank promotion into its group needs it.")
@@ -124,14 +128,49 @@ class EducationPayload:
     errors: list[UserError]
 
 
-async def _written(info: Info, kind: type[Record], result: CommandResult) -> tuple[Record, str] | None:
-    if result.entity_id is None or result.errors:
-        return None
-    return await read_record(info.context.db, kind, result.entity_id)
+async def _shaped(
+    info: Info, kind: type[Record], result: CommandResult, shape: Callable[[Record, str], Shaped]
+) -> tuple[Shaped | None, list[UserError]]:
+    """The one ending of every record mutation: the written row shaped for the payload, or the command's errors."""
+    if result.entity_id is not None and not result.errors:
+        found = await read_record(info.context.db, kind, result.entity_id)
+        if found is not None:
+            return shape(*found), []
+    return None, user_errors(result.errors)
 
 
-def _sanction(found: tuple[models.DisciplinarySanction, str]) -> Sanction:
-    row, nip = found
+def _certificate(row: models.ServiceExamCertificate, nip: str) -> ServiceExamCertificate:
+    return ServiceExamCertificate(
+        id=strawberry.ID(str(row.id)),
+        employee_nip=nip,
+        group=row.opens_group,
+        certificate_no=row.certificate_no,
+        passed_on=row.passed_on,
+    )
+
+
+def _assessment(row: models.Assessment, nip: str) -> AssessmentResult:
+    return AssessmentResult(
+        id=strawberry.ID(str(row.id)),
+        employee_nip=nip,
+        assessed_on=row.assessed_on,
+        potential_score=row.potential_score,
+        potential_class=row.potential_class,
+        report_no=row.report_no,
+    )
+
+
+def _education(row: models.EducationRecord, nip: str) -> EducationRecord:
+    return EducationRecord(
+        id=strawberry.ID(str(row.id)),
+        employee_nip=nip,
+        level=row.level,
+        graduated_on=row.graduated_on,
+        evidence=row.evidence,
+    )
+
+
+def _sanction(row: models.DisciplinarySanction, nip: str) -> Sanction:
     return Sanction(
         id=strawberry.ID(str(row.id)),
         employee_nip=nip,
@@ -158,18 +197,8 @@ class RecordsMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        found = await _written(info, models.ServiceExamCertificate, result)
-        if found is None:
-            return ServiceExamPayload(certificate=None, errors=user_errors(result.errors))
-        row, nip = found
-        certificate = ServiceExamCertificate(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            group=row.opens_group,
-            certificate_no=row.certificate_no,
-            passed_on=row.passed_on,
-        )
-        return ServiceExamPayload(certificate=certificate, errors=[])
+        certificate, errors = await _shaped(info, models.ServiceExamCertificate, result, _certificate)
+        return ServiceExamPayload(certificate=certificate, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a disciplinary sanction.")
     async def record_sanction(self, info: Info, input: RecordSanctionInput) -> SanctionPayload:
@@ -185,10 +214,8 @@ class RecordsMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        found = await _written(info, models.DisciplinarySanction, result)
-        if found is None:
-            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
-        return SanctionPayload(sanction=_sanction(found), errors=[])
+        sanction, errors = await _shaped(info, models.DisciplinarySanction, result, _sanction)
+        return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD ends a sanction early on appeal, with the reason.")
     async def end_sanction_early(self, info: Info, input: EndSanctionEarlyInput) -> SanctionPayload:
@@ -202,10 +229,8 @@ class RecordsMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        found = await _written(info, models.DisciplinarySanction, result)
-        if found is None:
-            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
-        return SanctionPayload(sanction=_sanction(found), errors=[])
+        sanction, errors = await _shaped(info, models.DisciplinarySanction, result, _sanction)
+        return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records an assessment's result.")
     async def record_assessment(self, info: Info, input: RecordAssessmentInput) -> AssessmentPayload:
@@ -221,19 +246,8 @@ class RecordsMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        found = await _written(info, models.Assessment, result)
-        if found is None:
-            return AssessmentPayload(assessment=None, errors=user_errors(result.errors))
-        row, nip = found
-        assessment = AssessmentResult(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            assessed_on=row.assessed_on,
-            potential_score=row.potential_score,
-            potential_class=row.potential_class,
-            report_no=row.report_no,
-        )
-        return AssessmentPayload(assessment=assessment, errors=[])
+        assessment, errors = await _shaped(info, models.Assessment, result, _assessment)
+        return AssessmentPayload(assessment=assessment, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a higher level of education.")
     async def record_education(self, info: Info, input: RecordEducationInput) -> EducationPayload:
@@ -248,15 +262,5 @@ class RecordsMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        found = await _written(info, models.EducationRecord, result)
-        if found is None:
-            return EducationPayload(education=None, errors=user_errors(result.errors))
-        row, nip = found
-        education = EducationRecord(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            level=row.level,
-            graduated_on=row.graduated_on,
-            evidence=row.evidence,
-        )
-        return EducationPayload(education=education, errors=[])
+        education, errors = await _shaped(info, models.EducationRecord, result, _education)
+        return EducationPayload(education=education, errors=errors)
