@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
@@ -128,12 +128,20 @@ class EducationPayload:
     errors: list[UserError]
 
 
-async def _shaped(
-    info: Info, kind: type[Record], result: CommandResult, shape: Callable[[Record, str], Shaped]
+async def _record(
+    info: Info,
+    command: Callable[..., Awaitable[CommandResult]],
+    input: object,
+    kind: type[Record],
+    shape: Callable[[Record, str], Shaped],
 ) -> tuple[Shaped | None, list[UserError]]:
-    """The one ending of every record mutation: the written row shaped for the payload, or the command's errors."""
+    """Every record mutation: the input's fields are the command's arguments (same names), then the written row
+    shaped for the payload, or the command's errors."""
+    ctx = info.context
+    given = vars(input)  # a strawberry input is a plain dataclass: its fields, nothing else
+    result = await command(ctx.db, ctx.viewer, **given, today=ctx.today)
     if result.entity_id is not None and not result.errors:
-        found = await read_record(info.context.db, kind, result.entity_id)
+        found = await read_record(ctx.db, kind, result.entity_id)
         if found is not None:
             return shape(*found), []
     return None, user_errors(result.errors)
@@ -186,81 +194,29 @@ def _sanction(row: models.DisciplinarySanction, nip: str) -> Sanction:
 class RecordsMutation:
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a service-exam certificate.")
     async def record_service_exam(self, info: Info, input: RecordServiceExamInput) -> ServiceExamPayload:
-        ctx = info.context
-        result = await records.record_service_exam(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            group=input.group,
-            certificate_no=input.certificate_no,
-            passed_on=input.passed_on,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
+        certificate, errors = await _record(
+            info, records.record_service_exam, input, models.ServiceExamCertificate, _certificate
         )
-        certificate, errors = await _shaped(info, models.ServiceExamCertificate, result, _certificate)
         return ServiceExamPayload(certificate=certificate, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a disciplinary sanction.")
     async def record_sanction(self, info: Info, input: RecordSanctionInput) -> SanctionPayload:
-        ctx = info.context
-        result = await records.record_sanction(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            severity=input.severity,
-            start_date=input.start_date,
-            end_date=input.end_date,
-            decree_no=input.decree_no,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        sanction, errors = await _shaped(info, models.DisciplinarySanction, result, _sanction)
+        sanction, errors = await _record(info, records.record_sanction, input, models.DisciplinarySanction, _sanction)
         return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD ends a sanction early on appeal, with the reason.")
     async def end_sanction_early(self, info: Info, input: EndSanctionEarlyInput) -> SanctionPayload:
-        ctx = info.context
-        result = await records.end_sanction_early(
-            ctx.db,
-            ctx.viewer,
-            sanction_id=str(input.sanction_id),
-            end_date=input.end_date,
-            reason=input.reason,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
+        sanction, errors = await _record(
+            info, records.end_sanction_early, input, models.DisciplinarySanction, _sanction
         )
-        sanction, errors = await _shaped(info, models.DisciplinarySanction, result, _sanction)
         return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records an assessment's result.")
     async def record_assessment(self, info: Info, input: RecordAssessmentInput) -> AssessmentPayload:
-        ctx = info.context
-        result = await records.record_assessment(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            assessed_on=input.assessed_on,
-            potential_score=input.potential_score,
-            potential_class=input.potential_class,
-            report_no=input.report_no,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        assessment, errors = await _shaped(info, models.Assessment, result, _assessment)
+        assessment, errors = await _record(info, records.record_assessment, input, models.Assessment, _assessment)
         return AssessmentPayload(assessment=assessment, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a higher level of education.")
     async def record_education(self, info: Info, input: RecordEducationInput) -> EducationPayload:
-        ctx = info.context
-        result = await records.record_education(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            level=input.level,
-            graduated_on=input.graduated_on,
-            evidence=input.evidence,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        education, errors = await _shaped(info, models.EducationRecord, result, _education)
+        education, errors = await _record(info, records.record_education, input, models.EducationRecord, _education)
         return EducationPayload(education=education, errors=errors)
