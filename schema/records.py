@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -133,7 +134,8 @@ async def _record(
     command: Callable[..., Awaitable[CommandResult]],
     input: object,
     kind: type[Record],
-    shape: Callable[[Record, str], Shaped],
+    shape: Callable[..., Shaped],
+    **renamed: str,
 ) -> tuple[Shaped | None, list[UserError]]:
     """Every record mutation: the input's fields are the command's arguments (same names), then the written row
     shaped for the payload, or the command's errors."""
@@ -143,51 +145,19 @@ async def _record(
     if result.entity_id is not None and not result.errors:
         found = await read_record(ctx.db, kind, result.entity_id)
         if found is not None:
-            return shape(*found), []
+            row, nip = found
+            return _shaped(shape, row, nip, renamed), []
     return None, user_errors(result.errors)
 
 
-def _certificate(row: models.ServiceExamCertificate, nip: str) -> ServiceExamCertificate:
-    return ServiceExamCertificate(
-        id=strawberry.ID(str(row.id)),
-        employee_nip=nip,
-        group=row.opens_group,
-        certificate_no=row.certificate_no,
-        passed_on=row.passed_on,
-    )
-
-
-def _assessment(row: models.Assessment, nip: str) -> AssessmentResult:
-    return AssessmentResult(
-        id=strawberry.ID(str(row.id)),
-        employee_nip=nip,
-        assessed_on=row.assessed_on,
-        potential_score=row.potential_score,
-        potential_class=row.potential_class,
-        report_no=row.report_no,
-    )
-
-
-def _education(row: models.EducationRecord, nip: str) -> EducationRecord:
-    return EducationRecord(
-        id=strawberry.ID(str(row.id)),
-        employee_nip=nip,
-        level=row.level,
-        graduated_on=row.graduated_on,
-        evidence=row.evidence,
-    )
-
-
-def _sanction(row: models.DisciplinarySanction, nip: str) -> Sanction:
-    return Sanction(
-        id=strawberry.ID(str(row.id)),
-        employee_nip=nip,
-        severity=row.severity,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        decree_no=row.decree_no,
-        ended_early_reason=row.ended_early_reason,
-    )
+def _shaped(kind: Callable[..., Shaped], row: Record, nip: str, renamed: dict[str, str]) -> Shaped:
+    """The payload type from the written row: its fields are the row's columns of the same name (or ``renamed``)."""
+    columns = {
+        name: getattr(row, renamed.get(name, name))
+        for name in inspect.signature(kind).parameters
+        if name not in ("id", "employee_nip")
+    }
+    return kind(id=strawberry.ID(str(row.id)), employee_nip=nip, **columns)
 
 
 @strawberry.type
@@ -195,28 +165,33 @@ class RecordsMutation:
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a service-exam certificate.")
     async def record_service_exam(self, info: Info, input: RecordServiceExamInput) -> ServiceExamPayload:
         certificate, errors = await _record(
-            info, records.record_service_exam, input, models.ServiceExamCertificate, _certificate
+            info,
+            records.record_service_exam,
+            input,
+            models.ServiceExamCertificate,
+            ServiceExamCertificate,
+            group="opens_group",
         )
         return ServiceExamPayload(certificate=certificate, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a disciplinary sanction.")
     async def record_sanction(self, info: Info, input: RecordSanctionInput) -> SanctionPayload:
-        sanction, errors = await _record(info, records.record_sanction, input, models.DisciplinarySanction, _sanction)
+        sanction, errors = await _record(info, records.record_sanction, input, models.DisciplinarySanction, Sanction)
         return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD ends a sanction early on appeal, with the reason.")
     async def end_sanction_early(self, info: Info, input: EndSanctionEarlyInput) -> SanctionPayload:
-        sanction, errors = await _record(
-            info, records.end_sanction_early, input, models.DisciplinarySanction, _sanction
-        )
+        sanction, errors = await _record(info, records.end_sanction_early, input, models.DisciplinarySanction, Sanction)
         return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records an assessment's result.")
     async def record_assessment(self, info: Info, input: RecordAssessmentInput) -> AssessmentPayload:
-        assessment, errors = await _record(info, records.record_assessment, input, models.Assessment, _assessment)
+        assessment, errors = await _record(info, records.record_assessment, input, models.Assessment, AssessmentResult)
         return AssessmentPayload(assessment=assessment, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a higher level of education.")
     async def record_education(self, info: Info, input: RecordEducationInput) -> EducationPayload:
-        education, errors = await _record(info, records.record_education, input, models.EducationRecord, _education)
+        education, errors = await _record(
+            info, records.record_education, input, models.EducationRecord, EducationRecord
+        )
         return EducationPayload(education=education, errors=errors)
