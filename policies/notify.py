@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.enforcer import get_enforcer
 from policies.viewer import forget_viewers
 from server.db import Database, async_url
+from server.listening import asyncpg_dsn, stopper
 from server.models import PolicyState
 
 CHANNEL = "asnflow_policy"
@@ -60,10 +61,6 @@ def apply_version(version: int) -> bool:
     enforcer.reload(version)
     forget_viewers()
     return True
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return "postgresql://" + async_url(url).split("://", 1)[1]
 
 
 async def start_policy_listener(database_url: str, *, interval: float | None = None) -> Callable[[], Awaitable[None]]:
@@ -111,7 +108,7 @@ async def _poll(current: Callable[[], Awaitable[int]], interval: float) -> None:
 async def _start_listening(database_url: str, interval: float) -> Callable[[], Awaitable[None]]:
     import asyncpg  # type: ignore[import-untyped]
 
-    dsn = _asyncpg_dsn(database_url)
+    dsn = asyncpg_dsn(database_url)
     state: dict[str, Any] = {"conn": None}
 
     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -135,15 +132,4 @@ async def _start_listening(database_url: str, interval: float) -> Callable[[], A
 
     await connect()
     get_enforcer().db_version = await current()
-    task = asyncio.create_task(_poll(current, interval))
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        conn = state["conn"]
-        if conn is not None and not conn.is_closed():
-            await conn.remove_listener(CHANNEL, on_notify)
-            await conn.close()
-
-    return stop
+    return stopper(asyncio.create_task(_poll(current, interval)), state, CHANNEL, on_notify)

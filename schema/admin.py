@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -60,6 +61,11 @@ class GrantPayload:
     errors: list[UserError]
 
 
+def _arguments(input: object) -> dict[str, Any]:
+    """An input's fields but its idempotency key: the arguments of the change, of the same names."""
+    return {k: v for k, v in vars(input).items() if k != "idempotency_key"}
+
+
 async def _run(
     info: Info,
     command: str,
@@ -71,7 +77,7 @@ async def _run(
 ) -> GrantPayload:
     """Run the change; ``unit_code`` None takes the unit of the grant it changed."""
     ctx = info.context
-    values = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
+    values = _arguments(input)
     row, result = await administer(
         ctx.db,
         ctx.viewer,
@@ -112,16 +118,7 @@ class AdminMutation:
             "role.grant",
             input.user_id,
             input,
-            lambda s: admin.grant_role(
-                s,
-                viewer,
-                user_id=input.user_id,
-                role=input.role,
-                unit_code=input.unit_code,
-                valid_from=input.valid_from,
-                valid_to=input.valid_to,
-                acting=input.acting,
-            ),
+            lambda s: admin.grant_role(s, viewer, **_arguments(input)),
             input.unit_code,
         )
 
@@ -134,7 +131,7 @@ class AdminMutation:
             "role.revoke",
             input.user_id,
             input,
-            lambda s: admin.revoke_role(s, viewer, user_id=input.user_id, role=input.role, unit_code=input.unit_code),
+            lambda s: admin.revoke_role(s, viewer, **_arguments(input)),
             input.unit_code,
         )
 
@@ -147,16 +144,7 @@ class AdminMutation:
             "role.delegate",
             input.to_user_id,
             input,
-            lambda s: delegation.delegate_role(
-                s,
-                viewer,
-                to_user_id=input.to_user_id,
-                role=input.role,
-                unit_code=input.unit_code,
-                valid_from=input.valid_from,
-                valid_to=input.valid_to,
-                today=info.context.today,
-            ),
+            lambda s: delegation.delegate_role(s, viewer, **_arguments(input), today=info.context.today),
             input.unit_code,
         )
 

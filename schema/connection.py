@@ -6,8 +6,11 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from schema.context import Info
 from schema.errors import PublicError
+from server.models import Unit
 from server.paging import CursorError, Page, decode_cursor
+from server.registry import queries as q
 from server.settings import Settings
 
 T = TypeVar("T")
@@ -65,3 +68,14 @@ def after_nip(after: str | None) -> str | None:
     if not isinstance(value, str):
         raise PublicError(f"after: {after!r} is not a cursor returned by this list")
     return value
+
+
+async def narrowed_unit(info: Info, code: str | None) -> Unit | None:
+    """The unit a list is narrowed to by its ``unitCode`` argument (None: not narrowed); unknown, a public error."""
+    if code is None:
+        return None
+    async with info.context.db.read() as s:
+        unit = await q.unit_by_code(s, code)
+    if unit is None:
+        raise PublicError(f"unitCode: no unit has code {code!r}")
+    return unit

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 
@@ -13,6 +16,8 @@ from server import models
 from server.commands import CommandResult
 from server.registry.records import Record, read_record
 from workflows import records
+
+Shaped = TypeVar("Shaped")
 
 
 @strawberry.input(description="A passed service exam (ujian dinas); a rank promotion into its group needs it.")
@@ -124,139 +129,69 @@ class EducationPayload:
     errors: list[UserError]
 
 
-async def _written(info: Info, kind: type[Record], result: CommandResult) -> tuple[Record, str] | None:
-    if result.entity_id is None or result.errors:
-        return None
-    return await read_record(info.context.db, kind, result.entity_id)
+async def _record(
+    info: Info,
+    command: Callable[..., Awaitable[CommandResult]],
+    input: object,
+    kind: type[Record],
+    shape: Callable[..., Shaped],
+    **renamed: str,
+) -> tuple[Shaped | None, list[UserError]]:
+    """Every record mutation: the input's fields are the command's arguments (same names), then the written row
+    shaped for the payload, or the command's errors."""
+    ctx = info.context
+    given = vars(input)  # a strawberry input is a plain dataclass: its fields, nothing else
+    result = await command(ctx.db, ctx.viewer, **given, today=ctx.today)
+    if result.entity_id is not None and not result.errors:
+        found = await read_record(ctx.db, kind, result.entity_id)
+        if found is not None:
+            row, nip = found
+            return _shaped(shape, row, nip, renamed), []
+    return None, user_errors(result.errors)
 
 
-def _sanction(found: tuple[models.DisciplinarySanction, str]) -> Sanction:
-    row, nip = found
-    return Sanction(
-        id=strawberry.ID(str(row.id)),
-        employee_nip=nip,
-        severity=row.severity,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        decree_no=row.decree_no,
-        ended_early_reason=row.ended_early_reason,
-    )
+def _shaped(kind: Callable[..., Shaped], row: Record, nip: str, renamed: dict[str, str]) -> Shaped:
+    """The payload type from the written row: its fields are the row's columns of the same name (or ``renamed``)."""
+    columns = {
+        name: getattr(row, renamed.get(name, name))
+        for name in inspect.signature(kind).parameters
+        if name not in ("id", "employee_nip")
+    }
+    return kind(id=strawberry.ID(str(row.id)), employee_nip=nip, **columns)
 
 
 @strawberry.type
 class RecordsMutation:
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a service-exam certificate.")
     async def record_service_exam(self, info: Info, input: RecordServiceExamInput) -> ServiceExamPayload:
-        ctx = info.context
-        result = await records.record_service_exam(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            group=input.group,
-            certificate_no=input.certificate_no,
-            passed_on=input.passed_on,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
+        certificate, errors = await _record(
+            info,
+            records.record_service_exam,
+            input,
+            models.ServiceExamCertificate,
+            ServiceExamCertificate,
+            group="opens_group",
         )
-        found = await _written(info, models.ServiceExamCertificate, result)
-        if found is None:
-            return ServiceExamPayload(certificate=None, errors=user_errors(result.errors))
-        row, nip = found
-        certificate = ServiceExamCertificate(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            group=row.opens_group,
-            certificate_no=row.certificate_no,
-            passed_on=row.passed_on,
-        )
-        return ServiceExamPayload(certificate=certificate, errors=[])
+        return ServiceExamPayload(certificate=certificate, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a disciplinary sanction.")
     async def record_sanction(self, info: Info, input: RecordSanctionInput) -> SanctionPayload:
-        ctx = info.context
-        result = await records.record_sanction(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            severity=input.severity,
-            start_date=input.start_date,
-            end_date=input.end_date,
-            decree_no=input.decree_no,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        found = await _written(info, models.DisciplinarySanction, result)
-        if found is None:
-            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
-        return SanctionPayload(sanction=_sanction(found), errors=[])
+        sanction, errors = await _record(info, records.record_sanction, input, models.DisciplinarySanction, Sanction)
+        return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD ends a sanction early on appeal, with the reason.")
     async def end_sanction_early(self, info: Info, input: EndSanctionEarlyInput) -> SanctionPayload:
-        ctx = info.context
-        result = await records.end_sanction_early(
-            ctx.db,
-            ctx.viewer,
-            sanction_id=str(input.sanction_id),
-            end_date=input.end_date,
-            reason=input.reason,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        found = await _written(info, models.DisciplinarySanction, result)
-        if found is None:
-            return SanctionPayload(sanction=None, errors=user_errors(result.errors))
-        return SanctionPayload(sanction=_sanction(found), errors=[])
+        sanction, errors = await _record(info, records.end_sanction_early, input, models.DisciplinarySanction, Sanction)
+        return SanctionPayload(sanction=sanction, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records an assessment's result.")
     async def record_assessment(self, info: Info, input: RecordAssessmentInput) -> AssessmentPayload:
-        ctx = info.context
-        result = await records.record_assessment(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            assessed_on=input.assessed_on,
-            potential_score=input.potential_score,
-            potential_class=input.potential_class,
-            report_no=input.report_no,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
-        )
-        found = await _written(info, models.Assessment, result)
-        if found is None:
-            return AssessmentPayload(assessment=None, errors=user_errors(result.errors))
-        row, nip = found
-        assessment = AssessmentResult(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            assessed_on=row.assessed_on,
-            potential_score=row.potential_score,
-            potential_class=row.potential_class,
-            report_no=row.report_no,
-        )
-        return AssessmentPayload(assessment=assessment, errors=[])
+        assessment, errors = await _record(info, records.record_assessment, input, models.Assessment, AssessmentResult)
+        return AssessmentPayload(assessment=assessment, errors=errors)
 
     @strawberry.mutation(description="Unit HR (their unit) or BKD records a higher level of education.")
     async def record_education(self, info: Info, input: RecordEducationInput) -> EducationPayload:
-        ctx = info.context
-        result = await records.record_education(
-            ctx.db,
-            ctx.viewer,
-            employee_nip=input.employee_nip,
-            level=input.level,
-            graduated_on=input.graduated_on,
-            evidence=input.evidence,
-            idempotency_key=input.idempotency_key,
-            today=ctx.today,
+        education, errors = await _record(
+            info, records.record_education, input, models.EducationRecord, EducationRecord
         )
-        found = await _written(info, models.EducationRecord, result)
-        if found is None:
-            return EducationPayload(education=None, errors=user_errors(result.errors))
-        row, nip = found
-        education = EducationRecord(
-            id=strawberry.ID(str(row.id)),
-            employee_nip=nip,
-            level=row.level,
-            graduated_on=row.graduated_on,
-            evidence=row.evidence,
-        )
-        return EducationPayload(education=education, errors=[])
+        return EducationPayload(education=education, errors=errors)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -167,6 +168,27 @@ async def employees_connection(
         return connection(nodes, page, total=total, after=after)
 
 
+Row = TypeVar("Row")
+Node = TypeVar("Node")
+
+
+async def _by_code(
+    info: Info,
+    code: str,
+    read: Callable[[AsyncSession, str], Awaitable[Row | None]],
+    of: Callable[[Row], Node],
+    prefetch: Callable[[Prefetch, list[Node], list[Selection]], Awaitable[None]],
+) -> Node | None:
+    """One unit or position by its code (None: no such code), with what the query selected below it prefetched."""
+    async with info.context.db.read() as s:
+        row = await read(s, code)
+        if row is None:
+            return None
+        node = of(row)
+        await prefetch(Prefetch(s, info.context), [node], root_selection(info))
+        return node
+
+
 @strawberry.type
 class RegistryQuery:
     @strawberry.field
@@ -197,13 +219,7 @@ class RegistryQuery:
 
     @strawberry.field
     async def unit(self, info: Info, code: str) -> Unit | None:
-        async with info.context.db.read() as s:
-            row = await q.unit_by_code(s, code)
-            if row is None:
-                return None
-            unit = Unit.of(row)
-            await Prefetch(s, info.context).units([unit], root_selection(info))
-            return unit
+        return await _by_code(info, code, q.unit_by_code, Unit.of, Prefetch.units)
 
     @strawberry.field
     async def units(
@@ -215,13 +231,7 @@ class RegistryQuery:
 
     @strawberry.field
     async def position(self, info: Info, code: str) -> Position | None:
-        async with info.context.db.read() as s:
-            row = await q.position_by_code(s, code)
-            if row is None:
-                return None
-            position = Position.of(row)
-            await Prefetch(s, info.context).positions([position], root_selection(info))
-            return position
+        return await _by_code(info, code, q.position_by_code, Position.of, Prefetch.positions)
 
     @strawberry.field
     async def positions(

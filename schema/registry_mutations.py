@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import strawberry
 from strawberry import UNSET
@@ -11,6 +13,7 @@ from schema.context import Info
 from schema.prefetch import Prefetch, root_selection
 from schema.types.errors import UserError, user_errors
 from schema.types.registry import Employee, Position
+from server.commands import CommandResult
 from server.domain.nip import normalize
 from server.registry import queries as q
 from workflows import registry
@@ -108,6 +111,16 @@ def _payload_selection(info: Info, name: str) -> list[strawberry.types.nodes.Sel
     return child(root_selection(info), name)
 
 
+Echo = TypeVar("Echo")
+
+
+def _echoed(payload: Callable[..., Echo], result: CommandResult, **written: object) -> Echo:
+    """A payload that echoes what was written (``written``), or, refused, every field null and the errors."""
+    if not result.ok:
+        return payload(**dict.fromkeys(written), errors=user_errors(result.errors))
+    return payload(**written, errors=[])
+
+
 @strawberry.type
 class RegistryMutation:
     @strawberry.mutation
@@ -163,10 +176,12 @@ class RegistryMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        if not result.ok:
-            return UnitPerformancePayload(unit_code=None, year=None, predicate=None, errors=user_errors(result.errors))
-        return UnitPerformancePayload(
-            unit_code=input.unit_code.strip(), year=input.year, predicate=input.predicate, errors=[]
+        return _echoed(
+            UnitPerformancePayload,
+            result,
+            unit_code=input.unit_code.strip(),
+            year=input.year,
+            predicate=input.predicate,
         )
 
     @strawberry.mutation(description="Declare a family tie: transfers check that no relative is a direct superior.")
@@ -181,13 +196,10 @@ class RegistryMutation:
             idempotency_key=input.idempotency_key,
             today=ctx.today,
         )
-        if not result.ok:
-            return FamilyRelationPayload(
-                employee_nip=None, relative_nip=None, kind=None, errors=user_errors(result.errors)
-            )
-        return FamilyRelationPayload(
+        return _echoed(
+            FamilyRelationPayload,
+            result,
             employee_nip=normalize(input.employee_nip),
             relative_nip=normalize(input.relative_nip),
             kind=input.kind,
-            errors=[],
         )

@@ -12,14 +12,12 @@ from typing import Any, cast
 import strawberry
 from sqlalchemy import Select
 
-from schema.connection import Connection, after_nip, connection, page_size
+from schema.connection import Connection, after_nip, connection, narrowed_unit, page_size
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee, Position
-from server.models import Unit
 from server.paging import Page, count, encode_cursor
-from server.registry import queries as q
 from workflows import staff_lists
 
 
@@ -47,16 +45,6 @@ def _wants_total(info: Info) -> bool:
     return "totalCount" in selected(root_selection(info))
 
 
-async def _unit(info: Info, code: str | None) -> Unit | None:
-    if code is None:
-        return None
-    async with info.context.db.read() as s:
-        unit = await q.unit_by_code(s, code)
-    if unit is None:
-        raise PublicError(f"unitCode: no unit has code {code!r}")
-    return unit
-
-
 @strawberry.type
 class StaffListsQuery:
     @strawberry.field(
@@ -70,7 +58,7 @@ class StaffListsQuery:
         ctx = info.context
         if not 2000 <= year <= ctx.today.year:
             raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
-        size, start, unit = page_size(first, ctx.settings), after_nip(after), await _unit(info, unit_code)
+        size, start, unit = page_size(first, ctx.settings), after_nip(after), await narrowed_unit(info, unit_code)
         async with ctx.db.read() as s:
             found, more = await staff_lists.training_shortfall(
                 s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
@@ -100,7 +88,7 @@ class StaffListsQuery:
         self, info: Info, unit_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[RotationDue]:
         ctx = info.context
-        size, start, unit = page_size(first, ctx.settings), after_nip(after), await _unit(info, unit_code)
+        size, start, unit = page_size(first, ctx.settings), after_nip(after), await narrowed_unit(info, unit_code)
         async with ctx.db.read() as s:
             found, more = await staff_lists.due_for_rotation(
                 s, ctx.viewer, unit=unit, today=ctx.today, first=size, after_nip=start

@@ -10,14 +10,12 @@ import datetime as dt
 
 import strawberry
 
-from schema.connection import Connection, after_nip, connection, page_size
+from schema.connection import Connection, after_nip, connection, narrowed_unit, page_size
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee
-from server.models import Unit
 from server.paging import Page, count, encode_cursor
-from server.registry import queries as q
 from workflows import talent_pool
 
 
@@ -31,16 +29,6 @@ class Talent:
     assessed_on: dt.date | None
 
 
-async def _unit(info: Info, code: str | None) -> Unit | None:
-    if code is None:
-        return None
-    async with info.context.db.read() as s:
-        unit = await q.unit_by_code(s, code)
-    if unit is None:
-        raise PublicError(f"unitCode: no unit has code {code!r}")
-    return unit
-
-
 @strawberry.type
 class TalentQuery:
     @strawberry.field
@@ -50,7 +38,7 @@ class TalentQuery:
         ctx = info.context
         if not 2000 <= year <= ctx.today.year:
             raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
-        size, start, unit = page_size(first, ctx.settings), after_nip(after), await _unit(info, unit_code)
+        size, start, unit = page_size(first, ctx.settings), after_nip(after), await narrowed_unit(info, unit_code)
         async with ctx.db.read() as s:
             found, more = await talent_pool.talent_pool(
                 s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start

@@ -19,6 +19,7 @@ from typing import Any
 
 from server.db import async_url
 from server.events import BUS, CHANNEL, RequestChanged
+from server.listening import asyncpg_dsn, stopper
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0
@@ -32,7 +33,7 @@ async def start_event_listener(database_url: str, *, interval: float = CHECK_SEC
             return None
 
         return nothing
-    return await _listen("postgresql://" + async_url(database_url).split("://", 1)[1], interval)
+    return await _listen(asyncpg_dsn(database_url), interval)
 
 
 def _on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -76,15 +77,4 @@ async def _listen(dsn: str, interval: float) -> Callable[[], Awaitable[None]]:
                 log.warning("could not listen for request changes; retrying in %.0f s", interval, exc_info=True)
 
     await connect()
-    task = asyncio.create_task(watch())
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        conn = state["conn"]
-        if conn is not None and not conn.is_closed():
-            await conn.remove_listener(CHANNEL, _on_notify)
-            await conn.close()
-
-    return stop
+    return stopper(asyncio.create_task(watch()), state, CHANNEL, _on_notify)

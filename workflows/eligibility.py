@@ -217,6 +217,28 @@ def _prepare(period: dt.date) -> tuple[list[str], dict[str, str]]:
         raise EligibilityError(f"period {period.isoformat()}: {exc}") from None
 
 
+def _prepared(
+    period: dt.date,
+    today: dt.date,
+    visible: UnitCondition | None,
+    unit: Unit | None,
+    include_subunits: bool,
+    exclude_employee_id: int | None,
+) -> tuple[Select[Employee], list[str], dict[str, str]]:
+    """The list's pre-filtering query, with the guard names and rule versions its rows are judged by."""
+    names, versions = _prepare(period)
+    query = candidates_query(
+        period=period,
+        today=today,
+        visible=visible,
+        unit=unit,
+        include_subunits=include_subunits,
+        exclude_employee_id=exclude_employee_id,
+        names=names,
+    )
+    return query, names, versions
+
+
 async def rank_promotion_candidates(
     session: AsyncSession,
     *,
@@ -236,16 +258,7 @@ async def rank_promotion_candidates(
     may not propose their own promotion. Raises ``NotAPromotionPeriod`` (a ``ValueError``) when ``period``
     is not a period under the rule in force on it, ``EligibilityError`` when a rule has no version then.
     """
-    names, versions = _prepare(period)
-    query = candidates_query(
-        period=period,
-        today=today,
-        visible=visible,
-        unit=unit,
-        include_subunits=include_subunits,
-        exclude_employee_id=exclude_employee_id,
-        names=names,
-    )
+    query, names, versions = _prepared(period, today, visible, unit, include_subunits, exclude_employee_id)
     size = min(max(2 * (first + 1), CHUNK_MIN), CHUNK_MAX)
     found: list[Candidate] = []
     async for rows in _chunks(session, query, after_nip, size):
@@ -266,16 +279,7 @@ async def count_rank_promotion_candidates(
     exclude_employee_id: int | None = None,
 ) -> int:
     """How many candidates in all: every pre-filtered row is judged (three statements per 1,000 rows)."""
-    names, versions = _prepare(period)
-    query = candidates_query(
-        period=period,
-        today=today,
-        visible=visible,
-        unit=unit,
-        include_subunits=include_subunits,
-        exclude_employee_id=exclude_employee_id,
-        names=names,
-    )
+    query, names, versions = _prepared(period, today, visible, unit, include_subunits, exclude_employee_id)
     total = 0
     async for rows in _chunks(session, query, None, COUNT_CHUNK):
         total += len(await _judge(session, rows, period=period, today=today, names=names, versions=versions))
