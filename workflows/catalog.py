@@ -21,7 +21,10 @@ from workflows.proposal_spec import ProposalSpec
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 # Modules that register guards, effects or preconditions by name (imported before the files are read).
 REGISTRARS: tuple[str, ...] = (
-    "workflows.guards",
+    "workflows.rank_guards",
+    "workflows.position_guards",
+    "workflows.record_guards",
+    "workflows.evaluation_guards",
     "workflows.effects",
     "workflows.preconditions",
     "workflows.proposal_checks",

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from server.models import Assignment, Position, Unit, UnitPerformance, WorkflowRequest
 from workflows.context import StepContext
+from workflows.evaluation_guards import ratings
 from workflows.facts import covering
-from workflows.guards import GuardResult, _result, guard, ratings
+from workflows.guards import GuardResult, _result, guard
 
 RULE = "evaluation.predicate_distribution"
 NAME = "predicate_distribution"

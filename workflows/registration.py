@@ -20,7 +20,7 @@ from server.models import Assignment, Employee, Position, Unit
 from server.registry import queries as registry
 from server.rules import rules_for
 from workflows import facts
-from workflows.guards import capacity
+from workflows.position_guards import capacity
 
 VACANCY_RULE = "placement.vacancy"
 

@@ -2,7 +2,7 @@
 
 The age (BUP) depends on the post the employee retires from (the ``retirement`` rule: 58 for administrative
 posts and junior functional ones, 60 for senior executives and ahli madya, 65 for ahli utama); retirement
-takes effect on the 1st of the month after the birthday on which it is reached (``guards.retirement_date``).
+takes effect on the 1st of the month after the birthday on which it is reached (``record_guards.retirement_date``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from workflows.context import StepContext
 from workflows.effects import Change, EffectFailed, effect
 from workflows.facts import add_years
-from workflows.guards import GuardResult, _result, guard, retirement_date
+from workflows.guards import GuardResult, _result, guard
+from workflows.record_guards import retirement_date
 
 RULE = "retirement"
 RETIRED = "retired"
