@@ -180,7 +180,11 @@ class Prepared:
 
 
 async def _placement_pairs(db: Database, wanted: int) -> list[tuple[str, str]]:
-    """(employee NIP, vacant non-managerial position code) pairs whose rank fits, spread over many posts."""
+    """(employee NIP, vacant non-managerial position code) pairs whose rank fits, spread over many posts.
+
+    The post is in the employee's own unit: a placement moves nobody out of another unit (the guard
+    ``placement_within_unit``; moving between units is a transfer), so a pair across units would be refused.
+    """
     async with db.read() as s:
         holders = (
             select(Assignment.position_id, func.count().label("n"))
@@ -190,29 +194,44 @@ async def _placement_pairs(db: Database, wanted: int) -> list[tuple[str, str]]:
         )
         vacant = (
             await s.execute(
-                select(Position.code, Position.min_rank, Position.max_rank, Position.quota, holders.c.n)
+                select(
+                    Position.code, Position.unit_id, Position.min_rank, Position.max_rank, Position.quota, holders.c.n
+                )
                 .outerjoin(holders, holders.c.position_id == Position.id)
                 .where(Position.managerial.is_(False))
                 .order_by(Position.id)
             )
         ).all()
+        post_now = (
+            select(Assignment.employee_id, Position.unit_id)
+            .join(Position, Position.id == Assignment.position_id)
+            .where(Assignment.kind == "definitive", Assignment.start_date <= TODAY, Assignment.end_date.is_(None))
+            .subquery()
+        )
         people = (
             await s.execute(
-                select(Employee.nip, Employee.rank_code)
+                select(Employee.nip, Employee.rank_code, post_now.c.unit_id)
+                .join(post_now, post_now.c.employee_id == Employee.id)
                 .where(Employee.employment_type == "PNS", Employee.rank_code.is_not(None))
                 .order_by(Employee.id)
             )
         ).all()
-    posts = [(p.code, p.min_rank or "I/a", p.max_rank or "IV/e") for p in vacant if (p.n or 0) < p.quota]
+    posts: dict[int, list[tuple[str, str, str]]] = {}
+    for p in vacant:
+        if (p.n or 0) < p.quota:
+            posts.setdefault(p.unit_id, []).append((p.code, p.min_rank or "I/a", p.max_rank or "IV/e"))
     pairs: list[tuple[str, str]] = []
-    turn = 0
-    for person in people[::3]:  # every third employee: a spread over units, ages and careers
+    turn: dict[int, int] = {}
+    # every third employee first (a spread over units, ages and careers), then the others while more are wanted
+    for person in [*people[::3], *people[1::3], *people[2::3]]:
         rank = rank_index(person.rank_code)
-        for k in range(len(posts)):
-            code, low, high = posts[(turn + k) % len(posts)]
+        mine = posts.get(person.unit_id, [])
+        start = turn.get(person.unit_id, 0)
+        for k in range(len(mine)):
+            code, low, high = mine[(start + k) % len(mine)]
             if rank_index(low) <= rank <= rank_index(high):
                 pairs.append((person.nip, code))
-                turn = (turn + k + 1) % len(posts)
+                turn[person.unit_id] = (start + k + 1) % len(mine)
                 break
         if len(pairs) >= wanted:
             break
