@@ -64,6 +64,12 @@ def guard(
     the step is taken; ``availableActions`` previews every other guard (``workflows.preview``)."""
 
     def register(check: GuardFn) -> GuardFn:
+        known = GUARDS.get(name)
+        if known is not None and (known.check.__module__, known.check.__qualname__) != (
+            check.__module__,
+            check.__qualname__,
+        ):
+            raise ValueError(f"guard {name!r} is registered twice: {known.check.__module__} and {check.__module__}")
         GUARDS[name] = Guard(name, rules, check, reads, judges_input)
         return check
 

@@ -49,20 +49,6 @@ async def slot_vacant(ctx: StepContext) -> GuardResult:
     return _result(ctx, "slot_vacant", rule.name, len(holders) + pending < seats, message)
 
 
-@guard("min_years_in_rank", "rank_promotion.min_years_in_rank")
-async def min_years_in_rank(ctx: StepContext) -> GuardResult:
-    rule = ctx.rule("rank_promotion.min_years_in_rank")
-    years = rule.int("years")
-    since = ctx.subject.rank_since
-    if ctx.subject.rank_code is None or since is None:
-        return _result(ctx, "min_years_in_rank", rule.name, False, f"{ctx.subject.name} has no rank (PPPK have none)")
-    due = facts.add_years(since, years)
-    message = (
-        f"in rank {ctx.subject.rank_code} since {since}: {years} years are reached on {due}, the period is {ctx.on}"
-    )
-    return _result(ctx, "min_years_in_rank", rule.name, due <= ctx.on, message)
-
-
 def _history(ctx: StepContext) -> facts.HistoryOf:
     return facts.HistoryOf(ctx.subject.id)
 
