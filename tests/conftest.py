@@ -7,6 +7,7 @@ template database); every test gets its own uniquely named database and drops it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -100,15 +101,16 @@ def db_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
 
 
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database holding the ``small`` demo data (seed 1), to copy per test."""
+@contextlib.contextmanager
+def seeded_database(size: str, directory: Path) -> Iterator[tuple[str, str]]:
+    """A migrated database seeded with ``size`` (seed 1), dropped afterwards on PostgreSQL: its URL, and its
+    handle (the PostgreSQL database's name, to use as a template, or the SQLite file's path, to copy)."""
     from server.seed import seed
 
     async def fill(url: str) -> None:
         database = Database(url)
         try:
-            await seed(database, size="small", seed=1, progress=False)
+            await seed(database, size=size, seed=1, progress=False)
         finally:
             await database.dispose()
 
@@ -118,13 +120,23 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = f"{_pg_base(PG_ADMIN_URL)}/{name}"
         migrate.upgrade(url)
         asyncio.run(fill(url))
-        yield name
-        drop_pg_database(name)
+        try:
+            yield url, name
+        finally:
+            drop_pg_database(name)
     else:
-        path = tmp_path_factory.mktemp("seeded") / "seeded.db"
-        migrate.upgrade(f"sqlite:///{path}")
-        asyncio.run(fill(f"sqlite:///{path}"))
-        yield str(path)
+        path = directory / f"{size}.db"
+        url = f"sqlite:///{path}"
+        migrate.upgrade(url)
+        asyncio.run(fill(url))
+        yield url, str(path)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database holding the ``small`` demo data (seed 1), to copy per test."""
+    with seeded_database("small", tmp_path_factory.mktemp("seeded")) as (_, handle):
+        yield handle
 
 
 @pytest.fixture

@@ -4,19 +4,16 @@ unit, every field, for the last evaluated year and the current one, shows no nam
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from schema.app import create_app
-from server import migrate
 from server.db import Database
-from server.seed import REFERENCE_DATE, seed
+from server.seed import REFERENCE_DATE
 from tests.api.public_walk import every_unit_and_name, walk
-from tests.conftest import BACKEND, PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from tests.conftest import seeded_database
 from tests.schema.conftest import Api, make_settings
 
 pytestmark = pytest.mark.slow
@@ -24,26 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def jakarta_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    async def fill(url: str) -> None:
-        database = Database(url)
-        try:
-            await seed(database, size="jakarta", seed=1, progress=False)
-        finally:
-            await database.dispose()
-
-    if BACKEND == "postgres":
-        require_pg()
-        name = create_pg_database()
-        url = f"{_pg_base(PG_ADMIN_URL)}/{name}"
-        migrate.upgrade(url)
-        asyncio.run(fill(url))
-        yield url
-        drop_pg_database(name)
-    else:
-        path: Path = tmp_path_factory.mktemp("jakarta") / "jakarta.db"
-        url = f"sqlite:///{path}"
-        migrate.upgrade(url)
-        asyncio.run(fill(url))
+    with seeded_database("jakarta", tmp_path_factory.mktemp("jakarta")) as (url, _):
         yield url
 
 
