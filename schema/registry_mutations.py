@@ -130,18 +130,8 @@ class RegistryMutation:
     @strawberry.mutation
     async def register_employee(self, info: Info, input: RegisterEmployeeInput) -> EmployeePayload:
         ctx = info.context
-        data = EmployeeInput(
-            nip=input.nip,
-            name=input.name,
-            birth_date=input.birth_date,
-            gender=input.gender,
-            employment_type=input.employment_type,
-            education=input.education,
-            rank_code=input.rank_code,
-            rank_since=input.rank_since,
-            position_code=input.position_code,
-            position_since=input.position_since,
-        )
+        # a strawberry input is a plain dataclass: its fields are the record's, and the idempotency key
+        data = EmployeeInput(**{name: value for name, value in vars(input).items() if name != "idempotency_key"})
         result = await register_employee(
             ctx.db, Acting(ctx.viewer), data, seats=seats_taken, today=ctx.today, idempotency_key=input.idempotency_key
         )
