@@ -150,17 +150,16 @@ class CellReader:
         self.findings.append(Finding(self.row.number, name, value if value is not None else self.raw(name), message))
 
     def _present(self, name: str) -> str | None:
+        """The cell without its surrounding blanks; None when blank, reported when the column is required."""
         value = self.raw(name)
         if value is None and self._columns[name].required:
             self.problem(name, f"{name} is required")
-        return value
+        return None if value is None else value.strip()
 
     def text(self, name: str) -> str | None:
         """Text as given (a formula-like ``=cmd`` is text too); control characters and over-long text refused."""
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
-        value = value.strip()
         limit = self._columns[name].max_length
         if limit is not None and len(value) > limit:
             self.problem(name, f"{name} is {len(value)} characters long; at most {limit} fit")
@@ -172,32 +171,28 @@ class CellReader:
         return value
 
     def date(self, name: str) -> dt.date | None:
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
         try:
-            return dt.date.fromisoformat(value.strip())
+            return dt.date.fromisoformat(value)
         except ValueError:
-            self.problem(name, f"{name} {value.strip()} is not a date; write YYYY-MM-DD (e.g. 2024-02-29)")
+            self.problem(name, f"{name} {value} is not a date; write YYYY-MM-DD (e.g. 2024-02-29)")
             return None
 
     def integer(self, name: str) -> int | None:
-        value = self._present(name)
-        if value is None:
+        if (text := self._present(name)) is None:
             return None
-        text = value.strip()
         if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
             self.problem(name, f"{name} {text!r} is not a whole number")
             return None
         return int(text)
 
     def boolean(self, name: str, default: bool) -> bool | None:
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return default
-        flag = _TRUE.get(value.strip().lower())
+        flag = _TRUE.get(value.lower())
         if flag is None:
-            self.problem(name, f"{name} {value.strip()!r} must be true or false")
+            self.problem(name, f"{name} {value!r} must be true or false")
         return flag
 
     def choice(self, name: str, choices: Sequence[str], default: str) -> str | None:
@@ -217,8 +212,7 @@ class CellReader:
 
     def nip(self, name: str) -> str | None:
         """A NIP's form (digits, dates, gender digit); the shared record rules check the rest."""
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
         try:
             return nips.parse(value).value
