@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import Selection
 
 from policies import read
-from schema.connection import Connection, connection, page_size
+from schema.connection import Connection, connection, page_size, unit_named
 from schema.context import Context, Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, children, root_selection, selected
@@ -77,15 +77,6 @@ class Viewer:
         return self.employee_obj
 
 
-async def _unit_or_error(session: AsyncSession, code: str | None, field: str) -> models.Unit | None:
-    if code is None:
-        return None
-    unit = await q.unit_by_code(session, code)
-    if unit is None:
-        raise PublicError(f"{field}: no unit has code {code!r}")
-    return unit
-
-
 async def _page_of(
     session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, ctx: Context, wants_total: bool
 ) -> tuple[Page[Any], int]:
@@ -112,7 +103,7 @@ async def positions_connection(
     if flt.type is not None and flt.type not in POSITION_TYPES:
         raise PublicError(f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}")
     async with ctx.db.read() as s:
-        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        unit = await unit_named(s, flt.unit_code, "filter.unitCode")
         query = q.positions_query(
             q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)),
             day=ctx.today,
@@ -133,7 +124,7 @@ async def units_connection(
 ) -> Connection[Unit]:
     """A page of ``units`` (top-level ones without ``parentCode``), prefetched for ``node_selection``."""
     async with ctx.db.read() as s:
-        parent = await _unit_or_error(s, parent_code, "parentCode")
+        parent = await unit_named(s, parent_code, "parentCode")
         query = q.units_query(parent, top_level=parent_code is None)
         page, total = await _page_of(s, query, models.Unit.code, first, after, ctx, wants_total)
         nodes = [Unit.of(r) for r in page.rows]
@@ -155,7 +146,7 @@ async def employees_connection(
     if flt.rank is not None and not is_rank(flt.rank):
         raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
     async with ctx.db.read() as s:
-        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        unit = await unit_named(s, flt.unit_code, "filter.unitCode")
         query = q.employees_query(
             q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
             day=ctx.today,
