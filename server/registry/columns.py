@@ -1,8 +1,8 @@
 """The columns of each importable kind and how one cell is read: the file format's single definition.
 
-The importer, the exporter and docs/import.md all follow ``COLUMNS``. Column names are the API's field
-names (``rankSince``, ``unitCode``), so a problem found by the shared record rules
-(server.registry.validation), which name API fields, points at the column directly.
+The importer, the exporter and docs/import.md all follow ``COLUMNS``, read from columns.yaml beside this file.
+Column names are the API's field names (``rankSince``, ``unitCode``), so a problem found by the shared record
+rules (server.registry.validation), which name API fields, points at the column directly.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from server.domain import nip as nips
 from server.registry.formats import SheetRow
@@ -25,85 +28,12 @@ class Column:
     max_length: int | None = None
 
 
-def _c(name: str, type_: str, required: bool, example: str, meaning: str, max_length: int | None = None) -> Column:
-    return Column(name, type_, required, example, meaning, max_length)
+def _load(path: Path) -> dict[str, tuple[Column, ...]]:
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {kind: tuple(Column(**column) for column in columns) for kind, columns in table.items()}
 
 
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "units": (
-        _c("code", "text", True, "KEL-GAMBIR-01", "unique unit code", 40),
-        _c("name", "text", True, "Kelurahan Gambir", "unit name", 200),
-        _c("kind", "text", True, "kelurahan", "kind of unit (dinas, kecamatan, kelurahan, school, ...)", 30),
-        _c(
-            "parentCode",
-            "text",
-            False,
-            "KEC-GAMBIR",
-            "code of the parent unit (in the file or the registry); empty for the root",
-            40,
-        ),
-    ),
-    "positions": (
-        _c("code", "text", True, "KEL-GAMBIR-01-PLK1", "unique position code; an existing code is updated", 40),
-        _c("title", "text", True, "Pengadministrasi Perkantoran", "position title", 200),
-        _c(
-            "type",
-            "text",
-            True,
-            "PELAKSANA",
-            "JPT_UTAMA, JPT_MADYA, JPT_PRATAMA, ADMINISTRATOR, PENGAWAS, PELAKSANA or FUNGSIONAL",
-        ),
-        _c("unitCode", "text", True, "KEL-GAMBIR-01", "code of a unit in the registry", 40),
-        _c("quota", "integer", True, "3", "approved headcount (formasi); not below today's definitive holders"),
-        _c("jobClass", "integer", False, "5", "job class 1-17"),
-        _c("minEducation", "text", False, "SLTA", "minimum education (SD .. S3)"),
-        _c("minRank", "text", False, "II/a", "lowest rank of the range (I/a .. IV/e)"),
-        _c("maxRank", "text", False, "II/d", "highest rank of the range (I/a .. IV/e)"),
-        _c(
-            "parentCode",
-            "text",
-            False,
-            "KEL-GAMBIR-01-HEAD",
-            "the supervising position (in the file or the registry)",
-            40,
-        ),
-        _c(
-            "competencies",
-            "list",
-            False,
-            "administrasi perkantoran; kearsipan",
-            "required competencies, separated by ';'",
-            400,
-        ),
-    ),
-    "employees": (
-        _c("nip", "NIP", True, "199005172014032007", "18-digit NIP, with or without the display spaces"),
-        _c("name", "text", True, "Siti Rahma", "full name", 200),
-        _c("birthDate", "date", True, "1990-05-17", "birth date (YYYY-MM-DD); must agree with the NIP"),
-        _c("gender", "text", True, "F", "M or F; must agree with the NIP's 15th digit"),
-        _c("employmentType", "text", True, "PNS", "PNS or PPPK"),
-        _c("education", "text", True, "S1", "SD, SLTP, SLTA, D-I, D-II, D-III, D-IV, S1, S2 or S3"),
-        _c("rankCode", "text", False, "III/b", "current rank (I/a .. IV/e); required for PNS, empty for PPPK"),
-        _c("rankSince", "date", False, "2020-04-01", "TMT of the current rank; not before the first appointment"),
-        _c("status", "text", False, "active", "active (the default), moved_out, retired, dismissed or deceased", 12),
-        _c(
-            "hasServiceExam", "boolean", False, "true", "passed the service exam (ujian dinas): true or false (default)"
-        ),
-    ),
-    "assignments": (
-        _c("nip", "NIP", True, "199005172014032007", "the employee (in the registry)"),
-        _c("positionCode", "text", True, "KEL-GAMBIR-01-PLK1", "the position (in the registry)", 40),
-        _c("startDate", "date", True, "2024-05-01", "TMT of the assignment; not before the first appointment"),
-        _c("endDate", "date", False, "", "last day; empty while it runs"),
-        _c("kind", "text", False, "definitive", "definitive (the default) or acting (Plt/Plh)", 12),
-        _c("decreeNo", "text", False, "821.2/00042/2024", "number of the decree (SK)", 80),
-    ),
-    "evaluations": (
-        _c("nip", "NIP", True, "199005172014032007", "the employee (in the registry)"),
-        _c("year", "integer", True, "2025", "the evaluated calendar year (finished, not before the appointment)"),
-        _c("predicate", "text", True, "Baik", "Sangat Baik, Baik, Butuh Perbaikan, Kurang or Sangat Kurang"),
-    ),
-}
+COLUMNS: dict[str, tuple[Column, ...]] = _load(Path(__file__).with_name("columns.yaml"))
 EMPLOYEE_STATUSES = ("active", "moved_out", "retired", "dismissed", "deceased")
 ASSIGNMENT_KINDS = ("definitive", "acting")
 _TRUE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
