@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies import reach
 from policies.relations import relations_to
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
@@ -22,7 +23,7 @@ from server.domain.nip import normalize
 from server.errors import AuditedRefusal, ErrorCode, UserError
 from server.models import Employee, Position
 from server.registry import queries as registry
-from workflows import authorize, catalog, reach, repository
+from workflows import authorize, catalog, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.definition import ActorSpec
 from workflows.loading import unit_map
