@@ -12,6 +12,7 @@ from typing import Annotated
 import strawberry
 
 from policies.authority import Acting
+from schema.connection import unit_named
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
@@ -85,9 +86,7 @@ class WorkforceQuery:
         ctx = info.context
         day = as_of or ctx.today
         async with ctx.db.read() as s:
-            unit = await q.unit_by_code(s, unit_code)
-            if unit is None:
-                raise PublicError(f"unitCode: no unit has code {unit_code!r}")
+            unit = await unit_named(s, unit_code)
             try:
                 needs = await workforce.workforce_needs(
                     s, ctx.viewer, unit=unit, include_subunits=include_subunits, day=day
