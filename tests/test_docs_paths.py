@@ -1,7 +1,7 @@
 """What README.md and docs/*.md name is there: every repository path (`server/...py`, `workflows/definitions/`,
 `docs/console/inbox.png`, `server/rules/data/*.yaml`) exists, every `python -m MODULE` is a module of the
 repository, every dotted name (`server.commands.run_command`) imports, and every `asnflow COMMAND [SUBCOMMAND]`
-is a command the CLI has. A newcomer who follows the docs finds what they point at.
+is a command the CLI has, with the options written after it. A newcomer who follows the docs finds what they point at.
 
 docs/decisions.md is a log (each section says what was true when it was written), so it is not checked; the
 generated pages (docs/workflows.md, docs/rules.md) are, as they are read as the reference."""
@@ -28,7 +28,10 @@ PATH = re.compile(rf"(?<![\w./<-])((?:{'|'.join(PACKAGES)}|\.ci)/[\w./*<>-]*)")
 DOTTED = re.compile(rf"`((?:{'|'.join(PACKAGES[:5])})(?:\.\w+)+)`")
 MODULE = re.compile(r"python3? -m ([\w.]+)")
 CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)  # code blocks and code spans: where a command is written out
-COMMAND = re.compile(r"(?:^|\$\(|&&|;|\|)[ \t]*(?:[A-Z_]+=\S+ )*(?:\.venv/bin/)?asnflow ([a-z][\w-]*)(?: ([a-z][\w-]*))?", re.M)
+COMMAND = re.compile(
+    r"(?:^|\$\(|&&|;|\|)[ \t]*(?:[A-Z_]+=\S+ )*(?:\.venv/bin/)?asnflow ([a-z][\w-]*)(?: ([a-z][\w-]*))?((?:(?!&&| \| )[^\n;)`])*)",
+    re.M,
+)
 
 
 def _mentions(pattern: re.Pattern[str], group: int = 1) -> list[tuple[str, str]]:
@@ -97,9 +100,15 @@ def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPars
     return {}
 
 
-COMMANDS = sorted({(page, f"{m[1]} {m[2] or ''}".strip()) for page, text in
-                   ((p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8")) for p in PAGES)
-                   for code in CODE.findall(text) for m in COMMAND.finditer(code.strip('`'))})
+OPTION = re.compile(r"(?<![\w-])(--[a-z][\w-]*)")
+COMMANDS = sorted(
+    {
+        (page, " ".join([m[1], *([m[2]] if m[2] else []), *OPTION.findall(m[3])]))
+        for page, text in ((p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8")) for p in PAGES)
+        for code in CODE.findall(text)
+        for m in COMMAND.finditer(code.strip("`"))
+    }
+)
 
 
 def test_the_pages_name_commands() -> None:
@@ -108,9 +117,14 @@ def test_the_pages_name_commands() -> None:
 
 @pytest.mark.parametrize(("page", "command"), COMMANDS, ids=[f"{p}:{c}" for p, c in COMMANDS])
 def test_an_asnflow_command_exists(page: str, command: str) -> None:
-    first, *rest = command.split()
+    words = [w for w in command.split() if not w.startswith("--")]
+    options = [w for w in command.split() if w.startswith("--")]
     commands = _choices(build_parser())
-    assert first in commands, f"{page}: asnflow {first} is not a command ({', '.join(sorted(commands))})"
-    subcommands = _choices(commands[first])
-    if subcommands and rest:
-        assert rest[0] in subcommands, f"{page}: asnflow {command}: not one of {', '.join(sorted(subcommands))}"
+    assert words[0] in commands, f"{page}: asnflow {words[0]} is not a command ({', '.join(sorted(commands))})"
+    parser = commands[words[0]]
+    subcommands = _choices(parser)
+    if subcommands and len(words) > 1:
+        assert words[1] in subcommands, f"{page}: asnflow {command}: not one of {', '.join(sorted(subcommands))}"
+        parser = subcommands[words[1]]
+    known = {option for action in parser._actions for option in action.option_strings}
+    assert set(options) <= known, f"{page}: asnflow {command}: {sorted(set(options) - known)} not among {sorted(known)}"
