@@ -128,3 +128,17 @@ def test_an_asnflow_command_exists(page: str, command: str) -> None:
         parser = subcommands[words[1]]
     known = {option for action in parser._actions for option in action.option_strings}
     assert set(options) <= known, f"{page}: asnflow {command}: {sorted(set(options) - known)} not among {sorted(known)}"
+
+
+def _headings(page: Path) -> list[str]:
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    return [line for line in text.splitlines() if re.match(r"#{1,6} ", line)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_a_page_has_one_title_and_no_heading_twice(page: Path) -> None:
+    """Pages merged from several branches keep one title and each section once (union merges once doubled
+    docs/planning.md's)."""
+    headings = _headings(page)
+    assert [h for h in headings if h.startswith("# ")] == headings[:1], f"{page.name}: one title, first"
+    assert sorted(h for h in headings if headings.count(h) > 1) == [], f"{page.name}: a heading twice"
