@@ -50,7 +50,12 @@ async def with_workload(api: DemoApi) -> dict[str, Any]:
 
 async def propose_quota(api: DemoApi, persona: str, quota: int, day: dt.date = NEW_YEAR) -> dict[str, Any]:
     return await propose(
-        api, persona, "proposeQuotaChange", positionCode=EMPLOYEE_POSITION, quota=quota, effectiveDate=day,
+        api,
+        persona,
+        "proposeQuotaChange",
+        positionCode=EMPLOYEE_POSITION,
+        quota=quota,
+        effectiveDate=day,
         reason="ABK 2026: pelayanan bertambah",
     )
 
@@ -59,8 +64,13 @@ async def test_a_quota_change_is_proposed_verified_approved_and_in_force_from_1_
     held = await with_workload(demo)
     old = held["quota"]
     rid = await proposed(
-        demo, "unit_head", "proposeQuotaChange", positionCode=EMPLOYEE_POSITION, quota=CEILING,
-        effectiveDate=NEW_YEAR, reason="ABK 2026",
+        demo,
+        "unit_head",
+        "proposeQuotaChange",
+        positionCode=EMPLOYEE_POSITION,
+        quota=CEILING,
+        effectiveDate=NEW_YEAR,
+        reason="ABK 2026",
     )
     shown = (await demo.ask("auditor", QUOTA_REQUEST, id=rid))["request"]
     assert shown["kind"] == "QUOTA_CHANGE" and shown["state"] == "proposed"
@@ -102,8 +112,9 @@ async def test_a_quota_change_is_proposed_verified_approved_and_in_force_from_1_
 async def test_who_may_propose_a_quota_change(demo: DemoApi) -> None:
     await with_workload(demo)
     other = await propose_quota(demo, "target_head", CEILING)  # another unit's head: as if no such position
-    unknown = await propose(demo, "target_head", "proposeQuotaChange", positionCode="NO-SUCH-01", quota=1,
-                            effectiveDate=NEW_YEAR)
+    unknown = await propose(
+        demo, "target_head", "proposeQuotaChange", positionCode="NO-SUCH-01", quota=1, effectiveDate=NEW_YEAR
+    )
     assert (codes(other), fields(other)) == (["NOT_FOUND"], ["positionCode"])
     assert other["errors"][0]["message"].replace(EMPLOYEE_POSITION, "NO-SUCH-01") == unknown["errors"][0]["message"]
     employee = await propose_quota(demo, "employee", CEILING)
@@ -117,7 +128,11 @@ async def test_who_may_propose_a_quota_change(demo: DemoApi) -> None:
 async def test_the_proposer_does_not_verify_their_own_proposal(demo: DemoApi) -> None:
     await with_workload(demo)
     rid = await proposed(
-        demo, "bkd_official", "proposeQuotaChange", positionCode=EMPLOYEE_POSITION, quota=CEILING,
+        demo,
+        "bkd_official",
+        "proposeQuotaChange",
+        positionCode=EMPLOYEE_POSITION,
+        quota=CEILING,
         effectiveDate=NEW_YEAR,
     )
     await grant_role(demo, "bkd_official", "bkd_verifier")
@@ -133,7 +148,11 @@ async def test_the_quota_holds_the_holders_and_rests_on_the_workload_analysis(de
     negative = await propose_quota(demo, "unit_head", -1)
     assert (codes(negative), fields(negative)) == (["VALIDATION"], ["quota"])
     rid = await proposed(
-        demo, "unit_head", "proposeQuotaChange", positionCode=EMPLOYEE_POSITION, quota=CEILING + 1,
+        demo,
+        "unit_head",
+        "proposeQuotaChange",
+        positionCode=EMPLOYEE_POSITION,
+        quota=CEILING + 1,
         effectiveDate=NEW_YEAR,
     )
     above = await act(demo, "bkd_verifier", rid, "verify")
