@@ -147,6 +147,8 @@ async def test_the_quota_holds_the_holders_and_rests_on_the_workload_analysis(de
     assert (codes(below), fields(below)) == (["GUARD_FAILED"], ["quota_not_below_holders"])
     negative = await propose_quota(demo, "unit_head", -1)
     assert (codes(negative), fields(negative)) == (["VALIDATION"], ["quota"])
+    same = await propose_quota(demo, "unit_head", held["quota"])
+    assert (codes(same), fields(same)) == (["VALIDATION"], ["quota"])
     rid = await proposed(
         demo,
         "unit_head",

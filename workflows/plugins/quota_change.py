@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import PositionWorkload, WorkflowRequest
+from server.models import Position, PositionWorkload, WorkflowRequest
 from server.registry import quotas
 from server.sql import one_of
 from workflows import facts
@@ -43,6 +43,18 @@ async def quota_not_negative(ctx: ProposalContext, args: tuple[str, ...]) -> Non
     quota = int(ctx.inputs["quota"])
     if quota < 0:
         raise refuse("quota", f"quota {quota} is negative; an approved headcount is 0 or more")
+
+
+@precondition("quota_changes")
+async def quota_changes(ctx: ProposalContext, args: tuple[str, ...]) -> None:
+    """The quota asked for differs from the one in force on the effective date (else there is nothing to change)."""
+    position, day = ctx.draft.position, ctx.draft.effective_date
+    if position is None:
+        raise refuse("positionCode", "the proposal names no position")
+    query = select(quotas.quota_on(day)).where(Position.id == position.id)
+    in_force = int((await ctx.session.execute(query)).scalar_one())
+    if int(ctx.inputs["quota"]) == in_force:
+        raise refuse("quota", f"quota {in_force} is already {position.code}'s approved headcount on {day}")
 
 
 @precondition("no_unfinished_quota_change")
