@@ -11,6 +11,7 @@ staff rounded up (``formasi.quota_change``, PermenPANRB 1/2020)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -177,3 +178,11 @@ async def test_one_unfinished_quota_change_per_position_from_the_first_of_a_mont
     assert "unfinished quota change" in again["errors"][0]["message"]
     assert (await act(demo, "unit_head", first, "withdraw"))["errors"] == []
     assert (await propose_quota(demo, "bkd_official", CEILING - 1, dt.date(2027, 2, 1)))["errors"] == []
+
+
+async def test_ten_concurrent_quota_changes_of_one_position_open_one_request(demo: DemoApi) -> None:
+    await with_workload(demo)
+    results = await asyncio.gather(*(propose_quota(demo, "unit_head", CEILING) for _ in range(10)))
+    outcomes = sorted(",".join(codes(r)) or "ok" for r in results)
+    listed = await demo.ask("auditor", REQUESTS, filter={"kind": "QUOTA_CHANGE"})
+    assert (outcomes, listed["requests"]["totalCount"]) == (["VALIDATION"] * 9 + ["ok"], 1)
