@@ -20,6 +20,7 @@ from tests.api.helpers import (
     REQUESTS,
     DemoApi,
     act,
+    audit_events,
     codes,
     fields,
     grant_role,
@@ -123,6 +124,12 @@ async def test_who_may_propose_a_quota_change(demo: DemoApi) -> None:
     await grant_role(demo, "ppk", "bkd_official")  # an account without an employee record
     nobody = await propose_quota(demo, "ppk", CEILING)
     assert codes(nobody) == ["FORBIDDEN"] and "no employee record" in nobody["errors"][0]["message"]
+    refusals = await audit_events(demo, entityType="position", entityId=EMPLOYEE_POSITION, action="request.refused")
+    assert [(e["actor"], e["after"].get("reason")) for e in refusals] == [
+        (demo.uid("target_head"), "outside the proposer's scope"),  # only the audit log tells which it was
+        (demo.uid("employee"), "outside the proposer's scope"),
+        (demo.uid("ppk"), None),
+    ]
     assert (await propose_quota(demo, "superior", CEILING))["errors"] == []  # the head of a unit above
 
 
