@@ -7,6 +7,8 @@ is checked or said. Then ``propose`` fills a ``ProposalDraft`` from the input as
 (``workflows.preconditions``) and hands the draft to ``_start``: the proposal's guards, the request row,
 its first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
 The GraphQL mutations and inputs are generated from the same sections (``schema.proposal_api``).
+A definition whose proposal is about a position (``subject: position``, a formasi change) names the
+position by ``positionCode``; the authority is then ``authority_over_position`` and the subject the proposer.
 """
 
 from __future__ import annotations
