@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Position, PositionWorkload, WorkflowRequest
 from server.registry import quotas
+from server.registry.workloads import WORKLOAD_RULE
 from server.sql import one_of
 from workflows import facts
 from workflows.context import StepContext
@@ -27,7 +28,7 @@ from workflows.effects import Change, EffectFailed, effect
 from workflows.facts_many import batch
 from workflows.guards import GuardResult, _result, guard
 from workflows.preconditions import ProposalContext, precondition, refuse
-from workflows.workforce import WORKLOAD_RULE, needed_staff
+from workflows.workforce import needed_staff
 
 RULE = "formasi.quota_change"
 
