@@ -23,6 +23,7 @@ guards judge every row that remains. Statements: a constant dozen, whatever the 
 from __future__ import annotations
 
 import datetime as dt
+import bisect
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, exists, or_, select
@@ -34,11 +35,23 @@ from server.domain.ranks import rank_index
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 from server.registry.queries import held_on, in_units, subtree_ids
 from server.rules import RuleVersion, rules_for
+from server.sql import one_of
 from workflows import catalog, competency, facts_many, guards
 from workflows.context import StepContext
 from workflows.staff_lists import readable
+from workflows.vacancy_cache import GenerationCache
 
 KIND = "PLACEMENT"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate in the ranking: who, how well they fit and why, and the sort key (also the cursor)."""
+
+    employee_id: int
+    fit: float
+    reasons: tuple[str, ...]
+    key: str
 
 
 @dataclass(frozen=True)
@@ -68,15 +81,17 @@ def _line(unit: Unit) -> list[int]:
     return [int(part) for part in unit.path.strip("/").split("/") if part]
 
 
-def potential_query(viewer: Viewer, unit: Unit, day: dt.date, today: dt.date) -> Select[Employee]:
-    """Who can be a candidate, as far as SQL can tell: active, readable, in the unit's line or unposted."""
+def _in_line_or_unposted(unit: Unit, day: dt.date) -> Select[Employee]:
+    """Active people holding on ``day`` a post in the unit's line of the tree, or no post: whom
+    ``placement_within_unit`` can let through. Nothing here depends on who asks."""
     holds_any = exists().where(Assignment.employee_id == Employee.id, Assignment.kind == "definitive", held_on(day))
     in_line = or_(Position.unit_id.in_(subtree_ids(unit.path)), Position.unit_id.in_(_line(unit)))
-    query = select(Employee).where(
-        Employee.status == "active",
-        readable(viewer, today),
-        or_(in_units(in_line, day), ~holds_any),
-    )
+    return select(Employee).where(Employee.status == "active", or_(in_units(in_line, day), ~holds_any))
+
+
+def potential_query(viewer: Viewer, unit: Unit, day: dt.date, today: dt.date) -> Select[Employee]:
+    """Who can be a candidate, as far as SQL can tell: active, readable, in the unit's line or unposted."""
+    query = _in_line_or_unposted(unit, day).where(readable(viewer, today))
     if viewer.employee_id is not None:
         query = query.where(Employee.id != viewer.employee_id)
     return query
@@ -130,14 +145,8 @@ async def eligible(
     return out
 
 
-async def vacancy_candidates(
-    session: AsyncSession, viewer: Viewer, position: Position, unit: Unit, *, today: dt.date
-) -> list[Candidate]:
-    """Every candidate the viewer may see, best first (the caller pages by ``key``)."""
-    if not may_list(viewer, unit):
-        return []
-    day = today - dt.timedelta(days=1)
-    rows = list((await session.execute(potential_query(viewer, unit, day, today))).scalars())
+async def rank(session: AsyncSession, rows: list[Employee], position: Position, today: dt.date) -> list[Ranked]:
+    """``rows`` a placement into ``position`` would pass every guard for today, scored, best first."""
     if not rows:
         return []
     passing = await eligible(session, rows, position, guard_names(), today)
@@ -147,11 +156,48 @@ async def vacancy_candidates(
     out = []
     for row in passing:
         found = competency.fit(needs, has[row.id])
-        out.append(Candidate(row, found.score, found.reasons, sort_key(found.score, row)))
+        out.append(Ranked(row.id, found.score, found.reasons, sort_key(found.score, row)))
     return sorted(out, key=lambda c: c.key)
 
 
-def page(found: list[Candidate], first: int, after: str | None) -> tuple[list[Candidate], bool]:
-    """Keyset: the candidates strictly after the ``after`` key, ``first`` of them, and whether more follow."""
-    rest = [c for c in found if after is None or c.key > after]
-    return rest[:first], len(rest) > first
+_RANKED: GenerationCache[list[Ranked]] = GenerationCache()
+
+
+async def vacancy_candidates(
+    session: AsyncSession, viewer: Viewer, position: Position, unit: Unit, *, today: dt.date
+) -> list[Ranked]:
+    """Every candidate the viewer may see, best first (the caller pages by ``key``).
+
+    Everyone's ranking (``rank`` over ``_in_line_or_unposted``, who asks left out) is kept per data
+    generation (``workflows.vacancy_cache``); the viewer's rows (``potential_query``) pick theirs from it,
+    in the same order: each row is judged on its own, so leaving rows out changes no other row's answer."""
+    if not may_list(viewer, unit):
+        return []
+    day = today - dt.timedelta(days=1)
+
+    async def everyone() -> list[Ranked]:
+        rows = list((await session.execute(_in_line_or_unposted(unit, day))).scalars())
+        return await rank(session, rows, position, today)
+
+    every = await _RANKED.get(session, (position.id, today, tuple(guard_names())), everyone)
+    if not every:
+        return []
+    mine = potential_query(viewer, unit, day, today).with_only_columns(Employee.id)
+    visible = set((await session.execute(mine)).scalars())
+    return [c for c in every if c.employee_id in visible]
+
+
+async def page(
+    session: AsyncSession, found: list[Ranked], first: int, after: str | None
+) -> tuple[list[Candidate], bool]:
+    """Keyset: the candidates strictly after the ``after`` key, ``first`` of them with their rows, and
+    whether more follow."""
+    start = 0 if after is None else bisect.bisect_right([c.key for c in found], after)
+    chosen = found[start : start + first]
+    if not chosen:
+        return [], False
+    wanted = [c.employee_id for c in chosen]
+    rows = (await session.execute(select(Employee).where(one_of(session, Employee.id, wanted)))).scalars()
+    by_id = {row.id: row for row in rows}
+    picked = [Candidate(by_id[c.employee_id], c.fit, c.reasons, c.key) for c in chosen if c.employee_id in by_id]
+    return picked, len(found) > start + first
