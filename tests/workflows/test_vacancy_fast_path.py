@@ -48,7 +48,7 @@ async def _people(w: World, seed: int) -> Position:
             rows = competency_rows()
             s.add_all(Competency(**r) for r in rows["competencies"])
             await s.flush()
-            s.add_all(CompetencyRequirement(**r) for r in rows["competency_requirements"])
+            s.add_all(CompetencyRequirement(**(r | {"id": None})) for r in rows["competency_requirements"])
         low = rnd.choice((None, "III/a", "III/b"))
         vac = await position(s, f"VAC-{seed}", w.units["BID_A"], min_rank=low, max_rank=rnd.choice((None, "III/d")))
         for code in rnd.sample(AREAS, 2):
