@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.scope import registry_scope
 from policies.viewer import Viewer
-from server.domain.ranks import rank_index
+from server.domain.ranks import RANK_CODES, rank_index
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 from server.registry.queries import held_on, in_units, subtree_ids
 from server.rules import RuleVersion, rules_for
@@ -83,10 +83,29 @@ def _line(unit: Unit) -> list[int]:
 
 def _in_line_or_unposted(unit: Unit, day: dt.date) -> Select[Employee]:
     """Active people holding on ``day`` a post in the unit's line of the tree, or no post: whom
-    ``placement_within_unit`` can let through. Nothing here depends on who asks."""
+    ``placement_within_unit`` can let through."""
     holds_any = exists().where(Assignment.employee_id == Employee.id, Assignment.kind == "definitive", held_on(day))
     in_line = or_(Position.unit_id.in_(subtree_ids(unit.path)), Position.unit_id.in_(_line(unit)))
     return select(Employee).where(Employee.status == "active", or_(in_units(in_line, day), ~holds_any))
+
+
+def narrowed(query: Select[Employee], position: Position, names: list[str], today: dt.date) -> Select[Employee]:
+    """``query`` without the people a guard in ``names`` refuses for a reason SQL reads from the row alone
+    (it only leaves out; the guards still judge everyone left): the post's holders today (``slot_vacant``),
+    and ranks outside the position's range when ``placement.rank_range`` is blocking."""
+    if "slot_vacant" in names:
+        holds_it = exists().where(
+            Assignment.employee_id == Employee.id,
+            Assignment.position_id == position.id,
+            Assignment.kind == "definitive",
+            held_on(today),
+        )
+        query = query.where(~holds_it)
+    ranged = position.min_rank is not None or position.max_rank is not None
+    if "rank_in_position_range" in names and ranged and rules_for("placement.rank_range", today).flag("blocking"):
+        low, high = rank_index(position.min_rank or "I/a"), rank_index(position.max_rank or "IV/e")
+        query = query.where(Employee.rank_code.in_(RANK_CODES[low : high + 1]))
+    return query
 
 
 def potential_query(viewer: Viewer, unit: Unit, day: dt.date, today: dt.date) -> Select[Employee]:
@@ -173,13 +192,13 @@ async def vacancy_candidates(
     in the same order: each row is judged on its own, so leaving rows out changes no other row's answer."""
     if not may_list(viewer, unit):
         return []
-    day = today - dt.timedelta(days=1)
+    day, names = today - dt.timedelta(days=1), guard_names()
 
     async def everyone() -> list[Ranked]:
-        rows = list((await session.execute(_in_line_or_unposted(unit, day))).scalars())
-        return await rank(session, rows, position, today)
+        query = narrowed(_in_line_or_unposted(unit, day), position, names, today)
+        return await rank(session, list((await session.execute(query)).scalars()), position, today)
 
-    every = await _RANKED.get(session, (position.id, today, tuple(guard_names())), everyone)
+    every = await _RANKED.get(session, (position.id, today, tuple(names)), everyone)
     if not every:
         return []
     mine = potential_query(viewer, unit, day, today).with_only_columns(Employee.id)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from policies.viewer import Viewer
 from server.db import Database
+from server.rules import rules_for
 from server.seed.competencies import competency_rows
 from server.models import (
     Assessment,
@@ -39,8 +40,9 @@ VIEWERS = ("official", "kabid_a", "kabid_b", "kadis", "hr_a", "budi", "sari")
 Row = tuple[int, float, tuple[str, ...], str]
 
 
-async def _people(w: World, seed: int) -> Position:
-    """A vacancy in BID_A (random rank range, requirements, sometimes filled) and 30 generated people."""
+async def _people(w: World, seed: int, ranged: bool = False, may_fill: bool = True) -> Position:
+    """A vacancy in BID_A (random rank range, or III/a..III/c when ``ranged``; requirements; sometimes
+    filled) and 30 generated people."""
     rnd = random.Random(seed)
     ranks = ("II/a", "II/c", "III/a", "III/b", "III/c", "III/d", "IV/a")
     async with w.db.write() as s:
@@ -50,7 +52,9 @@ async def _people(w: World, seed: int) -> Position:
             await s.flush()
             s.add_all(CompetencyRequirement(**(r | {"id": None})) for r in rows["competency_requirements"])
         low = rnd.choice((None, "III/a", "III/b"))
-        vac = await position(s, f"VAC-{seed}", w.units["BID_A"], min_rank=low, max_rank=rnd.choice((None, "III/d")))
+        high = rnd.choice((None, "III/d"))
+        low, high = ("III/a", "III/c") if ranged else (low, high)
+        vac = await position(s, f"VAC-{seed}", w.units["BID_A"], min_rank=low, max_rank=high)
         for code in rnd.sample(AREAS, 2):
             s.add(CompetencyRequirement(position_id=vac.id, competency_code=code, level=rnd.randint(1, 3)))
         above = await position(s, f"DINKES-STAFF-{seed}", w.units["DINKES"], quota=50)
@@ -69,7 +73,7 @@ async def _people(w: World, seed: int) -> Position:
             post = rnd.choice(posts)
             if post is not None:
                 await assign(s, who, post, dt.date(rnd.randint(2010, 2025), 1, 1))
-            preds = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang")
+            preds = ("Sangat Baik", "Baik", "Baik", "Baik", "Butuh Perbaikan", "Kurang")
             await evaluations(s, who, {y: rnd.choice(preds) for y in (2023, 2024, 2025) if rnd.random() < 0.9})
             if rnd.random() < 0.2:
                 start = TODAY - dt.timedelta(days=rnd.randint(10, 900))
@@ -132,9 +136,13 @@ async def _unit(db: Database, vac: Position) -> Unit:
         return found
 
 
-@pytest.mark.parametrize("seed", range(4))
-async def test_the_fast_path_lists_exactly_the_straightforward_candidates(world: World, seed: int) -> None:
-    vac = await _people(world, seed)
+@pytest.mark.parametrize(("seed", "rank_blocks"), [(0, False), (1, False), (2, True), (3, False), (4, True)])
+async def test_the_fast_path_lists_exactly_the_straightforward_candidates(
+    world: World, seed: int, rank_blocks: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rank_blocks``: ``placement.rank_range`` configured as blocking, so SQL also leaves out ranks outside."""
+    monkeypatch.setitem(rules_for("placement.rank_range", TODAY).values, "blocking", rank_blocks)
+    vac = await _people(world, seed, ranged=rank_blocks)
     unit = await _unit(world.db, vac)
     viewers = [await world.viewer(who, TODAY) for who in VIEWERS] + [Viewer(user_id=None)]
     refused = listed = 0
@@ -149,7 +157,7 @@ async def test_the_fast_path_lists_exactly_the_straightforward_candidates(world:
 
 
 async def test_the_scope_rules_are_unchanged(world: World) -> None:
-    vac = await _people(world, 7)
+    vac = await _people(world, 7, may_fill=False)
     unit = await _unit(world.db, vac)
     seen = {who: await _fast(world.db, await world.viewer(who, TODAY), vac, unit) for who in VIEWERS}
     assert seen["official"] and seen["kabid_a"] and seen["kadis"], "BKD, the unit's head and the head above"
@@ -183,7 +191,7 @@ async def _elsewhere(db: Database, who: int) -> None:
 
 
 async def test_a_write_is_never_answered_from_a_stale_ranking(world: World) -> None:
-    vac = await _people(world, 11)
+    vac = await _people(world, 11, may_fill=False)
     unit = await _unit(world.db, vac)
     bkd = await world.viewer("official", TODAY)
     before = await _fast(world.db, bkd, vac, unit)
@@ -202,7 +210,7 @@ async def test_a_write_is_never_answered_from_a_stale_ranking(world: World) -> N
 
 
 async def test_filling_the_post_empties_the_list_at_once(world: World) -> None:
-    vac = await _people(world, 5)
+    vac = await _people(world, 11, may_fill=False)
     unit = await _unit(world.db, vac)
     bkd = await world.viewer("official", TODAY)
     async with world.db.read() as s:
