@@ -15,15 +15,19 @@ So someone who would pass the guards but sits outside the viewer's scope (a unit
 post) is not listed to that viewer and leaves no trace: no count, no gap in the order. The viewer is
 never listed themself.
 
-SQL narrows the rows first (active, not the viewer, readable, holding on the day before a post in the
-position unit's line of the tree or no post, which is what ``placement_within_unit`` lets through); the
-guards judge every row that remains. Statements: a constant dozen, whatever the number of candidates.
+SQL narrows the rows first (active, holding on the day before a post in the position unit's line of the
+tree or no post, which is what ``placement_within_unit`` lets through; not holding the post today; in a
+blocking rank range), the guards judge every row that remains, and the ranking of everyone (who asks left
+out) is kept per (position, day, data generation) (``workflows.vacancy_cache``): a request then reads
+which of its rows the viewer may see (``potential_query``: readable, not the viewer) and pages the kept
+ranking. Statements: a constant handful, whatever the number of candidates; a dozen more when the ranking
+is computed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import bisect
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, exists, or_, select

@@ -16,8 +16,6 @@ from sqlalchemy import select
 
 from policies.viewer import Viewer
 from server.db import Database
-from server.rules import rules_for
-from server.seed.competencies import competency_rows
 from server.models import (
     Assessment,
     Assignment,
@@ -29,6 +27,8 @@ from server.models import (
     Unit,
     WorkflowRequest,
 )
+from server.rules import rules_for
+from server.seed.competencies import competency_rows
 from tests.factories import assign, employee, evaluations, position, sanction
 from tests.workflows.factories import World
 from workflows import competency, guards, vacancy
