@@ -74,7 +74,7 @@ async def _people(w: World, seed: int, ranged: bool = False, may_fill: bool = Tr
             if post is not None:
                 await assign(s, who, post, dt.date(rnd.randint(2010, 2025), 1, 1))
             preds = ("Sangat Baik", "Baik", "Baik", "Baik", "Butuh Perbaikan", "Kurang")
-            await evaluations(s, who, {y: rnd.choice(preds) for y in (2023, 2024, 2025) if rnd.random() < 0.9})
+            await evaluations(s, who, {y: rnd.choice(preds) for y in range(2023, 2028) if rnd.random() < 0.9})
             if rnd.random() < 0.2:
                 start = TODAY - dt.timedelta(days=rnd.randint(10, 900))
                 await sanction(s, who, rnd.choice(("heavy", "moderate", "light")), start, rnd.choice((None, TODAY)))
@@ -100,32 +100,34 @@ async def _people(w: World, seed: int, ranged: bool = False, may_fill: bool = Tr
         return vac
 
 
-async def _straightforward(db: Database, viewer: Viewer, vac: Position, unit: Unit) -> tuple[list[Row], int]:
+async def _straightforward(
+    db: Database, viewer: Viewer, vac: Position, unit: Unit, today: dt.date = TODAY
+) -> tuple[list[Row], int]:
     """The viewer's potential rows, each judged alone on the step's own path; and how many were refused."""
     if not vacancy.may_list(viewer, unit):
         return [], 0
     names = vacancy.guard_names()
     async with db.read() as s:
-        query = vacancy.potential_query(viewer, unit, TODAY - dt.timedelta(days=1), TODAY)
+        query = vacancy.potential_query(viewer, unit, today - dt.timedelta(days=1), today)
         rows = list((await s.execute(query)).scalars())
         known = await competency.catalogue(s)
         needs = (await competency.requirements(s, [vac], known))[vac.id]
         out: list[Row] = []
         for row in rows:
             request = WorkflowRequest(
-                kind="PLACEMENT", position_id=vac.id, effective_date=TODAY, rule_versions={}, data={}
+                kind="PLACEMENT", position_id=vac.id, effective_date=today, rule_versions={}, data={}
             )
-            results = await guards.evaluate(names, StepContext(s, request, row, vac, None, TODAY))
+            results = await guards.evaluate(names, StepContext(s, request, row, vac, None, today))
             if any(r.refuses for r in results):
                 continue
-            found = competency.fit(needs, (await competency.held(s, [row], TODAY, known))[row.id])
+            found = competency.fit(needs, (await competency.held(s, [row], today, known))[row.id])
             out.append((row.id, found.score, found.reasons, vacancy.sort_key(found.score, row)))
         return sorted(out, key=lambda r: r[3]), len(rows) - len(out)
 
 
-async def _fast(db: Database, viewer: Viewer, vac: Position, unit: Unit) -> list[Row]:
+async def _fast(db: Database, viewer: Viewer, vac: Position, unit: Unit, today: dt.date = TODAY) -> list[Row]:
     async with db.read() as s:
-        found = await vacancy.vacancy_candidates(s, viewer, vac, unit, today=TODAY)
+        found = await vacancy.vacancy_candidates(s, viewer, vac, unit, today=today)
         return [(c.employee_id, c.fit, c.reasons, c.key) for c in found]
 
 
@@ -156,12 +158,32 @@ async def test_the_fast_path_lists_exactly_the_straightforward_candidates(
     assert listed > 0 or filled is not None, "some generated people are candidates (unless the post is filled)"
 
 
+@pytest.mark.parametrize("day", [dt.date(2027, 1, 1), dt.date(2028, 2, 29), dt.date(2028, 3, 1)])
+async def test_the_fast_path_agrees_on_calendar_edges(world: World, day: dt.date) -> None:
+    """1 January (a new year's evaluations not yet final), a leap day and the day after (the rule's season
+    ends on the 29th): the kept ranking is per day, and agrees with the straightforward one on each."""
+    vac = await _people(world, 13)
+    unit = await _unit(world.db, vac)
+    for who in ("official", "kabid_a", "kabid_b"):
+        viewer = await world.viewer(who, day)
+        expected, _ = await _straightforward(world.db, viewer, vac, unit, day)
+        assert await _fast(world.db, viewer, vac, unit, day) == expected, (who, day)
+        assert await _fast(world.db, viewer, vac, unit, day) == expected, (who, day)
+    assert (
+        await _fast(world.db, await world.viewer("official", TODAY), vac, unit)
+        == (await _straightforward(world.db, await world.viewer("official", TODAY), vac, unit))[0]
+    ), "another day is another entry"
+
+
 async def test_the_scope_rules_are_unchanged(world: World) -> None:
-    vac = await _people(world, 7, may_fill=False)
+    vac = await _people(world, 14, may_fill=False)
     unit = await _unit(world.db, vac)
     seen = {who: await _fast(world.db, await world.viewer(who, TODAY), vac, unit) for who in VIEWERS}
     assert seen["official"] and seen["kabid_a"] and seen["kadis"], "BKD, the unit's head and the head above"
     assert seen["kabid_b"] == seen["budi"] == [], "another unit's head, an employee"
+    assert set(seen["kabid_a"]) <= set(seen["kadis"]) | set(seen["official"]) and set(seen["hr_a"]) <= set(
+        seen["official"]
+    )
     assert await _fast(world.db, Viewer(user_id=None), vac, unit) == []
     assert world.people["kabid_a"].id not in {r[0] for r in seen["kabid_a"]}, "never their own candidate"
 
