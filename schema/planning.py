@@ -85,7 +85,7 @@ class PlanningQuery:
             if position is None or unit is None:
                 raise PublicError(f"positionCode: no position has code {position_code!r}")
             every = await vacancy.vacancy_candidates(s, ctx.viewer, position, unit, today=ctx.today)
-            found, more = vacancy.page(every, size, start)
+            found, more = await vacancy.page(s, every, size, start)
             nodes = [Candidate(employee=Employee.of(c.employee), fit=c.fit, reasons=list(c.reasons)) for c in found]
             selection = child(child(child(root_selection(info), "edges"), "node"), "employee")
             await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)

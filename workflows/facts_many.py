@@ -132,14 +132,15 @@ async def _sanctions(session: AsyncSession, questions: Sequence[facts.SanctionsO
             or_(DisciplinarySanction.end_date.is_(None), DisciplinarySanction.end_date >= low),
         )
     )
-    every = [(r[0], facts.Sanction(*r[1:])) for r in rows]
+    by_employee: dict[int, list[facts.Sanction]] = defaultdict(list)
+    for r in rows:  # grouped first: a page of 5,000 questions must not scan every row for each
+        by_employee[r[0]].append(facts.Sanction(*r[1:]))
     return {
         q: sorted(
             (
                 s
-                for who, s in every
-                if who == q.employee_id
-                and s.severity in q.severities
+                for s in by_employee.get(q.employee_id, ())
+                if s.severity in q.severities
                 and s.start_date <= q.end
                 and (s.end_date is None or s.end_date >= q.start)
             ),

@@ -15,13 +15,18 @@ So someone who would pass the guards but sits outside the viewer's scope (a unit
 post) is not listed to that viewer and leaves no trace: no count, no gap in the order. The viewer is
 never listed themself.
 
-SQL narrows the rows first (active, not the viewer, readable, holding on the day before a post in the
-position unit's line of the tree or no post, which is what ``placement_within_unit`` lets through); the
-guards judge every row that remains. Statements: a constant dozen, whatever the number of candidates.
+SQL narrows the rows first (active, holding on the day before a post in the position unit's line of the
+tree or no post, which is what ``placement_within_unit`` lets through; not holding the post today; in a
+blocking rank range), the guards judge every row that remains, and the ranking of everyone (who asks left
+out) is kept per (position, day, data generation) (``workflows.vacancy_cache``): a request then reads
+which of its rows the viewer may see (``potential_query``: readable, not the viewer) and pages the kept
+ranking. Statements: a constant handful, whatever the number of candidates; a dozen more when the ranking
+is computed.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -30,15 +35,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.scope import registry_scope
 from policies.viewer import Viewer
-from server.domain.ranks import rank_index
+from server.domain.ranks import RANK_CODES, rank_index
 from server.models import Assignment, Employee, Position, Unit, WorkflowRequest
 from server.registry.queries import held_on, in_units, subtree_ids
 from server.rules import RuleVersion, rules_for
+from server.sql import one_of
 from workflows import catalog, competency, facts_many, guards
 from workflows.context import StepContext
 from workflows.staff_lists import readable
+from workflows.vacancy_cache import GenerationCache
 
 KIND = "PLACEMENT"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate in the ranking: who, how well they fit and why, and the sort key (also the cursor)."""
+
+    employee_id: int
+    fit: float
+    reasons: tuple[str, ...]
+    key: str
 
 
 @dataclass(frozen=True)
@@ -68,15 +85,36 @@ def _line(unit: Unit) -> list[int]:
     return [int(part) for part in unit.path.strip("/").split("/") if part]
 
 
-def potential_query(viewer: Viewer, unit: Unit, day: dt.date, today: dt.date) -> Select[Employee]:
-    """Who can be a candidate, as far as SQL can tell: active, readable, in the unit's line or unposted."""
+def _in_line_or_unposted(unit: Unit, day: dt.date) -> Select[Employee]:
+    """Active people holding on ``day`` a post in the unit's line of the tree, or no post: whom
+    ``placement_within_unit`` can let through."""
     holds_any = exists().where(Assignment.employee_id == Employee.id, Assignment.kind == "definitive", held_on(day))
     in_line = or_(Position.unit_id.in_(subtree_ids(unit.path)), Position.unit_id.in_(_line(unit)))
-    query = select(Employee).where(
-        Employee.status == "active",
-        readable(viewer, today),
-        or_(in_units(in_line, day), ~holds_any),
-    )
+    return select(Employee).where(Employee.status == "active", or_(in_units(in_line, day), ~holds_any))
+
+
+def narrowed(query: Select[Employee], position: Position, names: list[str], today: dt.date) -> Select[Employee]:
+    """``query`` without the people a guard in ``names`` refuses for a reason SQL reads from the row alone
+    (it only leaves out; the guards still judge everyone left): the post's holders today (``slot_vacant``),
+    and ranks outside the position's range when ``placement.rank_range`` is blocking."""
+    if "slot_vacant" in names:
+        holds_it = exists().where(
+            Assignment.employee_id == Employee.id,
+            Assignment.position_id == position.id,
+            Assignment.kind == "definitive",
+            held_on(today),
+        )
+        query = query.where(~holds_it)
+    ranged = position.min_rank is not None or position.max_rank is not None
+    if "rank_in_position_range" in names and ranged and rules_for("placement.rank_range", today).flag("blocking"):
+        low, high = rank_index(position.min_rank or "I/a"), rank_index(position.max_rank or "IV/e")
+        query = query.where(Employee.rank_code.in_(RANK_CODES[low : high + 1]))
+    return query
+
+
+def potential_query(viewer: Viewer, unit: Unit, day: dt.date, today: dt.date) -> Select[Employee]:
+    """Who can be a candidate, as far as SQL can tell: active, readable, in the unit's line or unposted."""
+    query = _in_line_or_unposted(unit, day).where(readable(viewer, today))
     if viewer.employee_id is not None:
         query = query.where(Employee.id != viewer.employee_id)
     return query
@@ -130,14 +168,8 @@ async def eligible(
     return out
 
 
-async def vacancy_candidates(
-    session: AsyncSession, viewer: Viewer, position: Position, unit: Unit, *, today: dt.date
-) -> list[Candidate]:
-    """Every candidate the viewer may see, best first (the caller pages by ``key``)."""
-    if not may_list(viewer, unit):
-        return []
-    day = today - dt.timedelta(days=1)
-    rows = list((await session.execute(potential_query(viewer, unit, day, today))).scalars())
+async def rank(session: AsyncSession, rows: list[Employee], position: Position, today: dt.date) -> list[Ranked]:
+    """``rows`` a placement into ``position`` would pass every guard for today, scored, best first."""
     if not rows:
         return []
     passing = await eligible(session, rows, position, guard_names(), today)
@@ -147,11 +179,50 @@ async def vacancy_candidates(
     out = []
     for row in passing:
         found = competency.fit(needs, has[row.id])
-        out.append(Candidate(row, found.score, found.reasons, sort_key(found.score, row)))
+        out.append(Ranked(row.id, found.score, found.reasons, sort_key(found.score, row)))
     return sorted(out, key=lambda c: c.key)
 
 
-def page(found: list[Candidate], first: int, after: str | None) -> tuple[list[Candidate], bool]:
-    """Keyset: the candidates strictly after the ``after`` key, ``first`` of them, and whether more follow."""
-    rest = [c for c in found if after is None or c.key > after]
-    return rest[:first], len(rest) > first
+_RANKED: GenerationCache[list[Ranked]] = GenerationCache()
+
+
+async def vacancy_candidates(
+    session: AsyncSession, viewer: Viewer, position: Position, unit: Unit, *, today: dt.date
+) -> list[Ranked]:
+    """Every candidate the viewer may see, best first (the caller pages by ``key``).
+
+    Everyone's ranking (``rank`` over ``_in_line_or_unposted``, who asks left out) is kept per data
+    generation (``workflows.vacancy_cache``); the viewer's rows (``potential_query``) pick theirs from it,
+    in the same order: each row is judged on its own, so leaving rows out changes no other row's answer."""
+    if not may_list(viewer, unit):
+        return []
+    day, names = today - dt.timedelta(days=1), guard_names()
+
+    async def everyone() -> list[Ranked]:
+        query = narrowed(_in_line_or_unposted(unit, day), position, names, today)
+        return await rank(session, list((await session.execute(query)).scalars()), position, today)
+
+    every = await _RANKED.get(session, (position.id, today, tuple(names)), everyone)
+    if not every:
+        return []
+    if registry_scope(viewer).everything:  # readable is true: the viewer's rows are everyone's but their own
+        return [c for c in every if c.employee_id != viewer.employee_id]
+    mine = potential_query(viewer, unit, day, today).with_only_columns(Employee.id)
+    visible = set((await session.execute(mine)).scalars())
+    return [c for c in every if c.employee_id in visible]
+
+
+async def page(
+    session: AsyncSession, found: list[Ranked], first: int, after: str | None
+) -> tuple[list[Candidate], bool]:
+    """Keyset: the candidates strictly after the ``after`` key, ``first`` of them with their rows, and
+    whether more follow."""
+    start = 0 if after is None else bisect.bisect_right([c.key for c in found], after)
+    chosen = found[start : start + first]
+    if not chosen:
+        return [], False
+    wanted = [c.employee_id for c in chosen]
+    rows = (await session.execute(select(Employee).where(one_of(session, Employee.id, wanted)))).scalars()
+    by_id = {row.id: row for row in rows}
+    picked = [Candidate(by_id[c.employee_id], c.fit, c.reasons, c.key) for c in chosen if c.employee_id in by_id]
+    return picked, len(found) > start + first
