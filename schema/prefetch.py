@@ -88,6 +88,17 @@ class Prefetch:
         """People by id; ``card_only``: the caller builds cards only (``Employee.card_of``)."""
         return await q.employees_by_id(self.session, ids)
 
+    async def holder_counts(self, position_ids: Sequence[int]) -> dict[int, int]:
+        return await q.holder_counts(self.session, position_ids, self.ctx.today)
+
+    async def holder_rows(
+        self, position_ids: Sequence[int], day: dt.date, known: Mapping[int, Any], *, card_only: bool
+    ) -> tuple[dict[int, list[int]], Mapping[int, Any]]:
+        """Visible definitive holders' ids per position on ``day``, and the rows of those not in ``known``."""
+        by_position = await q.holder_ids(self.session, position_ids, day, self.ctx.people_visible)
+        people = {e for es in by_position.values() for e in es}
+        return by_position, await self.employee_rows(people - known.keys(), card_only=card_only)
+
     async def units(self, objs: Sequence[Unit], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
         if objs and "parent" in fields:
@@ -107,7 +118,7 @@ class Prefetch:
                 o.unit_obj = units[o.unit_id]
             await self.units(list(units.values()), children(fields["unit"]))
         if "vacancies" in fields:
-            counts = await q.holder_counts(self.session, ids, self.ctx.today)
+            counts = await self.holder_counts(ids)
             for o in objs:
                 o.vacancies = max(o.quota - counts.get(o.id_, 0), 0)
         if "holders" in fields:
@@ -132,9 +143,9 @@ class Prefetch:
         ids = [o.id_ for o in objs]
         for as_of in {_day(f.arguments.get("asOf")) for f in holder_fields}:
             day = as_of or self.ctx.today
-            by_position = await q.holder_ids(self.session, ids, day, self.ctx.people_visible)
+            by_position, found = await self.holder_rows(ids, day, rows, card_only=not decide)
+            rows.update(found)
             people = {e for es in by_position.values() for e in es}
-            rows.update(await self.employee_rows(people - rows.keys(), card_only=not decide))
             readable = (
                 await read.readable_files(self.session, self.ctx.viewer, self.ctx.today, people) if decide else ()
             )

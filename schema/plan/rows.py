@@ -12,19 +12,22 @@ task statements live here for now: workflows/repository.py is moving (issue 13, 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any, cast
 
 import strawberry
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.scalars import JSON
 from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection, page_size
 from schema.context import Context
-from schema.prefetch import selected
+from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.registry import Position, Unit
 from schema.types.workflow import RequestKind, Task, WorkflowRequest, _utc
@@ -34,9 +37,12 @@ from server.registry import queries as q
 from server.sql import one_of
 from workflows import inbox
 
-P, U, E, T, R = models.Position, models.Unit, models.Employee, models.Task, models.WorkflowRequest
+P, U, E, T, R, A = models.Position, models.Unit, models.Employee, models.Task, models.WorkflowRequest, models.Assignment
 
 UNIT_COLUMNS = (U.id, U.code, U.name, U.kind, U.parent_id)
+RJ = aliased(R, name="task_request")  # a task's request, joined to the inbox page
+UJ = aliased(U, name="page_unit")  # a page's unit, joined (an alias: the page's own subqueries stay as they are)
+UNIT_JOINED = tuple(c.label(f"u_{c.key}") for c in (UJ.id, UJ.code, UJ.name, UJ.kind, UJ.parent_id))
 # A position's GraphQL fields and the columns they read (id, code and unit_id are always read).
 POSITION_FIELDS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "title": (P.title,),
@@ -83,9 +89,17 @@ def position_columns(selections: Iterable[Selection]) -> tuple[InstrumentedAttri
     return POSITION_ALWAYS + tuple(dict.fromkeys(c for name in fields for c in POSITION_FIELDS.get(name, ())))
 
 
+def request_columns(selections: Iterable[Selection]) -> list[InstrumentedAttribute[Any]] | None:
+    """The request columns a selection reads besides ``id``; None when it needs the ORM row."""
+    fields = selected(selections)
+    if fields.keys() - REQUEST_FIELDS.keys():
+        return None
+    return list(dict.fromkeys(c for name in fields for c in REQUEST_FIELDS[name]))
+
+
 def position_of(row: Row[Any]) -> Position:
     """A position from a row of ``position_columns``: a field not read is never completed, so it is None."""
-    m: Any = row._mapping  # a field not selected reads None: never completed
+    m: Any = row._asdict()  # .get: None for a column not read
     return Position(
         code=m["code"],
         title=m.get("title"),
@@ -100,9 +114,9 @@ def position_of(row: Row[Any]) -> Position:
     )
 
 
-def request_of(row: Row[Any]) -> WorkflowRequest:
-    """``WorkflowRequest.of`` for a row of the columns its selection reads."""
-    m: Any = row._mapping  # a field not selected reads None: never completed
+def request_of(columns: dict[str, Any]) -> WorkflowRequest:
+    """``WorkflowRequest.of`` for the columns its selection reads (a field not read is never completed)."""
+    m: Any = columns
     kind = m.get("kind")
     return WorkflowRequest(
         id=strawberry.ID(str(m["id"])),
@@ -117,7 +131,7 @@ def request_of(row: Row[Any]) -> WorkflowRequest:
         definition_version=m.get("definition_version"),
         reason=m.get("reason"),
         rule_versions=cast(JSON, dict(m.get("rule_versions") or {})),
-        row=cast(models.WorkflowRequest, row),
+        row=cast(models.WorkflowRequest, SimpleNamespace(**columns)),
     )
 
 
@@ -129,11 +143,58 @@ async def _rows(session: AsyncSession, columns: Sequence[Any], key: Any, ids: It
 
 
 class RowPrefetch(WorkflowPrefetch):
-    """``WorkflowPrefetch`` reading Core rows of column subsets; the same statements' WHERE, the same objects."""
+    """``WorkflowPrefetch`` reading Core rows of column subsets; the same statements' WHERE, the same objects.
+
+    Units read along with a page (joined) are kept for the request, so the unit level reads no statement
+    for them; a page's holder counts likewise (a correlated count column of the page statement).
+    """
+
+    def __init__(self, session: AsyncSession, ctx: Context) -> None:
+        super().__init__(session, ctx)
+        self.units_read: dict[int, Unit] = {}
+        self.counts_read: dict[int, int] = {}
+        self.requests_read: dict[int, WorkflowRequest] = {}
 
     async def unit_objects(self, ids: Iterable[int]) -> dict[int, Unit]:
-        rows = await _rows(self.session, UNIT_COLUMNS, U.id, ids)
-        return {r.id: Unit(code=r.code, name=r.name, kind=r.kind, id_=r.id, parent_id=r.parent_id) for r in rows}
+        wanted = set(ids)
+        missing = wanted - self.units_read.keys()
+        for r in await _rows(self.session, UNIT_COLUMNS, U.id, missing):
+            self.units_read[r.id] = Unit(code=r.code, name=r.name, kind=r.kind, id_=r.id, parent_id=r.parent_id)
+        return {i: self.units_read[i] for i in wanted if i in self.units_read}
+
+    def keep_unit(self, row: Row[Any]) -> None:
+        """The unit of a page row read with ``UNIT_JOINED`` columns."""
+        if row.u_id not in self.units_read:
+            self.units_read[row.u_id] = Unit(
+                code=row.u_code, name=row.u_name, kind=row.u_kind, id_=row.u_id, parent_id=row.u_parent_id
+            )
+
+    async def holder_counts(self, position_ids: Sequence[int]) -> dict[int, int]:
+        if all(i in self.counts_read for i in position_ids):
+            return {i: self.counts_read[i] for i in position_ids}
+        return await super().holder_counts(position_ids)
+
+    async def holder_rows(
+        self, position_ids: Sequence[int], day: dt.date, known: Mapping[int, Any], *, card_only: bool
+    ) -> tuple[dict[int, list[int]], Mapping[int, Any]]:
+        """``q.holder_ids`` with the holders' columns joined: one statement for ids and rows."""
+        by_position: dict[int, list[int]] = defaultdict(list)
+        if not position_ids:
+            return by_position, {}
+        query = (
+            select(A.position_id, *(CARD_COLUMNS if card_only else FILE_COLUMNS))
+            .join_from(A, E, E.id == A.employee_id)
+            .where(one_of(self.session, A.position_id, position_ids), A.kind == "definitive", q.held_on(day))
+            .order_by(A.position_id, A.start_date, A.employee_id)
+        )
+        visible = self.ctx.people_visible
+        if visible is not None:
+            query = query.join(P, P.id == A.position_id).where(visible(P.unit_id))
+        rows: dict[int, Any] = {}
+        for r in (await self.session.execute(query)).all():
+            by_position[r.position_id].append(r.id)
+            rows[r.id] = r
+        return by_position, rows
 
     async def position_objects(self, ids: Iterable[int]) -> dict[int, Position]:
         return {r.id: position_of(r) for r in await _rows(self.session, POSITION_COLUMNS, P.id, ids)}
@@ -142,11 +203,12 @@ class RowPrefetch(WorkflowPrefetch):
         return {r.id: r for r in await _rows(self.session, CARD_COLUMNS if card_only else FILE_COLUMNS, E.id, ids)}
 
     async def request_objects(self, ids: Sequence[int], selections: Iterable[Selection]) -> dict[int, WorkflowRequest]:
-        fields = selected(selections)
-        if fields.keys() - REQUEST_FIELDS.keys():
+        columns = request_columns(selections)
+        if columns is None:
             return await super().request_objects(ids, selections)
-        columns = dict.fromkeys((R.id, *(c for name in fields for c in REQUEST_FIELDS[name])))
-        return {r.id: request_of(r) for r in await _rows(self.session, list(columns), R.id, ids)}
+        if all(i in self.requests_read for i in ids):
+            return {i: self.requests_read[i] for i in ids}
+        return {r.id: request_of(r._asdict()) for r in await _rows(self.session, [R.id, *columns], R.id, ids)}
 
 
 async def _page(
@@ -162,27 +224,58 @@ async def _page(
 async def positions_page(
     ctx: Context, first: int | None, after: str | None, nodes: list[Selection], wants_total: bool
 ) -> Connection[Position]:
-    """``registry.positions_connection`` without a filter, on rows (errors raise; the plan falls back)."""
+    """``registry.positions_connection`` without a filter, on rows (errors raise; the plan falls back).
+
+    Two statements for the whole page when only the unit, vacancies and holders are nested: the page
+    with its unit's columns joined and its holder count as a correlated column, then the holders.
+    """
     size = page_size(first, ctx.settings)
     query = q.positions_query(q.PositionFilter(), day=ctx.today)
+    fields = selected(nodes)
+    columns: list[Any] = list(position_columns(nodes))
+    if "unit" in fields:
+        columns += UNIT_JOINED
+    if "vacancies" in fields:
+        columns.append(q.definitive_holder_count(ctx.today).label("held"))
+    paged = query.with_only_columns(*columns)
+    if "unit" in fields:
+        paged = paged.join_from(P, UJ, UJ.id == P.unit_id)
     async with ctx.db.read() as s:
-        page = await _page(s, query.with_only_columns(*position_columns(nodes)), P.code, size, after, False)
+        page = await _page(s, paged, P.code, size, after, False)
         total = await count(s, query) if wants_total else -1
+        prefetch = RowPrefetch(s, ctx)
+        for r in page.rows if "unit" in fields else ():
+            prefetch.keep_unit(r)
+        if "vacancies" in fields:
+            prefetch.counts_read.update((r.id, int(r.held)) for r in page.rows)
         objs = [position_of(r) for r in page.rows]
-        await RowPrefetch(s, ctx).positions(objs, nodes)
+        await prefetch.positions(objs, nodes)
     return connection(objs, cast(Page[object], page), total=total, after=after)
 
 
 async def my_tasks_page(
     ctx: Context, first: int | None, after: str | None, nodes: list[Selection], wants_total: bool
 ) -> Connection[Task]:
-    """``inbox.my_tasks_connection`` without a filter, on rows (the same SQL scoping of the inbox)."""
+    """``inbox.my_tasks_connection`` without a filter, on rows (the same SQL scoping of the inbox).
+
+    The tasks' requests come joined to the page when their selection reads only columns (``request_columns``).
+    """
     size = page_size(first, ctx.settings)
     query = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
+    under = child(nodes, "request")
+    joined = request_columns(under) if "request" in selected(nodes) else None
+    paged = query.with_only_columns(*TASK_COLUMNS)
+    if joined:
+        aliased_columns = [getattr(RJ, c.key).label(f"r_{c.key}") for c in joined]
+        paged = paged.add_columns(*aliased_columns).join_from(T, RJ, RJ.id == T.request_id)
     async with ctx.db.read() as s:
-        page = await _page(s, query.with_only_columns(*TASK_COLUMNS), T.id, size, after, True)
+        page = await _page(s, paged, T.id, size, after, True)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
+        for r in page.rows if joined is not None else ():
+            if r.request_id not in prefetch.requests_read:
+                columns = {k[2:]: v for k, v in r._asdict().items() if k.startswith("r_")}
+                prefetch.requests_read[r.request_id] = request_of({**columns, "id": r.request_id})
         objs = await prefetch.task_objects(cast(list[models.Task], page.rows), nodes)
         await prefetch.tasks(objs, nodes)
     return connection(objs, cast(Page[object], page), total=total, after=after)
