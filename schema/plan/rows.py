@@ -41,6 +41,9 @@ P, U, E, T, R, A = models.Position, models.Unit, models.Employee, models.Task, m
 
 UNIT_COLUMNS = (U.id, U.code, U.name, U.kind, U.parent_id)
 RJ = aliased(R, name="task_request")  # a task's request, joined to the inbox page
+SJ = aliased(E, name="request_subject")
+PJ = aliased(P, name="request_position")
+PUJ = aliased(U, name="request_position_unit")
 UJ = aliased(U, name="page_unit")  # a page's unit, joined (an alias: the page's own subqueries stay as they are)
 UNIT_JOINED = tuple(c.label(f"u_{c.key}") for c in (UJ.id, UJ.code, UJ.name, UJ.kind, UJ.parent_id))
 # A position's GraphQL fields and the columns they read (id, code and unit_id are always read).
@@ -97,9 +100,17 @@ def request_columns(selections: Iterable[Selection]) -> list[InstrumentedAttribu
     return list(dict.fromkeys(c for name in fields for c in REQUEST_FIELDS[name]))
 
 
-def position_of(row: Row[Any]) -> Position:
-    """A position from a row of ``position_columns``: a field not read is never completed, so it is None."""
-    m: Any = row._asdict()  # .get: None for a column not read
+def split(rows: Sequence[Row[Any]], prefix: str) -> list[dict[str, Any]]:
+    """The columns labelled ``prefix``+name of each row, by name (indices found once per statement)."""
+    if not rows:
+        return []
+    at = [(i, k[len(prefix) :]) for i, k in enumerate(rows[0]._fields) if k.startswith(prefix)]
+    return [{name: r[i] for i, name in at} for r in rows]
+
+
+def position_of(columns: dict[str, Any]) -> Position:
+    """A position from the columns of ``position_columns``: a field not read is never completed, so it is None."""
+    m: Any = columns
     return Position(
         code=m["code"],
         title=m.get("title"),
@@ -154,6 +165,8 @@ class RowPrefetch(WorkflowPrefetch):
         self.units_read: dict[int, Unit] = {}
         self.counts_read: dict[int, int] = {}
         self.requests_read: dict[int, WorkflowRequest] = {}
+        self.positions_read: dict[int, dict[str, Any]] = {}
+        self.people_read: dict[int, SimpleNamespace] = {}
 
     async def unit_objects(self, ids: Iterable[int]) -> dict[int, Unit]:
         wanted = set(ids)
@@ -162,12 +175,13 @@ class RowPrefetch(WorkflowPrefetch):
             self.units_read[r.id] = Unit(code=r.code, name=r.name, kind=r.kind, id_=r.id, parent_id=r.parent_id)
         return {i: self.units_read[i] for i in wanted if i in self.units_read}
 
-    def keep_unit(self, row: Row[Any]) -> None:
-        """The unit of a page row read with ``UNIT_JOINED`` columns."""
-        if row.u_id not in self.units_read:
-            self.units_read[row.u_id] = Unit(
-                code=row.u_code, name=row.u_name, kind=row.u_kind, id_=row.u_id, parent_id=row.u_parent_id
-            )
+    def keep_units(self, rows: Sequence[Row[Any]], prefix: str) -> None:
+        """The units of rows read with ``UNIT_JOINED`` columns (labelled ``prefix``+name)."""
+        for u in split(rows, prefix):
+            if u["id"] is not None and u["id"] not in self.units_read:
+                self.units_read[u["id"]] = Unit(
+                    code=u["code"], name=u["name"], kind=u["kind"], id_=u["id"], parent_id=u["parent_id"]
+                )
 
     async def holder_counts(self, position_ids: Sequence[int]) -> dict[int, int]:
         if all(i in self.counts_read for i in position_ids):
@@ -197,10 +211,27 @@ class RowPrefetch(WorkflowPrefetch):
         return by_position, rows
 
     async def position_objects(self, ids: Iterable[int]) -> dict[int, Position]:
-        return {r.id: position_of(r) for r in await _rows(self.session, POSITION_COLUMNS, P.id, ids)}
+        """Fresh objects (a level fills its own), from rows read before or now, with their units joined."""
+        wanted = set(ids)
+        missing = sorted(wanted - self.positions_read.keys())
+        if missing:
+            query = select(*POSITION_COLUMNS, *UNIT_JOINED).join_from(P, UJ, UJ.id == P.unit_id)
+            rows: Any = (await self.session.execute(query.where(one_of(self.session, P.id, missing)))).all()
+            self.keep(rows)
+        return {i: position_of(self.positions_read[i]) for i in wanted if i in self.positions_read}
 
     async def employee_rows(self, ids: Iterable[int], *, card_only: bool) -> Mapping[int, Any]:
+        wanted = set(ids)
+        if wanted <= self.people_read.keys():
+            return {i: self.people_read[i] for i in wanted}
         return {r.id: r for r in await _rows(self.session, CARD_COLUMNS if card_only else FILE_COLUMNS, E.id, ids)}
+
+    def keep(self, rows: Sequence[Row[Any]], prefix: str = "") -> None:
+        """Positions (all ``POSITION_COLUMNS``) with their units (``UNIT_JOINED``) read in some statement."""
+        for m in split(rows, prefix):
+            if m.get("id") is not None:  # (an outer join that found no position reads None)
+                self.positions_read.setdefault(m["id"], m)
+        self.keep_units(rows, prefix + "u_")
 
     async def request_objects(self, ids: Sequence[int], selections: Iterable[Selection]) -> dict[int, WorkflowRequest]:
         columns = request_columns(selections)
@@ -244,11 +275,11 @@ async def positions_page(
         page = await _page(s, paged, P.code, size, after, False)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
-        for r in page.rows if "unit" in fields else ():
-            prefetch.keep_unit(r)
+        if "unit" in fields:
+            prefetch.keep_units(page.rows, "u_")
         if "vacancies" in fields:
             prefetch.counts_read.update((r.id, int(r.held)) for r in page.rows)
-        objs = [position_of(r) for r in page.rows]
+        objs = [position_of(m) for m in split(page.rows, "")]
         await prefetch.positions(objs, nodes)
     return connection(objs, cast(Page[object], page), total=total, after=after)
 
@@ -258,24 +289,35 @@ async def my_tasks_page(
 ) -> Connection[Task]:
     """``inbox.my_tasks_connection`` without a filter, on rows (the same SQL scoping of the inbox).
 
-    The tasks' requests come joined to the page when their selection reads only columns (``request_columns``).
+    When the requests' selection reads only columns (``request_columns``), the page statement joins the
+    request, its subject and its position with that position's unit: one statement for the bench's page.
     """
     size = page_size(first, ctx.settings)
     query = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
-    under = child(nodes, "request")
-    joined = request_columns(under) if "request" in selected(nodes) else None
-    paged = query.with_only_columns(*TASK_COLUMNS)
+    under = selected(child(nodes, "request"))
+    joined = request_columns(child(nodes, "request")) if "request" in selected(nodes) else None
+    paged: Any = query.with_only_columns(*TASK_COLUMNS)
     if joined:
-        aliased_columns = [getattr(RJ, c.key).label(f"r_{c.key}") for c in joined]
-        paged = paged.add_columns(*aliased_columns).join_from(T, RJ, RJ.id == T.request_id)
+        paged = paged.add_columns(*(getattr(RJ, c.key).label(f"r_{c.key}") for c in joined))
+        paged = paged.join_from(T, RJ, RJ.id == T.request_id)
+        if "subject" in under:
+            paged = paged.add_columns(*(getattr(SJ, c.key).label(f"s_{c.key}") for c in FILE_COLUMNS))
+            paged = paged.join_from(RJ, SJ, SJ.id == RJ.subject_employee_id)
+        if "position" in under:
+            paged = paged.add_columns(*(getattr(PJ, c.key).label(f"p_{c.key}") for c in POSITION_COLUMNS))
+            paged = paged.add_columns(*(getattr(PUJ, c.key).label(f"p_u_{c.key}") for c in UNIT_COLUMNS))
+            paged = paged.outerjoin_from(RJ, PJ, PJ.id == RJ.position_id).outerjoin(PUJ, PUJ.id == PJ.unit_id)
     async with ctx.db.read() as s:
         page = await _page(s, paged, T.id, size, after, True)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
-        for r in page.rows if joined is not None else ():
-            if r.request_id not in prefetch.requests_read:
-                columns = {k[2:]: v for k, v in r._asdict().items() if k.startswith("r_")}
-                prefetch.requests_read[r.request_id] = request_of({**columns, "id": r.request_id})
+        if joined is not None:
+            for r, m in zip(page.rows, split(page.rows, "r_"), strict=True):
+                prefetch.requests_read.setdefault(r.request_id, request_of({**m, "id": r.request_id}))
+        if joined and "subject" in under:
+            prefetch.people_read.update((m["id"], SimpleNamespace(**m)) for m in split(page.rows, "s_"))
+        if joined and "position" in under:
+            prefetch.keep(page.rows, "p_")
         objs = await prefetch.task_objects(cast(list[models.Task], page.rows), nodes)
         await prefetch.tasks(objs, nodes)
     return connection(objs, cast(Page[object], page), total=total, after=after)
