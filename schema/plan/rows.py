@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -27,14 +27,15 @@ from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection, page_size
 from schema.context import Context
+from schema.plan.statements import ids_param, kept, keyset
 from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.registry import Position, Unit
 from schema.types.workflow import RequestKind, Task, WorkflowRequest, _utc
 from server import models
-from server.paging import Page, count, cursor_key, encode_cursor, ordered_after, split_page
+from server.paging import Page, count, cursor_key, encode_cursor, split_page
 from server.registry import queries as q
-from server.sql import one_of
+from server.sql import is_postgres
 from workflows import inbox
 
 P, U, E, T, R, A = models.Position, models.Unit, models.Employee, models.Task, models.WorkflowRequest, models.Assignment
@@ -146,11 +147,20 @@ def request_of(columns: dict[str, Any]) -> WorkflowRequest:
     )
 
 
-async def _rows(session: AsyncSession, columns: Sequence[Any], key: Any, ids: Iterable[int]) -> list[Row[Any]]:
+async def _rows(
+    session: AsyncSession, name: str, columns: Sequence[Any], key: Any, ids: Iterable[int], build: Any = None
+) -> list[Row[Any]]:
+    """Rows of ``columns`` (or of ``build()``) whose ``key`` is one of ``ids``; the statement kept by ``name``."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list((await session.execute(select(*columns).where(one_of(session, key, wanted)))).all())
+
+    def statement() -> Any:
+        base: Any = build() if build is not None else select(*columns)
+        return base.where(ids_param(session, key))
+
+    query = kept((name, is_postgres(session)), statement)
+    return list((await session.execute(query, {"ids": wanted})).all())
 
 
 class RowPrefetch(WorkflowPrefetch):
@@ -171,7 +181,7 @@ class RowPrefetch(WorkflowPrefetch):
     async def unit_objects(self, ids: Iterable[int]) -> dict[int, Unit]:
         wanted = set(ids)
         missing = wanted - self.units_read.keys()
-        for r in await _rows(self.session, UNIT_COLUMNS, U.id, missing):
+        for r in await _rows(self.session, "units", UNIT_COLUMNS, U.id, missing):
             self.units_read[r.id] = Unit(code=r.code, name=r.name, kind=r.kind, id_=r.id, parent_id=r.parent_id)
         return {i: self.units_read[i] for i in wanted if i in self.units_read}
 
@@ -195,17 +205,23 @@ class RowPrefetch(WorkflowPrefetch):
         by_position: dict[int, list[int]] = defaultdict(list)
         if not position_ids:
             return by_position, {}
-        query = (
-            select(A.position_id, *(CARD_COLUMNS if card_only else FILE_COLUMNS))
-            .join_from(A, E, E.id == A.employee_id)
-            .where(one_of(self.session, A.position_id, position_ids), A.kind == "definitive", q.held_on(day))
-            .order_by(A.position_id, A.start_date, A.employee_id)
-        )
-        visible = self.ctx.people_visible
-        if visible is not None:
-            query = query.join(P, P.id == A.position_id).where(visible(P.unit_id))
+
+        def build() -> Any:
+            query = (
+                select(A.position_id, *(CARD_COLUMNS if card_only else FILE_COLUMNS))
+                .join_from(A, E, E.id == A.employee_id)
+                .where(ids_param(self.session, A.position_id), A.kind == "definitive", q.held_on(day))
+                .order_by(A.position_id, A.start_date, A.employee_id)
+            )
+            visible = self.ctx.people_visible
+            if visible is not None:
+                query = query.join(P, P.id == A.position_id).where(visible(P.unit_id))
+            return query
+
+        # the scope (people_visible) is the viewer's: kept per viewer, day, columns and dialect
+        query = kept(("holders", card_only, day, self.ctx.viewer, is_postgres(self.session)), build)
         rows: dict[int, Any] = {}
-        for r in (await self.session.execute(query)).all():
+        for r in (await self.session.execute(query, {"ids": sorted(set(position_ids))})).all():
             by_position[r.position_id].append(r.id)
             rows[r.id] = r
         return by_position, rows
@@ -215,8 +231,8 @@ class RowPrefetch(WorkflowPrefetch):
         wanted = set(ids)
         missing = sorted(wanted - self.positions_read.keys())
         if missing:
-            query = select(*POSITION_COLUMNS, *UNIT_JOINED).join_from(P, UJ, UJ.id == P.unit_id)
-            rows: Any = (await self.session.execute(query.where(one_of(self.session, P.id, missing)))).all()
+            build = lambda: select(*POSITION_COLUMNS, *UNIT_JOINED).join_from(P, UJ, UJ.id == P.unit_id)  # noqa: E731
+            rows: Any = await _rows(self.session, "positions", (), P.id, missing, build)
             self.keep(rows)
         return {i: position_of(self.positions_read[i]) for i in wanted if i in self.positions_read}
 
@@ -224,7 +240,8 @@ class RowPrefetch(WorkflowPrefetch):
         wanted = set(ids)
         if wanted <= self.people_read.keys():
             return {i: self.people_read[i] for i in wanted}
-        return {r.id: r for r in await _rows(self.session, CARD_COLUMNS if card_only else FILE_COLUMNS, E.id, ids)}
+        columns = CARD_COLUMNS if card_only else FILE_COLUMNS
+        return {r.id: r for r in await _rows(self.session, f"people {card_only}", columns, E.id, ids)}
 
     def keep(self, rows: Sequence[Row[Any]], prefix: str = "") -> None:
         """Positions (all ``POSITION_COLUMNS``) with their units (``UNIT_JOINED``) read in some statement."""
@@ -239,16 +256,19 @@ class RowPrefetch(WorkflowPrefetch):
             return await super().request_objects(ids, selections)
         if all(i in self.requests_read for i in ids):
             return {i: self.requests_read[i] for i in ids}
-        return {r.id: request_of(r._asdict()) for r in await _rows(self.session, [R.id, *columns], R.id, ids)}
+        name = "requests " + " ".join(c.key for c in columns)
+        return {r.id: request_of(r._asdict()) for r in await _rows(self.session, name, [R.id, *columns], R.id, ids)}
 
 
 async def _page(
-    session: AsyncSession, query: Any, key: Any, first: int, after: str | None, descending: bool
+    session: AsyncSession, name: Hashable, build: Any, key: Any, first: int, after: str | None, descending: bool
 ) -> Page[Row[Any]]:
-    """``server.paging.keyset_page`` for a select of columns: rows, not entities."""
+    """``server.paging.keyset_page`` for a select of columns (``build()``, kept under ``name``): rows."""
     last = cursor_key(after, key) if after is not None else None
-    read = await session.execute(ordered_after(query, key, last, first=first, descending=descending))
-    rows, has_next = split_page(read.all(), first)
+    has_last = last is not None
+    query = kept((name, has_last), lambda: keyset(build(), key, after=has_last, descending=descending))
+    params = {"limit": first + 1, "last": last} if has_last else {"limit": first + 1}
+    rows, has_next = split_page((await session.execute(query, params)).all(), first)
     return Page(rows, has_next, [encode_cursor(getattr(r, key.key)) for r in rows])
 
 
@@ -261,18 +281,22 @@ async def positions_page(
     with its unit's columns joined and its holder count as a correlated column, then the holders.
     """
     size = page_size(first, ctx.settings)
-    query = q.positions_query(q.PositionFilter(), day=ctx.today)
     fields = selected(nodes)
-    columns: list[Any] = list(position_columns(nodes))
-    if "unit" in fields:
-        columns += UNIT_JOINED
-    if "vacancies" in fields:
-        columns.append(q.definitive_holder_count(ctx.today).label("held"))
-    paged = query.with_only_columns(*columns)
-    if "unit" in fields:
-        paged = paged.join_from(P, UJ, UJ.id == P.unit_id)
+    position_cols = position_columns(nodes)
+
+    def build() -> Any:
+        columns: list[Any] = list(position_cols)
+        if "unit" in fields:
+            columns += UNIT_JOINED
+        if "vacancies" in fields:
+            columns.append(q.definitive_holder_count(ctx.today).label("held"))
+        paged = q.positions_query(q.PositionFilter(), day=ctx.today).with_only_columns(*columns)
+        return paged.join_from(P, UJ, UJ.id == P.unit_id) if "unit" in fields else paged
+
+    shape = (tuple(c.key for c in position_cols), "unit" in fields, "vacancies" in fields)
     async with ctx.db.read() as s:
-        page = await _page(s, paged, P.code, size, after, False)
+        page = await _page(s, ("positions", shape, ctx.today), build, P.code, size, after, False)
+        query = q.positions_query(q.PositionFilter(), day=ctx.today)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
         if "unit" in fields:
@@ -293,22 +317,29 @@ async def my_tasks_page(
     request, its subject and its position with that position's unit: one statement for the bench's page.
     """
     size = page_size(first, ctx.settings)
-    query = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
     under = selected(child(nodes, "request"))
     joined = request_columns(child(nodes, "request")) if "request" in selected(nodes) else None
-    paged: Any = query.with_only_columns(*TASK_COLUMNS)
-    if joined:
-        paged = paged.add_columns(*(getattr(RJ, c.key).label(f"r_{c.key}") for c in joined))
-        paged = paged.join_from(T, RJ, RJ.id == T.request_id)
-        if "subject" in under:
-            paged = paged.add_columns(*(getattr(SJ, c.key).label(f"s_{c.key}") for c in FILE_COLUMNS))
-            paged = paged.join_from(RJ, SJ, SJ.id == RJ.subject_employee_id)
-        if "position" in under:
-            paged = paged.add_columns(*(getattr(PJ, c.key).label(f"p_{c.key}") for c in POSITION_COLUMNS))
-            paged = paged.add_columns(*(getattr(PUJ, c.key).label(f"p_u_{c.key}") for c in UNIT_COLUMNS))
-            paged = paged.outerjoin_from(RJ, PJ, PJ.id == RJ.position_id).outerjoin(PUJ, PUJ.id == PJ.unit_id)
+
+    def build() -> Any:
+        # an empty TaskFilter reads no time: the statement depends on the viewer alone
+        paged: Any = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
+        paged = paged.with_only_columns(*TASK_COLUMNS)
+        if joined:
+            paged = paged.add_columns(*(getattr(RJ, c.key).label(f"r_{c.key}") for c in joined))
+            paged = paged.join_from(T, RJ, RJ.id == T.request_id)
+            if "subject" in under:
+                paged = paged.add_columns(*(getattr(SJ, c.key).label(f"s_{c.key}") for c in FILE_COLUMNS))
+                paged = paged.join_from(RJ, SJ, SJ.id == RJ.subject_employee_id)
+            if "position" in under:
+                paged = paged.add_columns(*(getattr(PJ, c.key).label(f"p_{c.key}") for c in POSITION_COLUMNS))
+                paged = paged.add_columns(*(getattr(PUJ, c.key).label(f"p_u_{c.key}") for c in UNIT_COLUMNS))
+                paged = paged.outerjoin_from(RJ, PJ, PJ.id == RJ.position_id).outerjoin(PUJ, PUJ.id == PJ.unit_id)
+        return paged
+
+    shape = (tuple(c.key for c in joined) if joined is not None else None, "subject" in under, "position" in under)
     async with ctx.db.read() as s:
-        page = await _page(s, paged, T.id, size, after, True)
+        page = await _page(s, ("tasks", shape, ctx.viewer, is_postgres(s)), build, T.id, size, after, True)
+        query = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
         if joined is not None:
