@@ -175,19 +175,18 @@ async def grant_role(
     user_id = await known_user(session, user_id, "userId")
     if same_person(actor, user_id):
         raise _forbidden("nobody may grant a role to themselves (segregation of duties); ask another administrator")
-    grant = RoleGrant(
-        user_id=user_id,
-        role=role,
-        unit_id=unit.id if unit else None,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        acting=acting,
-        granted_by=actor.user_id,
-        granted_at=utcnow(),
-    )
+    dates = {"valid_from": valid_from, "valid_to": valid_to}
+    return await add_grant(session, actor, unit, "role.granted", user_id=user_id, role=role, **dates, acting=acting)
+
+
+async def add_grant(
+    session: AsyncSession, actor: Viewer, unit: Unit | None, audited_as: str, **columns: object
+) -> RoleGrant:
+    """A new grant in ``unit`` given by ``actor`` now (``columns`` say what it grants), audited as ``audited_as``."""
+    grant = RoleGrant(unit_id=unit.id if unit else None, granted_by=actor.user_id, granted_at=utcnow(), **columns)
     session.add(grant)
     await session.flush()
-    await record(session, actor, "role.granted", grant, unit)
+    await record(session, actor, audited_as, grant, unit)
     return grant
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.admin import (
+    add_grant,
     check_dates,
     check_role,
     grant_record,
@@ -111,21 +112,9 @@ async def delegate_role(
     to_user = await known_user(session, to_user_id, "toUserId")
     if same_person(actor, to_user):
         raise CommandRefused(validation("toUserId", "delegate to a colleague, not to yourself"))
-    grant = RoleGrant(
-        user_id=to_user,
-        role=role,
-        unit_id=unit.id if unit else None,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        acting="delegation",
-        granted_by=actor.user_id,
-        granted_at=utcnow(),
-        delegated_from=source.id,
-    )
-    session.add(grant)
-    await session.flush()
-    await record(session, actor, "role.delegated", grant, unit)
-    return grant
+    dates = {"valid_from": valid_from, "valid_to": valid_to}
+    delegated = {"acting": "delegation", "delegated_from": source.id}
+    return await add_grant(session, actor, unit, "role.delegated", user_id=to_user, role=role, **dates, **delegated)
 
 
 async def end_delegation(session: AsyncSession, actor: Viewer, *, grant_id: int) -> RoleGrant:

@@ -81,16 +81,8 @@ class AuditQuery:
             request_id = parse_row_id(f.request_id)
             if request_id is None:
                 raise PublicError(f"filter.requestId: {f.request_id!r} is not a request id")
-        flt = queries.AuditQueryFilter(
-            request_id=request_id,
-            entity_type=f.entity_type,
-            entity_id=f.entity_id,
-            actor=f.actor,
-            action=f.action,
-            from_=f.from_,
-            to=f.to,
-            only_about=own,
-        )
+        # the filter's fields as given (same names), but the request id parsed, and the viewer's own trail
+        flt = queries.AuditQueryFilter(**{**vars(f), "request_id": request_id, "only_about": own})
         size = page_size(first, info.context.settings)
         async with info.context.db.read() as s:
             try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.context import Info
 from schema.errors import PublicError
@@ -75,7 +76,18 @@ async def narrowed_unit(info: Info, code: str | None) -> Unit | None:
     if code is None:
         return None
     async with info.context.db.read() as s:
-        unit = await q.unit_by_code(s, code)
+        return await unit_named(s, code)
+
+
+@overload
+async def unit_named(session: AsyncSession, code: str, field: str = "unitCode") -> Unit: ...
+@overload
+async def unit_named(session: AsyncSession, code: str | None, field: str = "unitCode") -> Unit | None: ...
+async def unit_named(session: AsyncSession, code: str | None, field: str = "unitCode") -> Unit | None:
+    """The unit an argument ``field`` names by its code (None when not given); an unknown code, a public error."""
+    if code is None:
+        return None
+    unit = await q.unit_by_code(session, code)
     if unit is None:
-        raise PublicError(f"unitCode: no unit has code {code!r}")
+        raise PublicError(f"{field}: no unit has code {code!r}")
     return unit

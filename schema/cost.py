@@ -68,15 +68,6 @@ class CostModel:
         self.default_page = default_page
         self.max_page = max_page
 
-    def cost(
-        self,
-        schema: GraphQLSchema,
-        operation: OperationDefinitionNode,
-        fragments: Mapping[str, Any],
-        variables: Mapping[str, Any],
-    ) -> int:
-        return self.measure(schema, operation, fragments, variables)[0]
-
     def measure(
         self,
         schema: GraphQLSchema,

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import strawberry
 
+from schema.connection import unit_named
 from schema.context import Info
-from schema.errors import PublicError
-from server.registry import queries as registry_queries
 from workflows import overdue
 
 
@@ -35,11 +34,7 @@ class DeadlinesQuery:
     ) -> list[OverdueTaskCount]:
         ctx = info.context
         async with ctx.db.read() as s:
-            within = None
-            if unit_code is not None:
-                within = await registry_queries.unit_by_code(s, unit_code)
-                if within is None:
-                    raise PublicError(f"unitCode: no unit has code {unit_code!r}")
+            within = await unit_named(s, unit_code)
             counts = await overdue.overdue_counts(s, ctx.viewer, ctx.now, within)
         return [
             OverdueTaskCount(unit_code=c.unit_code, unit_name=c.unit_name, overdue=c.overdue, escalated=c.escalated)

@@ -16,13 +16,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from policies.scope import registry_scope
-from schema.connection import Connection, after_nip, connection, page_size
+from schema.connection import Connection, after_nip, connection, page_size, unit_named
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee, Rank
 from server.paging import Page, encode_cursor
-from server.registry import queries as q
 from workflows import eligibility
 
 
@@ -66,11 +65,7 @@ class EligibilityQuery:
             return connection([], empty, total=0 if wants_total else -1, after=after)
         visible = eligibility.candidate_visibility(proposer, registry_scope(ctx.viewer))
         async with ctx.db.read() as s:
-            unit = None
-            if unit_code is not None:
-                unit = await q.unit_by_code(s, unit_code)
-                if unit is None:
-                    raise PublicError(f"unitCode: no unit has code {unit_code!r}")
+            unit = await unit_named(s, unit_code)
             subunits = include_subunits is not False
             try:
                 found, has_next = await eligibility.rank_promotion_candidates(

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.prefetch import child, root_selection, selected
+from schema.prefetch import ListAsked, root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import RequestKind, Task
 from schema.workflows import _visible_request, page_of
@@ -45,30 +44,23 @@ class InboxQuery:
     async def my_tasks(
         self, info: Info, filter: TaskFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Task]:
-        wants_total = "totalCount" in selected(root_selection(info))
-        node_selection = child(child(root_selection(info), "edges"), "node")
-        return await my_tasks_connection(info.context, filter, first, after, node_selection, wants_total)
+        return await my_tasks_connection(info.context, filter, first, after, ListAsked.of(info))
 
 
 async def my_tasks_connection(
-    ctx: Context,
-    filter: TaskFilter | None,
-    first: int | None,
-    after: str | None,
-    node_selection: list[Selection],
-    wants_total: bool,
+    ctx: Context, filter: TaskFilter | None, first: int | None, after: str | None, asked: ListAsked
 ) -> Connection[Task]:
-    """A page of ``myTasks`` with what ``node_selection`` asks prefetched (also the compiled path's fetch)."""
+    """A page of ``myTasks`` with what ``asked`` asks prefetched (also the compiled path's fetch)."""
     f = filter or TaskFilter()
     if f.state is not None and len(f.state) > 40:
         raise PublicError(f"filter.state: {len(f.state)} characters is longer than any state; use a state name")
     flt = inbox.TaskFilter(f.kind.value if f.kind else None, f.state, f.unit_code, f.overdue, f.due_before)
     query = inbox.filtered_tasks_query(ctx.viewer, flt, ctx.now)
-    page, total = await page_of(ctx, query, models.Task.id, first, after, wants_total)
+    page, total = await page_of(ctx, query, models.Task.id, first, after, asked.total)
     async with ctx.db.read() as s:
         prefetch = WorkflowPrefetch(s, ctx)
-        nodes = await prefetch.task_objects(page.rows, node_selection)
-        await prefetch.tasks(nodes, node_selection)
+        nodes = await prefetch.task_objects(page.rows, asked.nodes)
+        await prefetch.tasks(nodes, asked.nodes)
     return connection(nodes, page, total=total, after=after)
 
 

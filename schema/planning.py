@@ -10,7 +10,7 @@ import datetime as dt
 
 import strawberry
 
-from schema.connection import Connection, after_nip, connection, page_size
+from schema.connection import Connection, after_nip, connection, page_size, unit_named
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection
@@ -105,9 +105,7 @@ class PlanningQuery:
             raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year + 1}")
         size, start = page_size(first, ctx.settings), after_nip(after)
         async with ctx.db.read() as s:
-            unit = await q.unit_by_code(s, unit_code)
-            if unit is None:
-                raise PublicError(f"unitCode: no unit has code {unit_code!r}")
+            unit = await unit_named(s, unit_code)
             found, more = await training_plan.training_plan(
                 s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
             )

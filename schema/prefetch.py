@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,19 @@ def children(fields: Sequence[SelectedField]) -> list[Selection]:
 def child(selections: Iterable[Selection], name: str) -> list[Selection]:
     """The sub-selection under ``name`` (e.g. ``edges`` then ``node`` of a connection)."""
     return children(selected(selections).get(name, []))
+
+
+@dataclass(frozen=True)
+class ListAsked:
+    """What a query asks of a list (a connection): the selection under ``edges { node }``, and ``totalCount``?"""
+
+    nodes: list[Selection]
+    total: bool
+
+    @classmethod
+    def of(cls, info: Info) -> ListAsked:
+        root = root_selection(info)
+        return cls(child(child(root, "edges"), "node"), "totalCount" in selected(root))
 
 
 def _day(value: Any) -> dt.date | None:

@@ -56,7 +56,11 @@ class WorkflowPrefetch(Prefetch):
             for o in objs:
                 o.subject_obj = subjects[o.row.subject_employee_id]
             await self.employees(list(subjects.values()), children(fields["subject"]))
-        for name, attr in (("position", "position_id"), ("originPosition", "origin_position_id")):
+        for name, attr in (
+            ("position", "position_id"),
+            ("originPosition", "origin_position_id"),
+            ("subjectPosition", "subject_position_id"),
+        ):
             if name in fields:
                 ids = [getattr(r, attr) for r in rows if getattr(r, attr) is not None]
                 positions = await self.position_objects(ids)

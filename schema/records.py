@@ -10,12 +10,13 @@ from typing import TypeVar
 
 import strawberry
 
+from policies.authority import Acting
 from schema.context import Info
 from schema.types.errors import UserError, user_errors
 from server import models
 from server.commands import CommandResult
+from server.registry.commands import records
 from server.registry.records import Record, read_record
-from workflows import records
 
 Shaped = TypeVar("Shaped")
 
@@ -141,7 +142,7 @@ async def _record(
     shaped for the payload, or the command's errors."""
     ctx = info.context
     given = vars(input)  # a strawberry input is a plain dataclass: its fields, nothing else
-    result = await command(ctx.db, ctx.viewer, **given, today=ctx.today)
+    result = await command(ctx.db, Acting(ctx.viewer), **given, today=ctx.today)
     if result.entity_id is not None and not result.errors:
         found = await read_record(ctx.db, kind, result.entity_id)
         if found is not None:

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import Selection
 
 from policies import read
-from schema.connection import Connection, connection, page_size
+from schema.connection import Connection, connection, page_size, unit_named
 from schema.context import Context, Info
 from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, children, root_selection, selected
+from schema.prefetch import ListAsked, Prefetch, children, root_selection, selected
 from schema.types.access import RoleGrant
 from schema.types.registry import Employee, Position, Unit
 from schema.types.vocabulary import PositionType, RankCode
@@ -77,15 +77,6 @@ class Viewer:
         return self.employee_obj
 
 
-async def _unit_or_error(session: AsyncSession, code: str | None, field: str) -> models.Unit | None:
-    if code is None:
-        return None
-    unit = await q.unit_by_code(session, code)
-    if unit is None:
-        raise PublicError(f"{field}: no unit has code {code!r}")
-    return unit
-
-
 async def _page_of(
     session: AsyncSession, query: Any, key: Any, first: int | None, after: str | None, ctx: Context, wants_total: bool
 ) -> tuple[Page[Any], int]:
@@ -99,72 +90,57 @@ async def _page_of(
 
 
 async def positions_connection(
-    ctx: Context,
-    filter: PositionFilter | None,
-    first: int | None,
-    after: str | None,
-    node_selection: list[Selection],
-    wants_total: bool,
+    ctx: Context, filter: PositionFilter | None, first: int | None, after: str | None, asked: ListAsked
 ) -> Connection[Position]:
-    """A page of ``positions`` with what ``node_selection`` asks prefetched (also the compiled path's fetch)."""
+    """A page of ``positions`` with what ``asked`` asks prefetched (also the compiled path's fetch)."""
     flt = filter or PositionFilter()
     flt.type = _one_of(flt.type, flt.position_type, "filter.type", "filter.positionType")
     if flt.type is not None and flt.type not in POSITION_TYPES:
         raise PublicError(f"filter.type: {flt.type!r} is not a position type; use one of {', '.join(POSITION_TYPES)}")
     async with ctx.db.read() as s:
-        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        unit = await unit_named(s, flt.unit_code, "filter.unitCode")
         query = q.positions_query(
             q.PositionFilter(unit, bool(flt.include_subunits), flt.type, bool(flt.vacant_only), _search(flt.search)),
             day=ctx.today,
         )
-        page, total = await _page_of(s, query, models.Position.code, first, after, ctx, wants_total)
+        page, total = await _page_of(s, query, models.Position.code, first, after, ctx, asked.total)
         nodes = [Position.of(r) for r in page.rows]
-        await Prefetch(s, ctx).positions(nodes, node_selection)
+        await Prefetch(s, ctx).positions(nodes, asked.nodes)
         return connection(nodes, page, total=total, after=after)
 
 
 async def units_connection(
-    ctx: Context,
-    parent_code: str | None,
-    first: int | None,
-    after: str | None,
-    node_selection: list[Selection],
-    wants_total: bool,
+    ctx: Context, parent_code: str | None, first: int | None, after: str | None, asked: ListAsked
 ) -> Connection[Unit]:
-    """A page of ``units`` (top-level ones without ``parentCode``), prefetched for ``node_selection``."""
+    """A page of ``units`` (top-level ones without ``parentCode``), prefetched for what ``asked`` asks."""
     async with ctx.db.read() as s:
-        parent = await _unit_or_error(s, parent_code, "parentCode")
+        parent = await unit_named(s, parent_code, "parentCode")
         query = q.units_query(parent, top_level=parent_code is None)
-        page, total = await _page_of(s, query, models.Unit.code, first, after, ctx, wants_total)
+        page, total = await _page_of(s, query, models.Unit.code, first, after, ctx, asked.total)
         nodes = [Unit.of(r) for r in page.rows]
-        await Prefetch(s, ctx).units(nodes, node_selection)
+        await Prefetch(s, ctx).units(nodes, asked.nodes)
         return connection(nodes, page, total=total, after=after)
 
 
 async def employees_connection(
-    ctx: Context,
-    filter: EmployeeFilter | None,
-    first: int | None,
-    after: str | None,
-    node_selection: list[Selection],
-    wants_total: bool,
+    ctx: Context, filter: EmployeeFilter | None, first: int | None, after: str | None, asked: ListAsked
 ) -> Connection[Employee]:
-    """A page of ``employees``: files the viewer may read (scoped in SQL), prefetched for ``node_selection``."""
+    """A page of ``employees``: files the viewer may read (scoped in SQL), prefetched for what ``asked`` asks."""
     flt = filter or EmployeeFilter()
     flt.rank = _one_of(flt.rank, flt.rank_code, "filter.rank", "filter.rankCode")
     if flt.rank is not None and not is_rank(flt.rank):
         raise PublicError(f"filter.rank: {flt.rank!r} is not a rank code; use I/a .. IV/e")
     async with ctx.db.read() as s:
-        unit = await _unit_or_error(s, flt.unit_code, "filter.unitCode")
+        unit = await unit_named(s, flt.unit_code, "filter.unitCode")
         query = q.employees_query(
             q.EmployeeFilter(unit, bool(flt.include_subunits), flt.rank, _search(flt.search)),
             day=ctx.today,
             visible=ctx.people_visible,
             self_id=ctx.viewer.employee_id,
         )
-        page, total = await _page_of(s, query, models.Employee.nip, first, after, ctx, wants_total)
+        page, total = await _page_of(s, query, models.Employee.nip, first, after, ctx, asked.total)
         nodes = [Employee.file_of(r) for r in page.rows]  # the list is scoped to files the viewer may read
-        await Prefetch(s, ctx).employees(nodes, node_selection)
+        await Prefetch(s, ctx).employees(nodes, asked.nodes)
         return connection(nodes, page, total=total, after=after)
 
 
@@ -225,9 +201,7 @@ class RegistryQuery:
     async def units(
         self, info: Info, parent_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Unit]:
-        wants_total = "totalCount" in selected(root_selection(info))
-        nodes = child(child(root_selection(info), "edges"), "node")
-        return await units_connection(info.context, parent_code, first, after, nodes, wants_total)
+        return await units_connection(info.context, parent_code, first, after, ListAsked.of(info))
 
     @strawberry.field
     async def position(self, info: Info, code: str) -> Position | None:
@@ -237,9 +211,7 @@ class RegistryQuery:
     async def positions(
         self, info: Info, filter: PositionFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Position]:
-        wants_total = "totalCount" in selected(root_selection(info))
-        nodes = child(child(root_selection(info), "edges"), "node")
-        return await positions_connection(info.context, filter, first, after, nodes, wants_total)
+        return await positions_connection(info.context, filter, first, after, ListAsked.of(info))
 
     @strawberry.field
     async def employee(self, info: Info, nip: str) -> Employee | None:
@@ -256,6 +228,4 @@ class RegistryQuery:
     async def employees(
         self, info: Info, filter: EmployeeFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Employee]:
-        wants_total = "totalCount" in selected(root_selection(info))
-        nodes = child(child(root_selection(info), "edges"), "node")
-        return await employees_connection(info.context, filter, first, after, nodes, wants_total)
+        return await employees_connection(info.context, filter, first, after, ListAsked.of(info))

@@ -9,6 +9,7 @@ from typing import TypeVar
 import strawberry
 from strawberry import UNSET
 
+from policies.authority import Acting
 from schema.context import Info
 from schema.prefetch import Prefetch, root_selection
 from schema.types.errors import UserError, user_errors
@@ -16,9 +17,12 @@ from schema.types.registry import Employee, Position
 from server.commands import CommandResult
 from server.domain.nip import normalize
 from server.registry import queries as q
-from workflows import registry
-from workflows.family import declare_family_relation
-from workflows.unit_performance import set_unit_performance
+from server.registry.commands.employees import register_employee
+from server.registry.commands.family import declare_family_relation
+from server.registry.commands.positions import PositionChange, upsert_position
+from server.registry.commands.unit_performance import set_unit_performance
+from server.registry.validation import EmployeeInput
+from workflows.seats import seats_taken
 
 
 @strawberry.input
@@ -126,20 +130,10 @@ class RegistryMutation:
     @strawberry.mutation
     async def register_employee(self, info: Info, input: RegisterEmployeeInput) -> EmployeePayload:
         ctx = info.context
-        data = registry.EmployeeInput(
-            nip=input.nip,
-            name=input.name,
-            birth_date=input.birth_date,
-            gender=input.gender,
-            employment_type=input.employment_type,
-            education=input.education,
-            rank_code=input.rank_code,
-            rank_since=input.rank_since,
-            position_code=input.position_code,
-            position_since=input.position_since,
-        )
-        result = await registry.register_employee(
-            ctx.db, ctx.viewer, data, today=ctx.today, idempotency_key=input.idempotency_key
+        # a strawberry input is a plain dataclass: its fields are the record's, and the idempotency key
+        data = EmployeeInput(**{name: value for name, value in vars(input).items() if name != "idempotency_key"})
+        result = await register_employee(
+            ctx.db, Acting(ctx.viewer), data, seats=seats_taken, today=ctx.today, idempotency_key=input.idempotency_key
         )
         if result.entity_id is None:
             return EmployeePayload(employee=None, errors=user_errors(result.errors))
@@ -153,9 +147,14 @@ class RegistryMutation:
     async def upsert_position(self, info: Info, input: UpsertPositionInput) -> PositionPayload:
         ctx = info.context
         given = {name: getattr(input, name) for name in POSITION_FIELDS if getattr(input, name) is not UNSET}
-        data = registry.PositionChange(code=input.code, fields=given)
-        result = await registry.upsert_position(
-            ctx.db, ctx.viewer, data, idempotency_key=input.idempotency_key, today=ctx.today
+        change = PositionChange(code=input.code, fields=given)
+        result = await upsert_position(
+            ctx.db,
+            Acting(ctx.viewer),
+            change,
+            seats=seats_taken,
+            idempotency_key=input.idempotency_key,
+            today=ctx.today,
         )
         if result.entity_id is None:
             return PositionPayload(position=None, errors=user_errors(result.errors))
@@ -169,7 +168,7 @@ class RegistryMutation:
         ctx = info.context
         result = await set_unit_performance(
             ctx.db,
-            ctx.viewer,
+            Acting(ctx.viewer),
             unit_code=input.unit_code,
             year=input.year,
             predicate=input.predicate,
@@ -189,7 +188,7 @@ class RegistryMutation:
         ctx = info.context
         result = await declare_family_relation(
             ctx.db,
-            ctx.viewer,
+            Acting(ctx.viewer),
             employee_nip=input.employee_nip,
             relative_nip=input.relative_nip,
             kind=input.kind,

@@ -14,9 +14,9 @@ from sqlalchemy import Select
 
 from schema.connection import Connection, after_nip, connection, narrowed_unit, page_size
 from schema.context import Info
-from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee, Position
+from schema.year_lists import year_list
 from server.paging import Page, count, encode_cursor
 from workflows import staff_lists
 
@@ -55,29 +55,9 @@ class StaffListsQuery:
     async def training_shortfall(
         self, info: Info, year: int, unit_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Shortfall]:
-        ctx = info.context
-        if not 2000 <= year <= ctx.today.year:
-            raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
-        size, start, unit = page_size(first, ctx.settings), after_nip(after), await narrowed_unit(info, unit_code)
-        async with ctx.db.read() as s:
-            found, more = await staff_lists.training_shortfall(
-                s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
-            )
-            query = staff_lists.shortfall_query(ctx.viewer, year=year, unit=unit, today=ctx.today)
-            total = await count(s, query) if _wants_total(info) else -1
-            nodes = [
-                Shortfall(
-                    employee=Employee.of(f.employee),
-                    hours=f.hours,
-                    missing=f.missing,
-                    missing_areas=list(f.missing_areas),
-                )
-                for f in found
-            ]
-            selection = child(child(child(root_selection(info), "edges"), "node"), "employee")
-            await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)
-        page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])
-        return connection(nodes, page, total=total, after=after)
+        return await year_list(
+            info, year, unit_code, first, after, staff_lists.training_shortfall, staff_lists.shortfall_query, _shortfall
+        )
 
     @strawberry.field(
         description="Active employees who have held their current post for the rotation years or more (5, the "
@@ -107,3 +87,12 @@ class StaffListsQuery:
             await prefetch.positions([n.position for n in nodes], child(node, "position"))
         page: Page[object] = Page(list(found), more, [encode_cursor(f.employee.nip) for f in found])
         return connection(nodes, page, total=total, after=after)
+
+
+def _shortfall(found: staff_lists.Shortfall) -> Shortfall:
+    return Shortfall(
+        employee=Employee.of(found.employee),
+        hours=found.hours,
+        missing=found.missing,
+        missing_areas=list(found.missing_areas),
+    )

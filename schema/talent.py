@@ -10,12 +10,10 @@ import datetime as dt
 
 import strawberry
 
-from schema.connection import Connection, after_nip, connection, narrowed_unit, page_size
+from schema.connection import Connection
 from schema.context import Info
-from schema.errors import PublicError
-from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.registry import Employee
-from server.paging import Page, count, encode_cursor
+from schema.year_lists import year_list
 from workflows import talent_pool
 
 
@@ -35,29 +33,18 @@ class TalentQuery:
     async def talent_pool(
         self, info: Info, year: int, unit_code: str | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Talent]:
-        ctx = info.context
-        if not 2000 <= year <= ctx.today.year:
-            raise PublicError(f"year: {year} must be between 2000 and {ctx.today.year}")
-        size, start, unit = page_size(first, ctx.settings), after_nip(after), await narrowed_unit(info, unit_code)
-        async with ctx.db.read() as s:
-            found, more = await talent_pool.talent_pool(
-                s, ctx.viewer, year=year, unit=unit, today=ctx.today, first=size, after_nip=start
-            )
-            wants_total = "totalCount" in selected(root_selection(info))
-            query = talent_pool.pool_query(ctx.viewer, year=year, unit=unit, today=ctx.today)
-            total = await count(s, query) if wants_total else -1
-            nodes = [
-                Talent(
-                    employee=Employee.of(t.employee),
-                    performance=t.placement.performance,
-                    potential=t.placement.potential,
-                    box=t.placement.box,
-                    predicate=t.placement.predicate,
-                    assessed_on=t.placement.assessed_on,
-                )
-                for t in found
-            ]
-            selection = child(child(child(root_selection(info), "edges"), "node"), "employee")
-            await Prefetch(s, ctx).employees([n.employee for n in nodes], selection)
-        page: Page[object] = Page(list(found), more, [encode_cursor(t.employee.nip) for t in found])
-        return connection(nodes, page, total=total, after=after)
+        return await year_list(
+            info, year, unit_code, first, after, talent_pool.talent_pool, talent_pool.pool_query, _talent
+        )
+
+
+def _talent(found: talent_pool.Talent) -> Talent:
+    placement = found.placement
+    return Talent(
+        employee=Employee.of(found.employee),
+        performance=placement.performance,
+        potential=placement.potential,
+        box=placement.box,
+        predicate=placement.predicate,
+        assessed_on=placement.assessed_on,
+    )

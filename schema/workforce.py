@@ -1,7 +1,7 @@
 """Workforce planning on the API: ``workforceNeeds`` and ``setPositionWorkload`` (API.md round 2, issue 14).
 
 Resolvers only translate: the figures, their formula and who may read them are ``workflows.workforce``; entering
-a workload is the command ``workflows.workloads.set_position_workload``.
+a workload is the command ``server.registry.commands.workloads.set_position_workload``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ from typing import Annotated
 
 import strawberry
 
+from policies.authority import Acting
+from schema.connection import unit_named
 from schema.context import Info
 from schema.errors import PublicError
 from schema.prefetch import Prefetch, child, root_selection, selected
 from schema.types.errors import UserError, user_errors
 from schema.types.registry import Position
 from server.registry import queries as q
+from server.registry import workloads as recorded
+from server.registry.commands import workloads
 from server.rules import RuleNotFound
-from workflows import workforce, workloads
+from workflows import workforce
 
 
 @strawberry.type
@@ -28,7 +32,7 @@ class WorkloadTask:
     norm_hours: float
 
     @classmethod
-    def of(cls, row: workforce.WorkloadTask) -> WorkloadTask:
+    def of(cls, row: recorded.WorkloadTask) -> WorkloadTask:
         return cls(task=row.task, annual_volume=row.annual_volume, norm_hours=row.norm_hours)
 
 
@@ -82,9 +86,7 @@ class WorkforceQuery:
         ctx = info.context
         day = as_of or ctx.today
         async with ctx.db.read() as s:
-            unit = await q.unit_by_code(s, unit_code)
-            if unit is None:
-                raise PublicError(f"unitCode: no unit has code {unit_code!r}")
+            unit = await unit_named(s, unit_code)
             try:
                 needs = await workforce.workforce_needs(
                     s, ctx.viewer, unit=unit, include_subunits=include_subunits, day=day
@@ -118,10 +120,10 @@ class WorkforceMutation:
     @strawberry.mutation
     async def set_position_workload(self, info: Info, input: SetPositionWorkloadInput) -> PositionWorkloadPayload:
         ctx = info.context
-        tasks = [workforce.WorkloadTask(t.task, t.annual_volume, t.norm_hours) for t in input.tasks]
+        tasks = [recorded.WorkloadTask(t.task, t.annual_volume, t.norm_hours) for t in input.tasks]
         result = await workloads.set_position_workload(
             ctx.db,
-            ctx.viewer,
+            Acting(ctx.viewer),
             position_code=input.position_code,
             tasks=tasks,
             idempotency_key=input.idempotency_key,
@@ -132,5 +134,5 @@ class WorkforceMutation:
         async with ctx.db.read() as s:
             position = Position.of((await q.positions_by_id(s, [result.entity_id]))[result.entity_id])
             await Prefetch(s, ctx).positions([position], child(root_selection(info), "position"))
-            rows = await workforce.tasks_of(s, result.entity_id)
+            rows = await recorded.tasks_of(s, result.entity_id)
         return PositionWorkloadPayload(position=position, tasks=[WorkloadTask.of(r) for r in rows], errors=[])

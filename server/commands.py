@@ -102,31 +102,25 @@ async def run_command(
     entity_id: int | None = None,
 ) -> CommandResult:
     """Run ``body`` as ``command`` for ``caller``; ``entity_id`` is what a refusal answers (``act``'s request)."""
-    result = await _run(db, caller, command, payload, idempotency_key, body, entity_id)
+    if caller.user_id is None:
+        error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
+        await audit_refusal(db, _anonymous_entry(command, error), error.code)
+        result = refused(error, entity_id=entity_id)
+    elif shape := input_errors(command, payload, idempotency_key):
+        result = refused(*shape, entity_id=entity_id)
+    else:
+        digest = input_hash(command, payload)
+        result = await _attempt(db, caller.user_id, idempotency_key, digest, body, entity_id)
     record_command(command, [e.code.value for e in result.errors])
     return result
 
 
-async def _run(
-    db: Database,
-    caller: Caller,
-    command: str,
-    payload: Mapping[str, Any],
-    idempotency_key: str | None,
-    body: Body,
-    entity_id: int | None,
+async def _attempt(
+    db: Database, user: str, key: str | None, digest: str, body: Body, entity_id: int | None
 ) -> CommandResult:
-    if caller.user_id is None:
-        error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
-        await audit_refusal(db, _anonymous_entry(command, error), error.code)
-        return refused(error, entity_id=entity_id)
-    shape = input_errors(command, payload, idempotency_key)
-    if shape:
-        return refused(*shape, entity_id=entity_id)
-    user = caller.user_id
-    digest = input_hash(command, payload)
+    """The command once (or its replay under ``key``); a refusal answers for ``entity_id``, audited if it says so."""
     try:
-        return await _once(db, user, idempotency_key, digest, body)
+        return await _once(db, user, key, digest, body)
     except AuditedRefusal as refusal:
         await audit_refusal(db, refusal.entry, refusal.errors[0].code)
         return refused(*refusal.errors, entity_id=entity_id)

@@ -9,9 +9,10 @@ tokens of in-process tests.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from server.environment import ConfigurationError as ConfigurationError
 from server.environment import Environment, read_environment
@@ -116,41 +117,23 @@ def load_settings() -> Settings:
     if found.today is not None and found.env == "prod":
         raise ConfigurationError("ASNFLOW_TODAY pins the date for demos and tests; it is refused in production")
     secret, source = _secret(found)
+    # every setting the environment names alike is taken as read; the rest are derived here
+    alike: dict[str, Any] = {
+        f.name: getattr(found, f.name)
+        for f in fields(Settings)
+        if f.name in Environment.model_fields and f.name not in _DERIVED
+    }
     return Settings(
-        database_url=found.database_url,
+        **alike,
         secret=secret,
         secret_source=source,
-        env=found.env,
-        today=found.today,
-        max_page_size=found.max_page_size,
-        default_page_size=found.default_page_size,
-        max_query_depth=found.max_query_depth,
-        max_aliases=found.max_aliases,
-        max_tokens=found.max_tokens,
-        max_query_cost=found.max_query_cost,
-        max_body_bytes=found.max_body_bytes,
-        max_concurrent_requests=found.max_concurrent_requests,
-        admission_wait_seconds=found.admission_wait_seconds,
-        anonymous_rate_per_second=found.anonymous_rate_per_second,
-        anonymous_burst=found.anonymous_burst,
-        cache_size=found.cache_size,
-        viewer_cache_seconds=found.viewer_cache_seconds,
-        policy_reload_seconds=found.policy_reload_seconds,
-        token_ttl_seconds=found.token_ttl_seconds,
-        token_max_lifetime_seconds=found.token_max_lifetime_seconds,
-        max_authorization_bytes=found.max_authorization_bytes,
-        max_ws_message_bytes=found.max_ws_message_bytes,
-        subscription_queue_size=found.subscription_queue_size,
-        token_rejection_audit_seconds=found.token_rejection_audit_seconds,
         metric_operations=frozenset(part.strip() for part in found.metric_operations.split(",") if part.strip()),
-        checkpoint_file=found.checkpoint_file,
         checkpoint_key_file=found.checkpoint_key,
-        policy_file=found.policy_file,
-        demo_sign_in=found.demo_sign_in,
         oidc=_oidc(found),
-        log_level=found.log_level,
-        access_log=found.access_log,
     )
+
+
+_DERIVED = frozenset({"secret", "metric_operations"})  # read under the same name, but not as they are
 
 
 def _oidc(found: Environment) -> OidcSettings | None:

@@ -82,16 +82,11 @@ def _load() -> tuple[dict[str, Definition], dict[str, Definition]]:
 def command_of(current: ProposalSpec, older: ProposalSpec) -> ProposalSpec:
     """An older version's proposal with the kind's command (mutation, inputs, preconditions, data) from the
     current one: the API is the kind's; a version keeps its own actors, guards and slot."""
-    return replace(
-        older,
-        subject=current.subject,
-        command=current.command,
-        inputs=current.inputs,
-        position=current.position,
-        effective_date=current.effective_date,
-        preconditions=current.preconditions,
-        data=current.data,
-    )
+    return replace(older, **{name: getattr(current, name) for name in _COMMAND_PARTS})
+
+
+# what of a proposal is the kind's command (its API), not a version's own
+_COMMAND_PARTS = ("subject", "command", "inputs", "position", "effective_date", "preconditions", "data")
 
 
 def kinds() -> tuple[str, ...]:

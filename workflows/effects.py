@@ -14,6 +14,7 @@ from typing import Any
 
 from server.domain.ranks import group, next_rank
 from server.models import Assignment, EvaluationResult, RankHistory, TrainingRecord
+from server.registrar import registrar
 from server.registry import queries as registry
 from workflows import facts
 from workflows.context import StepContext
@@ -40,14 +41,7 @@ class Change:
 
 EffectFn = Callable[[StepContext], Awaitable[list[Change]]]
 EFFECTS: dict[str, EffectFn] = {}
-
-
-def effect(name: str) -> Callable[[EffectFn], EffectFn]:
-    def register(fn: EffectFn) -> EffectFn:
-        EFFECTS[name] = fn
-        return fn
-
-    return register
+effect = registrar(EFFECTS)  # ``@effect(name)``: the step effect ``name``
 
 
 def _effective(ctx: StepContext, name: str) -> dt.date:
@@ -195,11 +189,18 @@ MOVED_OUT = "moved_out"
 async def leave_jakarta_service(ctx: StepContext) -> list[Change]:
     """A transfer to another province took effect: the employee leaves Jakarta's active staff."""
     tmt = _effective(ctx, "leave_jakarta_service")
+    destination = ctx.request.data.get("destination")
+    return await leave_active_service(
+        ctx, "leave_jakarta_service", MOVED_OUT, "employee.moved_out", destination=destination, effective_date=tmt
+    )
+
+
+async def leave_active_service(ctx: StepContext, name: str, status: str, event: str, **details: object) -> list[Change]:
+    """The effect ``name``: the active employee leaves the active staff as ``status`` (audited as ``event``)."""
     employee = ctx.subject
     if employee.status != "active":
-        raise EffectFailed("leave_jakarta_service", f"{employee.name} is {employee.status}, not active")
+        raise EffectFailed(name, f"{employee.name} is {employee.status}, not active")
     before = {"status": employee.status}
-    employee.status = MOVED_OUT
+    employee.status = status
     await ctx.session.flush()
-    after = {"status": MOVED_OUT, "destination": ctx.request.data.get("destination"), "effective_date": tmt}
-    return [Change("employee.moved_out", "employee", employee.nip, before, after)]
+    return [Change(event, "employee", employee.nip, before, {"status": status, **details})]

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.audit.writer import AuditEntry, append
 from server.clock import JAKARTA, utcnow
@@ -167,13 +168,18 @@ def _entry(task: Overdue, action: str, comment: str, after: dict[str, Any]) -> A
     )
 
 
-async def _remind(session: AsyncSession, task: Overdue, stamp: dt.datetime) -> AuditEntry | None:
+async def _mark_once(
+    session: AsyncSession, task: Overdue, mark: InstrumentedAttribute[Any], stamp: dt.datetime
+) -> bool:
+    """Stamp ``mark`` on the open task unless it is stamped already; False when another run was first."""
     marked = await session.execute(
-        update(Task)
-        .where(Task.id == task.task_id, Task.reminded_at.is_(None), Task.closed_at.is_(None))
-        .values(reminded_at=stamp)
+        update(Task).where(Task.id == task.task_id, mark.is_(None), Task.closed_at.is_(None)).values({mark: stamp})
     )
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
+    return bool(marked.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def _remind(session: AsyncSession, task: Overdue, stamp: dt.datetime) -> AuditEntry | None:
+    if not await _mark_once(session, task, Task.reminded_at, stamp):
         return None
     return _entry(task, "task.reminded", f"the {task.step} step ({task.role}) was due on {task.due_day}", {})
 
@@ -182,12 +188,7 @@ async def _escalate(session: AsyncSession, task: Overdue, day: dt.date, stamp: d
     days, version = escalation_days(task.rule, task.due_day)
     if task.due_day + dt.timedelta(days=days) >= day:
         return None
-    marked = await session.execute(
-        update(Task)
-        .where(Task.id == task.task_id, Task.escalated_at.is_(None), Task.closed_at.is_(None))
-        .values(escalated_at=stamp)
-    )
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
+    if not await _mark_once(session, task, Task.escalated_at, stamp):
         return None
     people = await holders_above(session, task.role, task.unit_id, day)
     if people:

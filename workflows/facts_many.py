@@ -19,21 +19,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit, WorkflowRequest
+from server.registrar import registrar
 from server.sql import one_of
 from workflows import facts
 
 Batch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
 _BATCHES: dict[type[facts.Question[Any]], Batch] = {}
-
-
-def batch(kind: type[facts.Question[Any]]) -> Callable[[Batch], Batch]:
-    """Register ``fn`` as the reader answering every question of ``kind`` of a page together."""
-
-    def register(fn: Batch) -> Batch:
-        _BATCHES[kind] = fn
-        return fn
-
-    return register
+batch = registrar(_BATCHES)  # ``@batch(kind)``: the reader answering every question of ``kind`` of a page together
 
 
 def _covers(start: dt.date, end: dt.date | None, on: dt.date) -> bool:

@@ -61,6 +61,8 @@ async def standing_of(
     before the state is looked at); whether the viewer may read the request at all is ``policies.read``'s
     question, not this one's.
     """
+    if loaded.request.subject_position_id is not None:
+        return loaded.standing(frozenset())  # about a position: its subject is the proposer, not a case of theirs
     if viewer.employee_id is not None and viewer.employee_id == loaded.subject.id:
         return loaded.standing(frozenset({"self"}))
     standing = loaded.standing(frozenset())

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from server.domain.education import education_at_least
 from server.domain.ranks import rank_index
-from server.models import Position
+from server.registry.quotas import capacity
 from server.rules import RuleVersion
 from workflows import facts
 from workflows.context import StepContext
@@ -18,11 +18,6 @@ from workflows.guards import GuardResult, _result, guard
 def _slot(ctx: StepContext) -> facts.SlotOf | None:
     """The request's position on its date, leaving the request itself out of the decided ones."""
     return facts.SlotOf(ctx.position.id, ctx.on, ctx.request.id) if ctx.position is not None else None
-
-
-def capacity(position: Position, rule: RuleVersion) -> int:
-    """How many definitive holders the position can have: its approved headcount, one when managerial."""
-    return min(position.quota, rule.int("managerial_holders")) if position.managerial else position.quota
 
 
 @guard("slot_vacant", "placement.vacancy", reads=_slot)

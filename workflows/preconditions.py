@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import CommandRefused, validation
 from server.models import Employee, Position
+from server.registrar import registrar
 from workflows import repository
 from workflows.proposal_authority import Authority
 from workflows.proposal_spec import ProposalSpec
@@ -52,14 +53,7 @@ class ProposalContext:
 
 PreconditionFn = Callable[[ProposalContext, tuple[str, ...]], Awaitable[None]]
 PRECONDITIONS: dict[str, PreconditionFn] = {}
-
-
-def precondition(name: str) -> Callable[[PreconditionFn], PreconditionFn]:
-    def register(fn: PreconditionFn) -> PreconditionFn:
-        PRECONDITIONS[name] = fn
-        return fn
-
-    return register
+precondition = registrar(PRECONDITIONS)  # ``@precondition(name)``: the proposal precondition ``name``
 
 
 def refuse(field_name: str, message: str) -> CommandRefused:

@@ -70,14 +70,14 @@ async def preview(
         return verdicts
     requests = {r.id: r for r, _ in work}.values()
     subjects = await employees_by_id(session, [r.subject_employee_id for r in requests])
-    ids = [p for r in requests for p in (r.position_id, r.origin_position_id) if p is not None]
+    ids = [p for r in requests for p in (r.step_position_id, r.origin_position_id) if p is not None]
     positions = await positions_by_id(session, ids)
     contexts = {
         r.id: StepContext(
             session,
             r,
             subjects[r.subject_employee_id],
-            positions.get(r.position_id) if r.position_id is not None else None,
+            positions.get(r.step_position_id) if r.step_position_id is not None else None,
             positions.get(r.origin_position_id) if r.origin_position_id is not None else None,
             today,
         )

@@ -15,14 +15,16 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies import reach
 from policies.relations import relations_to
+from policies.scope import request_scope
 from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
 from server.domain.nip import normalize
 from server.errors import AuditedRefusal, ErrorCode, UserError
 from server.models import Employee, Position
 from server.registry import queries as registry
-from workflows import authorize, catalog, reach, repository
+from workflows import authorize, catalog, repository
 from workflows.authorize import Standing, UnitRef
 from workflows.definition import ActorSpec
 from workflows.loading import unit_map
@@ -68,6 +70,50 @@ async def authority_to_propose(
         error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})")
         raise AuditedRefusal(refusal_entry(who, kind, subject.nip, definition.version, [error], [refusal.rule]), error)
     return Authority(subject, position, current, units, standing, capacity)
+
+
+async def authority_over_position(
+    session: AsyncSession, viewer: Viewer, kind: str, position: Position, today: dt.date
+) -> Authority:
+    """The viewer's authority to propose ``kind`` about ``position`` (a formasi change), and the subject such a
+    request records: the proposer's own employee record (they answer for the workload figures;
+    docs/decisions.md, "Formasi requests"). The request's unit and origin unit are the position's unit, so its
+    officials route and read it (``policies.read.request_clause``).
+
+    Refused and unable to read the unit's requests, the viewer is told what an unknown position code tells
+    (the same words); refused but able to read them, they are told why (FORBIDDEN). Both are audited."""
+    definition = catalog.current(kind)
+    who = StepActor(str(viewer.user_id), sorted(viewer.roles))
+    units = unit_map(await repository.unit_refs(session, [position.unit_id]), position.unit_id, position.unit_id)
+    standing = Standing(relations=frozenset(), units=units, proposed_by=str(viewer.user_id), proposer=viewer.person)
+    capacity, refusal = authorize.check_proposal(definition, viewer, standing)
+    if refusal is not None:
+        unit = units.get("request")
+        if not request_scope(viewer).covers(unit.path if unit else None):
+            error = UserError(ErrorCode.NOT_FOUND, f"no position has code {position.code!r}", "positionCode")
+            raise _on_position(who, kind, position.code, definition.version, error, [], "outside the proposer's scope")
+        error = UserError(ErrorCode.FORBIDDEN, f"{refusal.reason} (rule {refusal.rule})", "positionCode")
+        raise _on_position(who, kind, position.code, definition.version, error, [refusal.rule])
+    found = await registry.employees_by_id(session, [viewer.employee_id] if viewer.employee_id is not None else [])
+    subject = found.get(viewer.employee_id) if viewer.employee_id is not None else None
+    if subject is None:
+        error = UserError(
+            ErrorCode.FORBIDDEN,
+            f"a {kind.lower().replace('_', ' ')} request about {position.code} records as its subject the official "
+            "who proposes it and answers for the workload figures, and your account has no employee record",
+            "positionCode",
+        )
+        raise _on_position(who, kind, position.code, definition.version, error, ["proposer_has_employee_record"])
+    return Authority(subject, position, None, units, standing, capacity)
+
+
+def _on_position(
+    who: StepActor, kind: str, code: str, version: str, error: UserError, rules: list[str], why: str | None = None
+) -> AuditedRefusal:
+    """A refused proposal about a position, audited on the position (``why``: what only auditors read)."""
+    entry = refusal_entry(who, kind, code, version, [error], rules)
+    after = {**(entry.after or {}), **({"reason": why} if why else {})}
+    return AuditedRefusal(replace(entry, entity_type="position", after=after), error)
 
 
 def _unknown_subject(who: StepActor, kind: str, nip: str, version: str, why: str) -> AuditedRefusal:

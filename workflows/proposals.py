@@ -7,14 +7,18 @@ is checked or said. Then ``propose`` fills a ``ProposalDraft`` from the input as
 (``workflows.preconditions``) and hands the draft to ``_start``: the proposal's guards, the request row,
 its first tasks, the audit event and whatever follows by itself (a step the proposal already gives).
 The GraphQL mutations and inputs are generated from the same sections (``schema.proposal_api``).
+A definition whose proposal is about a position (``subject: position``, a formasi change) names the
+position by ``positionCode``; the authority is then ``authority_over_position`` and the subject the proposer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.viewer import Viewer
@@ -27,10 +31,11 @@ from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, 
 from server.models import Employee, Position, WorkflowRequest
 from server.registry import queries as registry
 from server.rules import RuleNotFound, rules_for
+from server.sql import is_postgres
 from workflows import active, authorize, catalog, guards, repository
 from workflows.conditions import CONDITIONS
 from workflows.preconditions import PRECONDITIONS, ProposalContext, ProposalDraft
-from workflows.proposal_authority import Authority, authority_to_propose, refusal_entry
+from workflows.proposal_authority import Authority, authority_over_position, authority_to_propose, refusal_entry
 from workflows.proposal_spec import ProposalSpec
 from workflows.rule_errors import guard_error
 from workflows.steps import Loaded, StepActor, advance, task_rows
@@ -42,8 +47,14 @@ def _not_found(field_name: str, message: str) -> CommandRefused:
     return CommandRefused(UserError(ErrorCode.NOT_FOUND, message, field_name))
 
 
-async def _position(session: AsyncSession, code: str, field_name: str) -> Position:
-    position = await registry.position_by_code(session, code)
+async def _position(session: AsyncSession, code: str, field_name: str, *, lock: bool = False) -> Position:
+    """The position ``code`` names; ``lock``: its row, on PostgreSQL, until commit (two quota changes of one
+    position queue up, so "no unfinished quota change" sees the other)."""
+    if lock and is_postgres(session):
+        query = select(Position).where(Position.code == code).with_for_update()
+        position = (await session.execute(query)).scalar_one_or_none()
+    else:
+        position = await registry.position_by_code(session, code)
     if position is None:
         raise _not_found(field_name, f"no position has code {code!r}")
     return position
@@ -67,6 +78,9 @@ async def _start(
     origin = proposal.origin_position or authority.current
     request_unit = proposal.position.unit_id if proposal.position else (origin.unit_id if origin else None)
     origin_unit = origin.unit_id if origin else None
+    about_position = definition.proposal.subject == "position"
+    if about_position:  # its officials route and read it: the request's unit is also its origin unit
+        origin_unit = request_unit
     units, standing, capacity = authority.units, authority.standing, authority.capacity
     who = StepActor(str(viewer.user_id), sorted(viewer.roles))
     stamp = utcnow()
@@ -78,7 +92,8 @@ async def _start(
         "definition_version": definition.version,
         "subject_employee_id": subject.id,
         "unit_id": request_unit,
-        "position_id": proposal.position.id if proposal.position else None,
+        "position_id": proposal.position.id if proposal.position and not about_position else None,
+        "subject_position_id": proposal.position.id if proposal.position and about_position else None,
         "origin_position_id": proposal.origin_position.id if proposal.origin_position else None,
         "origin_unit_id": origin_unit or None,
         "effective_date": proposal.effective_date,
@@ -97,6 +112,8 @@ async def _start(
     if failed:
         errors = [guard_error(r) for r in failed]
         entry = refusal_entry(who, proposal.kind, subject.nip, definition.version, errors, [r.guard for r in failed])
+        if about_position and proposal.position is not None:
+            entry = replace(entry, entity_type="position", entity_id=proposal.position.code)
         raise AuditedRefusal(entry, *errors)
     implied = authorize.implied_steps(definition, viewer, standing)
     if implied:
@@ -192,21 +209,26 @@ async def propose(
     """Start a request of ``kind`` from ``input`` (the command's keyword arguments, e.g. ``employee_nip``).
 
     A position the proposal names is looked up first: positions are public, so an unknown code is answered
-    before the subject is looked at, the same for every subject."""
+    before the subject is looked at, the same for every subject. A proposal about a position (``subject:
+    position``, a formasi change) records the proposer's own employee record as its subject and the position
+    as ``subject_position_id`` (``workflows.proposal_authority.authority_over_position``)."""
     day = today or today_in_jakarta()
     spec = catalog.current(kind).proposal
     if spec.command is None:
         raise TypeError(f"{kind} declares no proposal command")
-    if spec.subject != "employee":
-        raise NotImplementedError(f"{kind}: proposals about a {spec.subject} are declared but not served yet")
     inputs = _inputs(spec, input)
     payload = dict(inputs)  # what an idempotent retry must send again
-    payload["employeeNip"] = normalize(str(inputs["employeeNip"]))
+    if spec.subject == "employee":
+        payload["employeeNip"] = normalize(str(inputs["employeeNip"]))
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        named = await _position(session, str(inputs[spec.position]), spec.position) if spec.position else None
-        authority = await authority_to_propose(session, viewer, kind, str(inputs["employeeNip"]), named, day)
-        _active(authority.subject)
+        if spec.subject == "position":  # the subject is the proposer (docs/decisions.md, "Formasi requests")
+            about = await _position(session, str(inputs[spec.subject_input]), spec.subject_input, lock=True)
+            authority = await authority_over_position(session, viewer, kind, about, day)
+        else:
+            named = await _position(session, str(inputs[spec.position]), spec.position) if spec.position else None
+            authority = await authority_to_propose(session, viewer, kind, str(inputs["employeeNip"]), named, day)
+            _active(authority.subject)
         draft = _draft(kind, spec, inputs, authority.subject, authority.position, day)
         ctx = ProposalContext(session, spec, authority, inputs, draft, day)
         for check in spec.preconditions:

@@ -126,7 +126,8 @@ async def standings(
     session: AsyncSession, viewer: Viewer, requests: Sequence[WorkflowRequest], on: dt.date
 ) -> dict[int, Standing]:
     """How the viewer stands to each request of a page: one query for the units, three for the relations,
-    one for the approvals."""
+    one for the approvals. A request about a position (a quota change) has no person it is about: its subject
+    is its proposer, who stands to it as the proposer, not as "self"."""
     unit_ids = {r.unit_id for r in requests} | {r.origin_unit_id for r in requests}
     rows = await session.execute(
         select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [u for u in unit_ids if u]))
@@ -136,7 +137,7 @@ async def standings(
     approvals = await repository.approvals_of(session, [r.id for r in requests])
     return {
         r.id: Standing.of(
-            relations[r.subject_employee_id],
+            relations[r.subject_employee_id] if r.subject_position_id is None else frozenset(),
             unit_map(refs, r.unit_id, r.origin_unit_id),
             r.proposed_by,
             r.data,

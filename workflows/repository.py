@@ -70,7 +70,10 @@ def _request_row(postgres: bool) -> Select[*tuple[Any, ...]]:
             _approvals_json(postgres),
         )
         .join(Employee, Employee.id == WorkflowRequest.subject_employee_id)
-        .outerjoin(_POSITION, _POSITION.id == WorkflowRequest.position_id)
+        # the position a step reads: the one the request fills, or the one it is about (a quota change's)
+        .outerjoin(
+            _POSITION, _POSITION.id == func.coalesce(WorkflowRequest.position_id, WorkflowRequest.subject_position_id)
+        )
         .outerjoin(_ORIGIN, _ORIGIN.id == WorkflowRequest.origin_position_id)
         .outerjoin(_UNIT, _UNIT.id == WorkflowRequest.unit_id)
         .outerjoin(_ORIGIN_UNIT, _ORIGIN_UNIT.id == WorkflowRequest.origin_unit_id)

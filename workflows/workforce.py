@@ -18,7 +18,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +27,7 @@ from policies.viewer import Viewer
 from server.models import Position, PositionWorkload, Unit
 from server.registry.queries import definitive_holder_count, subtree_ids
 from server.registry.quotas import quota_on
-from server.rules import RuleVersion, rules_for
-
-WORKLOAD_RULE = "workload.effective_hours"
-
-
-def effective_hours_rule(day: dt.date) -> RuleVersion:
-    return rules_for(WORKLOAD_RULE, day)
+from server.registry.workloads import WorkloadTask, effective_hours_rule
 
 
 def needed_staff(annual_hours: float, effective_hours: int) -> Decimal:
@@ -45,18 +38,6 @@ def needed_staff(annual_hours: float, effective_hours: int) -> Decimal:
 def whole_people(needed: Decimal) -> int:
     """Needed staff in whole people: rounded half up (1.49 is 1, 1.5 is 2)."""
     return int(needed.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-@dataclass(frozen=True)
-class WorkloadTask:
-    """One row of the analysis: ``annual_volume`` outputs a year, ``norm_hours`` hours each."""
-
-    task: str
-    annual_volume: int
-    norm_hours: float
-
-    def fields(self) -> dict[str, Any]:
-        return {"task": self.task, "annualVolume": self.annual_volume, "normHours": self.norm_hours}
 
 
 @dataclass(frozen=True)
@@ -131,13 +112,3 @@ async def workload_tasks(
     for position_id, task, volume, norm in await session.execute(query):
         out[position_id].append(WorkloadTask(task, volume, norm))
     return out
-
-
-async def tasks_of(session: AsyncSession, position_id: int) -> list[WorkloadTask]:
-    """One position's tasks, by name (``setPositionWorkload``'s answer and its audit event)."""
-    query = (
-        select(PositionWorkload.task, PositionWorkload.annual_volume, PositionWorkload.norm_hours)
-        .where(PositionWorkload.position_id == position_id)
-        .order_by(PositionWorkload.task)
-    )
-    return [WorkloadTask(task, volume, norm) for task, volume, norm in await session.execute(query)]

@@ -43,8 +43,7 @@ class Plan:
         for step in self.steps:
             try:
                 args = get_argument_values(step.field, step.node, variables)
-                nodes, wants_total = connection_nodes(step.node)
-                value = await step.root.fetch(ctx, args, nodes, wants_total)
+                value = await step.root.fetch(ctx, args, connection_nodes(step.node))
             except Exception:
                 raise Fallback from None
             data[step.key] = step.complete(value)

@@ -19,9 +19,10 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Context
 from schema.plan.rows import my_tasks_page, positions_page
+from schema.prefetch import ListAsked
 from schema.registry import employees_connection, units_connection
 
-Fetch = Callable[[Context, dict[str, Any], list[Selection], bool], Awaitable[Any]]
+Fetch = Callable[[Context, dict[str, Any], ListAsked], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,20 @@ class Root:
     fetch: Fetch
 
 
-async def _positions(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
-    return await positions_page(ctx, args.get("first"), args.get("after"), nodes, wants_total)
+async def _positions(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
+    return await positions_page(ctx, args.get("first"), args.get("after"), asked.nodes, asked.total)
 
 
-async def _my_tasks(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
-    return await my_tasks_page(ctx, args.get("first"), args.get("after"), nodes, wants_total)
+async def _my_tasks(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
+    return await my_tasks_page(ctx, args.get("first"), args.get("after"), asked.nodes, asked.total)
 
 
-async def _units(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
-    return await units_connection(ctx, args.get("parentCode"), args.get("first"), args.get("after"), nodes, wants_total)
+async def _units(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
+    return await units_connection(ctx, args.get("parentCode"), args.get("first"), args.get("after"), asked)
 
 
-async def _employees(ctx: Context, args: dict[str, Any], nodes: list[Selection], wants_total: bool) -> Any:
-    return await employees_connection(ctx, None, args.get("first"), args.get("after"), nodes, wants_total)
+async def _employees(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
+    return await employees_connection(ctx, None, args.get("first"), args.get("after"), asked)
 
 
 ROOTS: dict[str, Root] = {
@@ -71,7 +72,7 @@ def selections(nodes: Sequence[FieldNode]) -> list[Selection]:
     ]
 
 
-def connection_nodes(root: FieldNode) -> tuple[list[Selection], bool]:
+def connection_nodes(root: FieldNode) -> ListAsked:
     """Under a connection field: the ``edges { node { ... } }`` selection, and whether ``totalCount`` is asked."""
     top = [s for s in (root.selection_set.selections if root.selection_set else ()) if isinstance(s, FieldNode)]
     nodes: list[FieldNode] = []
@@ -79,4 +80,4 @@ def connection_nodes(root: FieldNode) -> tuple[list[Selection], bool]:
         for node in (s for s in edges.selection_set.selections if isinstance(s, FieldNode)):  # type: ignore[union-attr]
             if node.name.value == "node" and node.selection_set is not None:
                 nodes.extend(s for s in node.selection_set.selections if isinstance(s, FieldNode))
-    return selections(nodes), any(s.name.value == "totalCount" for s in top)
+    return ListAsked(selections(nodes), any(s.name.value == "totalCount" for s in top))

@@ -83,6 +83,7 @@ REQUEST_FIELDS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "subject": (R.subject_employee_id,),
     "position": (R.position_id,),
     "originPosition": (R.origin_position_id,),
+    "subjectPosition": (R.subject_position_id,),
 }
 
 

@@ -11,38 +11,34 @@ lists them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 
-
-@strawberry.enum(description="A position type (jenis jabatan), as `Position.type` spells it.")
-class PositionType(Enum):
-    JPT_UTAMA = "JPT_UTAMA"
-    JPT_MADYA = "JPT_MADYA"
-    JPT_PRATAMA = "JPT_PRATAMA"
-    ADMINISTRATOR = "ADMINISTRATOR"
-    PENGAWAS = "PENGAWAS"
-    PELAKSANA = "PELAKSANA"
-    FUNGSIONAL = "FUNGSIONAL"
+from server.domain.positions import POSITION_TYPES
+from server.domain.ranks import RANK_CODES
 
 
-@strawberry.enum(description='A civil-service rank (pangkat/golongan); `III_A` is `Rank.code` "III/a".')
-class RankCode(Enum):
-    I_A = "I/a"
-    I_B = "I/b"
-    I_C = "I/c"
-    I_D = "I/d"
-    II_A = "II/a"
-    II_B = "II/b"
-    II_C = "II/c"
-    II_D = "II/d"
-    III_A = "III/a"
-    III_B = "III/b"
-    III_C = "III/c"
-    III_D = "III/d"
-    IV_A = "IV/a"
-    IV_B = "IV/b"
-    IV_C = "IV/c"
-    IV_D = "IV/d"
-    IV_E = "IV/e"
+def _vocabulary(name: str, codes: Iterable[str], description: str) -> type[Enum]:
+    """The domain's codes as a GraphQL enum: a member is named by its code in GraphQL's letters (III/a: III_A)."""
+    members = {code.replace("/", "_").upper(): code for code in codes}
+    return strawberry.enum(cast(type[Enum], Enum(name, members)), description=description)
+
+
+if TYPE_CHECKING:
+
+    class PositionType(Enum):
+        """For the type checker: the members are ``server.domain.positions.POSITION_TYPES``."""
+
+    class RankCode(Enum):
+        """For the type checker: the members are ``server.domain.ranks.RANK_CODES``."""
+
+else:
+    PositionType = _vocabulary(
+        "PositionType", POSITION_TYPES, "A position type (jenis jabatan), as `Position.type` spells it."
+    )
+    RankCode = _vocabulary(
+        "RankCode", RANK_CODES, 'A civil-service rank (pangkat/golongan); `III_A` is `Rank.code` "III/a".'
+    )

@@ -167,6 +167,7 @@ class WorkflowRequest(Node):
     subject_obj: strawberry.Private[Employee | None] = None
     position_obj: strawberry.Private[Position | None] = None
     origin_position_obj: strawberry.Private[Position | None] = None
+    subject_position_obj: strawberry.Private[Position | None] = None
     task_list: strawberry.Private[list[Task]] = dc_field(default_factory=list)
     action_list: strawberry.Private[list[ActionOption]] = dc_field(default_factory=list)
     history_list: strawberry.Private[list[AuditEvent]] = dc_field(default_factory=list)
@@ -184,6 +185,15 @@ class WorkflowRequest(Node):
     @strawberry.field(description="The position a transfer moves the employee out of.")
     def origin_position(self) -> Position | None:
         return self.origin_position_obj
+
+    @strawberry.field
+    def subject_position(self) -> Position | None:
+        return self.subject_position_obj
+
+    @strawberry.field
+    def requested_quota(self) -> int | None:
+        quota = (self.row.data or {}).get("quota") if self.row.kind == "QUOTA_CHANGE" else None
+        return int(quota) if quota is not None else None
 
     @strawberry.field
     def open_tasks(self) -> list[Task]:

@@ -31,6 +31,8 @@ class WorkflowRequest(Base):
     origin_position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
     origin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     """The unit the subject moves from (a transfer's): its officials route and read the request."""
+    subject_position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
+    """The position a request about a position is about (a quota change's); ``subject`` is then its proposer."""
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     proposed_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -42,6 +44,11 @@ class WorkflowRequest(Base):
     effects_applied: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def step_position_id(self) -> int | None:
+        """The position its steps read (guards, effects): the one it fills, else the one it is about."""
+        return self.position_id if self.position_id is not None else self.subject_position_id
 
 
 class RequestApproval(Base):

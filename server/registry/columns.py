@@ -1,8 +1,8 @@
 """The columns of each importable kind and how one cell is read: the file format's single definition.
 
-The importer, the exporter and docs/import.md all follow ``COLUMNS``. Column names are the API's field
-names (``rankSince``, ``unitCode``), so a problem found by the shared record rules
-(server.registry.validation), which name API fields, points at the column directly.
+The importer, the exporter and docs/import.md all follow ``COLUMNS``, read from columns.yaml beside this file.
+Column names are the API's field names (``rankSince``, ``unitCode``), so a problem found by the shared record
+rules (server.registry.validation), which name API fields, points at the column directly.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from server.domain import nip as nips
 from server.registry.formats import SheetRow
@@ -25,85 +28,12 @@ class Column:
     max_length: int | None = None
 
 
-def _c(name: str, type_: str, required: bool, example: str, meaning: str, max_length: int | None = None) -> Column:
-    return Column(name, type_, required, example, meaning, max_length)
+def _load(path: Path) -> dict[str, tuple[Column, ...]]:
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {kind: tuple(Column(**column) for column in columns) for kind, columns in table.items()}
 
 
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "units": (
-        _c("code", "text", True, "KEL-GAMBIR-01", "unique unit code", 40),
-        _c("name", "text", True, "Kelurahan Gambir", "unit name", 200),
-        _c("kind", "text", True, "kelurahan", "kind of unit (dinas, kecamatan, kelurahan, school, ...)", 30),
-        _c(
-            "parentCode",
-            "text",
-            False,
-            "KEC-GAMBIR",
-            "code of the parent unit (in the file or the registry); empty for the root",
-            40,
-        ),
-    ),
-    "positions": (
-        _c("code", "text", True, "KEL-GAMBIR-01-PLK1", "unique position code; an existing code is updated", 40),
-        _c("title", "text", True, "Pengadministrasi Perkantoran", "position title", 200),
-        _c(
-            "type",
-            "text",
-            True,
-            "PELAKSANA",
-            "JPT_UTAMA, JPT_MADYA, JPT_PRATAMA, ADMINISTRATOR, PENGAWAS, PELAKSANA or FUNGSIONAL",
-        ),
-        _c("unitCode", "text", True, "KEL-GAMBIR-01", "code of a unit in the registry", 40),
-        _c("quota", "integer", True, "3", "approved headcount (formasi); not below today's definitive holders"),
-        _c("jobClass", "integer", False, "5", "job class 1-17"),
-        _c("minEducation", "text", False, "SLTA", "minimum education (SD .. S3)"),
-        _c("minRank", "text", False, "II/a", "lowest rank of the range (I/a .. IV/e)"),
-        _c("maxRank", "text", False, "II/d", "highest rank of the range (I/a .. IV/e)"),
-        _c(
-            "parentCode",
-            "text",
-            False,
-            "KEL-GAMBIR-01-HEAD",
-            "the supervising position (in the file or the registry)",
-            40,
-        ),
-        _c(
-            "competencies",
-            "list",
-            False,
-            "administrasi perkantoran; kearsipan",
-            "required competencies, separated by ';'",
-            400,
-        ),
-    ),
-    "employees": (
-        _c("nip", "NIP", True, "199005172014032007", "18-digit NIP, with or without the display spaces"),
-        _c("name", "text", True, "Siti Rahma", "full name", 200),
-        _c("birthDate", "date", True, "1990-05-17", "birth date (YYYY-MM-DD); must agree with the NIP"),
-        _c("gender", "text", True, "F", "M or F; must agree with the NIP's 15th digit"),
-        _c("employmentType", "text", True, "PNS", "PNS or PPPK"),
-        _c("education", "text", True, "S1", "SD, SLTP, SLTA, D-I, D-II, D-III, D-IV, S1, S2 or S3"),
-        _c("rankCode", "text", False, "III/b", "current rank (I/a .. IV/e); required for PNS, empty for PPPK"),
-        _c("rankSince", "date", False, "2020-04-01", "TMT of the current rank; not before the first appointment"),
-        _c("status", "text", False, "active", "active (the default), moved_out, retired, dismissed or deceased", 12),
-        _c(
-            "hasServiceExam", "boolean", False, "true", "passed the service exam (ujian dinas): true or false (default)"
-        ),
-    ),
-    "assignments": (
-        _c("nip", "NIP", True, "199005172014032007", "the employee (in the registry)"),
-        _c("positionCode", "text", True, "KEL-GAMBIR-01-PLK1", "the position (in the registry)", 40),
-        _c("startDate", "date", True, "2024-05-01", "TMT of the assignment; not before the first appointment"),
-        _c("endDate", "date", False, "", "last day; empty while it runs"),
-        _c("kind", "text", False, "definitive", "definitive (the default) or acting (Plt/Plh)", 12),
-        _c("decreeNo", "text", False, "821.2/00042/2024", "number of the decree (SK)", 80),
-    ),
-    "evaluations": (
-        _c("nip", "NIP", True, "199005172014032007", "the employee (in the registry)"),
-        _c("year", "integer", True, "2025", "the evaluated calendar year (finished, not before the appointment)"),
-        _c("predicate", "text", True, "Baik", "Sangat Baik, Baik, Butuh Perbaikan, Kurang or Sangat Kurang"),
-    ),
-}
+COLUMNS: dict[str, tuple[Column, ...]] = _load(Path(__file__).with_name("columns.yaml"))
 EMPLOYEE_STATUSES = ("active", "moved_out", "retired", "dismissed", "deceased")
 ASSIGNMENT_KINDS = ("definitive", "acting")
 _TRUE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -150,17 +80,16 @@ class CellReader:
         self.findings.append(Finding(self.row.number, name, value if value is not None else self.raw(name), message))
 
     def _present(self, name: str) -> str | None:
+        """The cell without its surrounding blanks; None when blank, reported when the column is required."""
         value = self.raw(name)
         if value is None and self._columns[name].required:
             self.problem(name, f"{name} is required")
-        return value
+        return None if value is None else value.strip()
 
     def text(self, name: str) -> str | None:
         """Text as given (a formula-like ``=cmd`` is text too); control characters and over-long text refused."""
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
-        value = value.strip()
         limit = self._columns[name].max_length
         if limit is not None and len(value) > limit:
             self.problem(name, f"{name} is {len(value)} characters long; at most {limit} fit")
@@ -172,32 +101,28 @@ class CellReader:
         return value
 
     def date(self, name: str) -> dt.date | None:
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
         try:
-            return dt.date.fromisoformat(value.strip())
+            return dt.date.fromisoformat(value)
         except ValueError:
-            self.problem(name, f"{name} {value.strip()} is not a date; write YYYY-MM-DD (e.g. 2024-02-29)")
+            self.problem(name, f"{name} {value} is not a date; write YYYY-MM-DD (e.g. 2024-02-29)")
             return None
 
     def integer(self, name: str) -> int | None:
-        value = self._present(name)
-        if value is None:
+        if (text := self._present(name)) is None:
             return None
-        text = value.strip()
         if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
             self.problem(name, f"{name} {text!r} is not a whole number")
             return None
         return int(text)
 
     def boolean(self, name: str, default: bool) -> bool | None:
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return default
-        flag = _TRUE.get(value.strip().lower())
+        flag = _TRUE.get(value.lower())
         if flag is None:
-            self.problem(name, f"{name} {value.strip()!r} must be true or false")
+            self.problem(name, f"{name} {value!r} must be true or false")
         return flag
 
     def choice(self, name: str, choices: Sequence[str], default: str) -> str | None:
@@ -217,8 +142,7 @@ class CellReader:
 
     def nip(self, name: str) -> str | None:
         """A NIP's form (digits, dates, gender digit); the shared record rules check the rest."""
-        value = self._present(name)
-        if value is None:
+        if (value := self._present(name)) is None:
             return None
         try:
             return nips.parse(value).value

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,18 @@ def subtree_ids(path: str) -> Select[int]:
     return select(Unit.id).where(Unit.path.startswith(path, autoescape=True))
 
 
+Row = TypeVar("Row", Unit, Position, Employee)  # the registry's rows read by id for a page
+
+
+async def _rows_by_id(session: AsyncSession, kind: type[Row], ids: Iterable[int]) -> dict[int, Row]:
+    """The rows of ``ids`` (one statement for a page), by id; an id without a row is absent."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(kind).where(one_of(session, kind.id, wanted)))).scalars()
+    return {row.id: row for row in rows}
+
+
 # --- units -------------------------------------------------------------------------------------------
 
 
@@ -60,11 +73,7 @@ async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
 
 
 async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Unit]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(Unit).where(one_of(session, Unit.id, wanted)))).scalars()
-    return {u.id: u for u in rows}
+    return await _rows_by_id(session, Unit, ids)
 
 
 def units_query(parent: Unit | None, *, top_level: bool) -> Select[Unit]:
@@ -110,11 +119,7 @@ async def position_by_code(session: AsyncSession, code: str) -> Position | None:
 
 
 async def positions_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Position]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(Position).where(one_of(session, Position.id, wanted)))).scalars()
-    return {p.id: p for p in rows}
+    return await _rows_by_id(session, Position, ids)
 
 
 async def holder_ids(
@@ -204,11 +209,7 @@ def employees_query(
 
 
 async def employees_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Employee]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(Employee).where(one_of(session, Employee.id, wanted)))).scalars()
-    return {e.id: e for e in rows}
+    return await _rows_by_id(session, Employee, ids)
 
 
 async def employee_by_nip(session: AsyncSession, nip: str, *, lock: bool = False) -> Employee | None:
@@ -293,46 +294,32 @@ async def posts_on(session: AsyncSession, employee_ids: Sequence[int], day: dt.d
     return {eid: pid for eid, pid in (await session.execute(query)).all()}
 
 
+Record = TypeVar("Record", Assignment, EvaluationResult, RankHistory)  # the records kept per employee
+
+
 async def assignments_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[Assignment]]:
-    out: dict[int, list[Assignment]] = defaultdict(list)
-    if not employee_ids:
-        return out
-    query = (
-        select(Assignment)
-        .where(one_of(session, Assignment.employee_id, employee_ids))
-        .order_by(Assignment.employee_id, Assignment.start_date, Assignment.id)
-    )
-    for a in (await session.execute(query)).scalars():
-        out[a.employee_id].append(a)
-    return out
+    return await _records_of(session, Assignment, employee_ids, Assignment.start_date, Assignment.id)
 
 
 async def evaluations_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[EvaluationResult]]:
-    out: dict[int, list[EvaluationResult]] = defaultdict(list)
-    if not employee_ids:
-        return out
-    query = (
-        select(EvaluationResult)
-        .where(one_of(session, EvaluationResult.employee_id, employee_ids))
-        .order_by(EvaluationResult.employee_id, EvaluationResult.year)
-    )
-    for e in (await session.execute(query)).scalars():
-        out[e.employee_id].append(e)
-    return out
+    return await _records_of(session, EvaluationResult, employee_ids, EvaluationResult.year)
 
 
 async def rank_history_of(session: AsyncSession, employee_ids: Sequence[int]) -> dict[int, list[RankHistory]]:
     """Each employee's ranks with their TMT and decree, oldest first: one statement for a page."""
-    out: dict[int, list[RankHistory]] = defaultdict(list)
+    return await _records_of(session, RankHistory, employee_ids, RankHistory.tmt)
+
+
+async def _records_of(
+    session: AsyncSession, kind: type[Record], employee_ids: Sequence[int], *order: InstrumentedAttribute[Any]
+) -> dict[int, list[Record]]:
+    """Each employee's records of a kind in ``order``: one statement for a page of employees."""
+    out: dict[int, list[Record]] = defaultdict(list)
     if not employee_ids:
         return out
-    query = (
-        select(RankHistory)
-        .where(one_of(session, RankHistory.employee_id, employee_ids))
-        .order_by(RankHistory.employee_id, RankHistory.tmt)
-    )
-    for row in (await session.execute(query)).scalars():
-        out[row.employee_id].append(row)
+    query = select(kind).where(one_of(session, kind.employee_id, employee_ids)).order_by(kind.employee_id, *order)
+    for record in (await session.execute(query)).scalars():
+        out[record.employee_id].append(record)
     return out
 
 

@@ -15,7 +15,14 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Position, PositionQuota
+from server.rules import RuleVersion
 from server.sql import one_of
+
+
+def capacity(position: Position, rule: RuleVersion) -> int:
+    """How many definitive holders the position can have: its approved headcount, one when managerial
+    (``rule``: ``placement.vacancy``)."""
+    return min(position.quota, rule.int("managerial_holders")) if position.managerial else position.quota
 
 
 class QuotaHistoryError(ValueError):

@@ -1,5 +1,5 @@
-"""The statements of the personnel records (``workflows.records`` writes them): looking a record up, and
-reading one back."""
+"""The statements of the personnel records (``server.registry.commands.records`` writes them): looking a record
+up, and reading one back."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What makes an employee or a position record acceptable, checked the same way wherever one comes in.
 
-``registerEmployee`` and ``upsertPosition`` (workflows.registry) and ``asnflow import`` (server.registry
+``registerEmployee`` and ``upsertPosition`` (server.registry.commands) and ``asnflow import`` (server.registry
 .importing) all ask these functions, so a rule changes in one place. Each answers a list of
 ``Problem`` (the field in the API's words and a sentence naming the value); the caller decides how to
 show them (``UserError`` for the API, a report line for an import). Checks that need the database

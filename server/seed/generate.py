@@ -46,6 +46,11 @@ def _rng(seed: int, phase: str) -> random.Random:
     return random.Random(f"{seed}:{phase}")
 
 
+def _add(rows: list[Row], person: Person, **values: object) -> None:
+    """One of a person's record rows, numbered on from the table's last."""
+    rows.append({"id": len(rows) + 1, "employee_id": person.id, **values})
+
+
 def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
     units = build_units(size)
     positions = build_positions(_rng(seed, "positions"), units, size.employees)
@@ -81,64 +86,28 @@ def generate(size: SizeProfile, seed: int) -> dict[str, list[Row]]:
         history = rank_history(career_rng, person)
         person.rank_since = history[-1][1] if history else None
         for i, (rank, tmt) in enumerate(history):
-            tables["rank_history"].append(
-                {
-                    "id": len(tables["rank_history"]) + 1,
-                    "employee_id": person.id,
-                    "rank_code": rank,
-                    "tmt": tmt,
-                    "decree_no": decrees.next("813" if i == 0 else "823", tmt),
-                }
-            )
+            code = "813" if i == 0 else "823"
+            _add(tables["rank_history"], person, rank_code=rank, tmt=tmt, decree_no=decrees.next(code, tmt))
         position = position_by_id[person.position_id]
         posts = [*book.earlier_posts(career_rng, person, position), (position.id, person.post_start, None)]
         for position_id, start, end in posts:
-            tables["assignments"].append(
-                {
-                    "id": len(tables["assignments"]) + 1,
-                    "employee_id": person.id,
-                    "position_id": position_id,
-                    "start_date": start,
-                    "end_date": end,
-                    "kind": "definitive",
-                    "managerial": position_by_id[position_id].managerial,
-                    "decree_no": decrees.next("821.2", start),
-                }
-            )
+            post = {"position_id": position_id, "start_date": start, "end_date": end, "kind": "definitive"}
+            managerial = position_by_id[position_id].managerial
+            _add(tables["assignments"], person, **post, managerial=managerial, decree_no=decrees.next("821.2", start))
         tables["employees"].append(person.row())
 
     record_rng = _rng(seed, "records")
     sanctions = sanctioned(record_rng, people)
     for person in people:
         for year, predicate in evaluations(record_rng, person):
-            rows = tables["evaluation_results"]
-            rows.append({"id": len(rows) + 1, "employee_id": person.id, "year": year, "predicate": predicate})
+            _add(tables["evaluation_results"], person, year=year, predicate=predicate)
         for title, competency, hours, day, verified in trainings(record_rng, person):
-            rows = tables["training_records"]
-            rows.append(
-                {
-                    "id": len(rows) + 1,
-                    "employee_id": person.id,
-                    "title": title,
-                    "hours": hours,
-                    "date": day,
-                    "competencies": [competency],
-                    "verified": verified,
-                }
-            )
+            training = {"title": title, "hours": hours, "date": day, "competencies": [competency]}
+            _add(tables["training_records"], person, **training, verified=verified)
         if person.id in sanctions:
             severity, start, end, decree = sanction(record_rng, person, decrees, active=sanctions[person.id])
-            rows = tables["disciplinary_sanctions"]
-            rows.append(
-                {
-                    "id": len(rows) + 1,
-                    "employee_id": person.id,
-                    "severity": severity,
-                    "start_date": start,
-                    "end_date": end,
-                    "decree_no": decree,
-                }
-            )
+            dates = {"start_date": start, "end_date": end}
+            _add(tables["disciplinary_sanctions"], person, severity=severity, **dates, decree_no=decree)
 
     tables["assessments"] = assessment_rows(_rng(seed, "assessments"), people, position_by_id)
     planning_rng = _rng(seed, "workloads")

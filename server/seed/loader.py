@@ -12,12 +12,11 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Integer, Table, insert, text
+from sqlalchemy import Integer, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Base
-
-CHUNK_ROWS = 5_000
+from server.registry.batch import insert_many
 
 
 class Advance(Protocol):
@@ -39,11 +38,8 @@ def progress_bar(tables: Mapping[str, int], *, enabled: bool) -> Iterator[Advanc
 async def insert_rows(
     session: AsyncSession, table_name: str, rows: Sequence[Mapping[str, object]], advance: Advance
 ) -> None:
-    table: Table = Base.metadata.tables[table_name]
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        await session.execute(insert(table), list(chunk))
-        advance(table_name, len(chunk))
+    """The import's chunked insert (server.registry.batch), its progress counted on the table's bar."""
+    await insert_many(session, table_name, rows, lambda count: advance(table_name, count))
 
 
 async def move_sequences_past(session: AsyncSession, table_names: Sequence[str]) -> None:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from server.seed.positions import PositionSpec
 
@@ -19,40 +23,16 @@ EFFECTIVE_HOURS = 1250  # workload.effective_hours/2020
 FORMASI_2025 = dt.date(2025, 1, 1)
 EARLIER_QUOTA_SHARE = 0.25
 
-# (task, norm hours of one output, share of the position's hours)
-_TASKS: dict[str, tuple[tuple[str, float, float], ...]] = {
-    "JPT_MADYA": (
-        ("Merumuskan kebijakan strategis", 40.0, 0.4),
-        ("Memimpin rapat koordinasi pimpinan", 3.0, 0.35),
-        ("Mengevaluasi kinerja organisasi", 24.0, 0.25),
-    ),
-    "JPT_PRATAMA": (
-        ("Menetapkan rencana kerja perangkat daerah", 32.0, 0.35),
-        ("Memimpin rapat koordinasi", 2.5, 0.35),
-        ("Menandatangani naskah dinas", 0.25, 0.3),
-    ),
-    "ADMINISTRATOR": (
-        ("Menyusun rencana kegiatan bidang", 16.0, 0.3),
-        ("Mengoordinasikan pelaksanaan kegiatan", 2.0, 0.4),
-        ("Menyusun laporan bidang", 8.0, 0.3),
-    ),
-    "PENGAWAS": (
-        ("Membagi dan memeriksa tugas bawahan", 0.5, 0.4),
-        ("Menyusun laporan seksi", 6.0, 0.3),
-        ("Melayani konsultasi teknis", 1.0, 0.3),
-    ),
-    "PELAKSANA": (
-        ("Mengagendakan surat masuk dan keluar", 0.25, 0.3),
-        ("Melayani permohonan masyarakat", 0.5, 0.35),
-        ("Mengolah data kegiatan", 2.0, 0.2),
-        ("Menyusun laporan bulanan", 6.0, 0.15),
-    ),
-    "FUNGSIONAL": (
-        ("Melaksanakan kegiatan utama jabatan fungsional", 3.0, 0.55),
-        ("Menyusun kajian atau rekomendasi", 20.0, 0.25),
-        ("Membimbing dan mengembangkan profesi", 4.0, 0.2),
-    ),
-}
+_TASKS_FILE = Path(__file__).with_name("workloads.yaml")
+
+
+@cache
+def _tasks() -> dict[str, list[tuple[str, float, float]]]:
+    """Each position type's tasks: (task, norm hours of one output, share of the position's hours)."""
+    table = yaml.safe_load(_TASKS_FILE.read_text(encoding="utf-8"))
+    return {
+        kind: [(str(task), float(norm), float(share)) for task, norm, share in rows] for kind, rows in table.items()
+    }
 
 
 def workload_rows(rng: random.Random, positions: Sequence[PositionSpec]) -> list[dict[str, object]]:
@@ -60,7 +40,7 @@ def workload_rows(rng: random.Random, positions: Sequence[PositionSpec]) -> list
     rows: list[dict[str, object]] = []
     for position in positions:
         target = position.quota * EFFECTIVE_HOURS * rng.uniform(0.7, 1.3)
-        for task, norm, share in _TASKS[position.type]:
+        for task, norm, share in _tasks()[position.type]:
             rows.append(
                 {
                     "id": len(rows) + 1,

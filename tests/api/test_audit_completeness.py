@@ -43,6 +43,7 @@ EFFECT_EVENTS = {
     "leave_jakarta_service": "employee.moved_out",
     "correct_evaluation": "evaluation.corrected",
     "retire": "employee.retired",
+    "record_quota": "position.quota_changed",
 }
 
 

@@ -37,7 +37,7 @@ def cost(query: str, variables: dict[str, object] | None = None) -> int:
     (operation,) = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     settings = Settings()
     model = CostModel(default_page=settings.default_page_size, max_page=settings.max_page_size)
-    return model.cost(schema._schema, operation, fragments, variables or {})
+    return model.measure(schema._schema, operation, fragments, variables or {})[0]
 
 
 def readme_operations() -> list[str]:

@@ -29,6 +29,7 @@ def test_every_kind_has_a_current_definition_and_old_versions_stay_loadable() ->
         "training/2026.1",
         "evaluation_correction/2026.1",
         "retirement/2026.1",
+        "quota_change/2026.1",
     ]
     assert catalog.by_version("placement/2024.1").states["decided"].owners[0].system == "effective_date_reached"
 

@@ -58,7 +58,7 @@ def cost(query: str, variables: dict[str, object] | None = None) -> int:
     (operation,) = [d for d in parse_graphql(query).definitions if isinstance(d, OperationDefinitionNode)]
     settings = Settings()
     model = CostModel(default_page=settings.default_page_size, max_page=settings.max_page_size)
-    return model.cost(schema._schema, operation, {}, variables or {})
+    return model.measure(schema._schema, operation, {}, variables or {})[0]
 
 
 ACT_MANY = """mutation($input: ActManyInput!) { actMany(input: $input) {

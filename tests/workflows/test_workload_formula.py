@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.workforce import effective_hours_rule, needed_staff, whole_people
+from server.registry.workloads import effective_hours_rule
+from workflows.workforce import needed_staff, whole_people
 
 PLANNING = Path(__file__).parents[2] / "docs" / "planning.md"
 

@@ -8,7 +8,7 @@ takes effect on the 1st of the month after the birthday on which it is reached (
 from __future__ import annotations
 
 from workflows.context import StepContext
-from workflows.effects import Change, EffectFailed, effect
+from workflows.effects import Change, effect, leave_active_service
 from workflows.facts import add_years
 from workflows.guards import GuardResult, _result, guard
 from workflows.record_guards import retirement_date
@@ -45,11 +45,6 @@ async def retirement_age_reached(ctx: StepContext) -> GuardResult:
 async def retire(ctx: StepContext) -> list[Change]:
     """The employee leaves active service, retired (their post closed the day before by
     ``close_previous_assignment``)."""
-    employee = ctx.subject
-    if employee.status != "active":
-        raise EffectFailed("retire", f"{employee.name} is {employee.status}, not active")
-    before = {"status": employee.status}
-    employee.status = RETIRED
-    await ctx.session.flush()
-    after = {"status": RETIRED, "effective_date": ctx.request.effective_date}
-    return [Change("employee.retired", "employee", employee.nip, before, after)]
+    return await leave_active_service(
+        ctx, "retire", RETIRED, "employee.retired", effective_date=ctx.request.effective_date
+    )

@@ -1,11 +1,4 @@
-"""initial schema
-
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-28 03:25:37.452901
-"""
-
-from collections.abc import Sequence
+"""initial schema."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,10 +6,8 @@ from alembic import op
 from server.migrations.guards import create_guards, drop_guards
 
 
-revision: str = '0001'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0001"
+down_revision = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""declared family relations
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-28 07:50:00
-"""
-
-from collections.abc import Sequence
+"""declared family relations."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:

@@ -1,22 +1,14 @@
 """a delegation's source grant
 
-Revision ID: 0012
-Revises: 0003
-Create Date: 2026-12-04 22:40:00
-
 A delegation applies only while the delegator's own grant does: ``role_grants.delegated_from`` names
 that grant, so revoking or ending it ends every delegation made from it.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0012"
+down_revision = "0003"
 
 
 def upgrade() -> None:

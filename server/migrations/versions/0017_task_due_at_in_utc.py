@@ -3,20 +3,12 @@
 Tasks fall due at 23:59 in Jakarta. They were written as a Jakarta time, which SQLite stores without
 its offset, so they read back as 23:59 UTC (7 hours late). New tasks are written in UTC (16:59); this
 moves the stored ones there. PostgreSQL stored them as timestamptz and is right already.
-
-Revision ID: 0017
-Revises: 0012
-Create Date: 2026-12-04 22:40:00
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0012"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0017"
+down_revision = "0012"
 
 
 def _shift(hours: str, stored_time: str) -> None:

@@ -1,20 +1,12 @@
 """personnel records entered through the write path: service-exam certificates, assessments, education,
 and the reason a sanction ended early on appeal
-
-Revision ID: 0021
-Revises: 0017
-Create Date: 2026-12-04 23:30:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0017"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0021"
+down_revision = "0017"
 
 
 def upgrade() -> None:

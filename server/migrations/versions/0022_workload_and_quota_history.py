@@ -2,21 +2,13 @@
 
 Every existing position gets one quota row: its current quota, in force since its record began (valid_from NULL)
 and open, so an as-of read of any date answers what the registry said before the history existed.
-
-Revision ID: 0022
-Revises: 0021
-Create Date: 2026-12-05 01:40:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0025"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0022"
+down_revision = "0025"
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""the competency catalogue and the competencies positions require (by position type or per position)
-
-Revision ID: 0023
-Revises: 0021
-Create Date: 2026-12-05 01:40:00
-"""
-
-from collections.abc import Sequence
+"""the competency catalogue and the competencies positions require (by position type or per position)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0023"
-down_revision: str | None = "0021"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0023"
+down_revision = "0021"
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """task escalation state: when an overdue task was reminded and escalated, and which task an added
 assignee's row escalates
-
-Revision ID: 0025
-Revises: 0021
-Create Date: 2026-12-05 01:30:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025"
-down_revision: str | None = "0023"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0025"
+down_revision = "0023"
 
 
 def upgrade() -> None:

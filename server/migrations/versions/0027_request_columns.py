@@ -6,10 +6,6 @@ read rule through the engine's JSON operator, without a foreign key or an index)
 ``approvals``/``approvers``. They move out, values included: ``origin_unit_id`` (foreign key to units,
 indexed), ``delivered_on`` (a date) and ``request_approvals`` (one row per person and request: the first
 approval step they took). The downgrade puts them back into ``data``.
-
-Revision ID: 0027
-Revises: 0021
-Create Date: 2026-12-05 01:40:00
 """
 
 import datetime as dt
@@ -19,10 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0027"
-down_revision: str | None = "0022"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0027"
+down_revision = "0022"
 
 MOVED = ("originUnitId", "deliveredOn", "approvals", "approvers")
 

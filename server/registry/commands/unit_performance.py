@@ -10,17 +10,18 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.decide import decide
-from policies.enforcer import get_enforcer
-from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
+from server.authority import Actor
 from server.clock import today_in_jakarta
-from server.commands import CommandResult, run_command
+from server.commands import CommandResult
 from server.db import Database
-from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
+from server.errors import CommandRefused, ErrorCode, UserError, validation
 from server.models import UnitPerformance
 from server.models.org import ORGANISATION_PREDICATES
 from server.registry import queries as registry
+from server.registry.commands import common
+
+REFUSED = "unit.performance.refused"
 
 
 def _check(predicate: str, year: int, today: dt.date) -> None:
@@ -36,7 +37,7 @@ def _check(predicate: str, year: int, today: dt.date) -> None:
 
 async def set_unit_performance(
     db: Database,
-    viewer: Viewer,
+    actor: Actor,
     *,
     unit_code: str,
     year: int,
@@ -44,27 +45,18 @@ async def set_unit_performance(
     idempotency_key: str | None = None,
     today: dt.date | None = None,
 ) -> CommandResult:
-    """Record ``unit_code``'s own predicate for ``year``; the answer's ``request_id`` is the unit's id."""
+    """Record ``unit_code``'s own predicate for ``year``; the answer's ``entity_id`` is the unit's id."""
     day = today or today_in_jakarta()
     code = unit_code.strip()
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        if not any(get_enforcer().permits(g.role, "unit", "set_performance") for g in viewer.grants):
-            # No role of the viewer may record a unit's predicate anywhere: refused before the unit is looked up.
-            decision = decide(viewer, obj="unit", action="set_performance", unit_path=None, unit_code=code)
-            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal.of(
-                viewer, error, action="unit.performance.refused", entity_type="unit", entity_id=code
-            )
+        # No role of the actor may record a unit's predicate anywhere: refused before the unit is looked up.
+        common.require(actor, actor.may_somewhere("unit", "set_performance", unit_code=code), REFUSED, "unit", code)
         unit = await registry.unit_by_code(session, code)
         if unit is None:
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no unit has code {code!r}", "unitCode"))
-        decision = decide(viewer, obj="unit", action="set_performance", unit_path=unit.path, unit_code=unit.code)
-        if not decision.allowed:
-            error = UserError(ErrorCode.FORBIDDEN, decision.reason)
-            raise AuditedRefusal.of(
-                viewer, error, action="unit.performance.refused", entity_type="unit", entity_id=unit.code
-            )
+        verdict = actor.may("unit", "set_performance", unit_path=unit.path, unit_code=unit.code)
+        common.require(actor, verdict, REFUSED, "unit", unit.code)
         _check(predicate, year, day)
         row = await session.get(UnitPerformance, (unit.id, year), with_for_update=True)
         before = {"year": year, "predicate": row.predicate} if row is not None else None
@@ -73,18 +65,8 @@ async def set_unit_performance(
         else:
             row.predicate = predicate
         await session.flush()
-        entry = AuditEntry(
-            actor=str(viewer.user_id),
-            actor_roles=sorted(viewer.roles),
-            action="unit.performance_set",
-            entity_type="unit",
-            entity_id=unit.code,
-            before=before,
-            after={"year": year, "predicate": predicate},
-        )
-        return unit.id, [entry]
+        after = {"year": year, "predicate": predicate}
+        return unit.id, [common.event(actor, "unit.performance_set", "unit", unit.code, after=after, before=before)]
 
     payload = {"unitCode": code, "year": year, "predicate": predicate}
-    return await run_command(
-        db, viewer, command="setUnitPerformance", payload=payload, idempotency_key=idempotency_key, body=body
-    )
+    return await common.run(db, actor, "setUnitPerformance", payload, idempotency_key, body)

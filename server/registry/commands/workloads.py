@@ -14,20 +14,20 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.decide import decide
-from policies.enforcer import get_enforcer
-from policies.viewer import Viewer
 from server.audit.writer import AuditEntry
+from server.authority import Actor
 from server.clock import today_in_jakarta
-from server.commands import CommandResult, run_command
+from server.commands import CommandResult
 from server.db import Database
-from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
+from server.errors import CommandRefused, ErrorCode, UserError, validation
 from server.models import Position, PositionWorkload, Unit
-from workflows.workforce import WorkloadTask, effective_hours_rule, tasks_of
+from server.registry.commands import common
+from server.registry.workloads import WorkloadTask, effective_hours_rule, tasks_of
 
 MAX_TASKS = 100
 MAX_TASK_CHARS = 200
 MAX_VOLUME = 1_000_000
+REFUSED = "position.workload.refused"
 
 
 def _task_errors(tasks: list[WorkloadTask], effective_hours: int) -> list[UserError]:
@@ -55,13 +55,9 @@ def _task_errors(tasks: list[WorkloadTask], effective_hours: int) -> list[UserEr
     return errors
 
 
-def _refused(viewer: Viewer, error: UserError, code: str) -> AuditedRefusal:
-    return AuditedRefusal.of(viewer, error, action="position.workload.refused", entity_type="position", entity_id=code)
-
-
 async def set_position_workload(
     db: Database,
-    viewer: Viewer,
+    actor: Actor,
     *,
     position_code: str,
     tasks: list[WorkloadTask],
@@ -73,9 +69,7 @@ async def set_position_workload(
     code = position_code.strip()
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        if not any(get_enforcer().permits(g.role, "workload", "record") for g in viewer.grants):
-            decision = decide(viewer, obj="workload", action="record", unit_path=None)
-            raise _refused(viewer, UserError(ErrorCode.FORBIDDEN, decision.reason), code)
+        common.require(actor, actor.may_somewhere("workload", "record"), REFUSED, "position", code)
         found = (
             await session.execute(
                 select(Position, Unit).join(Unit, Unit.id == Position.unit_id).where(Position.code == code)
@@ -84,9 +78,8 @@ async def set_position_workload(
         if found is None:
             raise CommandRefused(UserError(ErrorCode.NOT_FOUND, f"no position has code {code!r}", "positionCode"))
         position, unit = found
-        decision = decide(viewer, obj="workload", action="record", unit_path=unit.path, unit_code=unit.code)
-        if not decision.allowed:
-            raise _refused(viewer, UserError(ErrorCode.FORBIDDEN, decision.reason), position.code)
+        verdict = actor.may("workload", "record", unit_path=unit.path, unit_code=unit.code)
+        common.require(actor, verdict, REFUSED, "position", position.code)
         errors = _task_errors(tasks, effective_hours_rule(day).int("hours"))
         if errors:
             raise CommandRefused(*errors)
@@ -100,19 +93,11 @@ async def set_position_workload(
         ]
         session.add_all(rows)
         await session.flush()
-        after = [t.fields() for t in await tasks_of(session, position.id)]
-        entry = AuditEntry(
-            actor=str(viewer.user_id),
-            actor_roles=sorted(viewer.roles),
-            action="position.workload_set",
-            entity_type="position",
-            entity_id=position.code,
-            before={"tasks": before},
-            after={"tasks": after},
+        after = {"tasks": [t.fields() for t in await tasks_of(session, position.id)]}
+        entry = common.event(
+            actor, "position.workload_set", "position", position.code, after=after, before={"tasks": before}
         )
         return position.id, [entry]
 
     payload = {"positionCode": code, "tasks": [t.fields() for t in tasks]}
-    return await run_command(
-        db, viewer, command="setPositionWorkload", payload=payload, idempotency_key=idempotency_key, body=body
-    )
+    return await common.run(db, actor, "setPositionWorkload", payload, idempotency_key, body)
