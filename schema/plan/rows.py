@@ -219,8 +219,8 @@ class RowPrefetch(WorkflowPrefetch):
                 query = query.join(P, P.id == A.position_id).where(visible(P.unit_id))
             return query
 
-        # the scope (people_visible) is the viewer's: kept per viewer, day, columns and dialect
-        query = kept(("holders", card_only, day, self.ctx.viewer, is_postgres(self.session)), build)
+        # kept per people scope (what people_visible is made of: it follows a policy change), day, columns, dialect
+        query = kept(("holders", card_only, day, self.ctx.people_scope, is_postgres(self.session)), build)
         rows: dict[int, Any] = {}
         for r in (await self.session.execute(query, {"ids": sorted(set(position_ids))})).all():
             by_position[r.position_id].append(r.id)

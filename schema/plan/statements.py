@@ -3,7 +3,7 @@
 Building a statement (the scoping clauses of policies/read.py and policies/scope, joins, labels) and
 computing its cache key cost about as much CPU as running it; SQLAlchemy memoizes the cache key on a
 statement object, so a kept object costs neither again. A statement is kept under everything it
-depends on besides its parameters: the selection's shape, the viewer (a frozen value, so a changed
+depends on besides its parameters: the selection's shape, the viewer or its read scope (frozen values: a changed
 grant is another key) and the day where the statement embeds it, and the dialect (ids go as a
 PostgreSQL array or an expanding IN). The ids, the cursor value and the page size are parameters.
 """
