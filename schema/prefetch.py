@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,11 +89,34 @@ class Prefetch:
         self.session = session
         self.ctx = ctx
 
+    # The rows each level is made of. The compiled read path (schema/plan/rows.py) overrides these three
+    # to read column subsets as Core rows; graphql-core's path reads ORM entities, its reference.
+
+    async def unit_objects(self, ids: Iterable[int]) -> dict[int, Unit]:
+        return {i: Unit.of(r) for i, r in (await q.units_by_id(self.session, ids)).items()}
+
+    async def position_objects(self, ids: Iterable[int]) -> dict[int, Position]:
+        return {i: Position.of(r) for i, r in (await q.positions_by_id(self.session, ids)).items()}
+
+    async def employee_rows(self, ids: Iterable[int], *, card_only: bool) -> Mapping[int, models.Employee]:
+        """People by id; ``card_only``: the caller builds cards only (``Employee.card_of``)."""
+        return await q.employees_by_id(self.session, ids)
+
+    async def holder_counts(self, position_ids: Sequence[int]) -> dict[int, int]:
+        return await q.holder_counts(self.session, position_ids, self.ctx.today)
+
+    async def holder_rows(
+        self, position_ids: Sequence[int], day: dt.date, known: Mapping[int, Any], *, card_only: bool
+    ) -> tuple[dict[int, list[int]], Mapping[int, Any]]:
+        """Visible definitive holders' ids per position on ``day``, and the rows of those not in ``known``."""
+        by_position = await q.holder_ids(self.session, position_ids, day, self.ctx.people_visible)
+        people = {e for es in by_position.values() for e in es}
+        return by_position, await self.employee_rows(people - known.keys(), card_only=card_only)
+
     async def units(self, objs: Sequence[Unit], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
         if objs and "parent" in fields:
-            rows = await q.units_by_id(self.session, [o.parent_id for o in objs if o.parent_id is not None])
-            parents = {i: Unit.of(r) for i, r in rows.items()}
+            parents = await self.unit_objects([o.parent_id for o in objs if o.parent_id is not None])
             for o in objs:
                 o.parent_obj = parents.get(o.parent_id) if o.parent_id is not None else None
             await self.units(list(parents.values()), children(fields["parent"]))
@@ -104,21 +127,19 @@ class Prefetch:
             return
         ids = [o.id_ for o in objs]
         if "unit" in fields:
-            rows = await q.units_by_id(self.session, [o.unit_id for o in objs])
-            units = {i: Unit.of(r) for i, r in rows.items()}
+            units = await self.unit_objects([o.unit_id for o in objs])
             for o in objs:
                 o.unit_obj = units[o.unit_id]
             await self.units(list(units.values()), children(fields["unit"]))
         if "vacancies" in fields:
-            counts = await q.holder_counts(self.session, ids, self.ctx.today)
+            counts = await self.holder_counts(ids)
             for o in objs:
                 o.vacancies = max(o.quota - counts.get(o.id_, 0), 0)
         if "holders" in fields:
             await self._holders(objs, fields["holders"])
 
     async def _positions_by_id(self, ids: Iterable[int], selections: list[Selection]) -> dict[int, Position]:
-        rows = await q.positions_by_id(self.session, ids)
-        positions = {i: Position.of(r) for i, r in rows.items()}
+        positions = await self.position_objects(ids)
         await self.positions(list(positions.values()), selections)
         return positions
 
@@ -130,15 +151,15 @@ class Prefetch:
         """
         wanted = selected(children(holder_fields))
         decide = bool(wanted.keys() - ALIKE_FIELDS)
-        rows: dict[int, models.Employee] = {}
+        rows: dict[int, Any] = {}
         files: dict[int, Employee] = {}
         cards: list[Employee] = []
         ids = [o.id_ for o in objs]
         for as_of in {_day(f.arguments.get("asOf")) for f in holder_fields}:
             day = as_of or self.ctx.today
-            by_position = await q.holder_ids(self.session, ids, day, self.ctx.people_visible)
+            by_position, found = await self.holder_rows(ids, day, rows, card_only=not decide)
+            rows.update(found)
             people = {e for es in by_position.values() for e in es}
-            rows.update(await q.employees_by_id(self.session, people - rows.keys()))
             readable = (
                 await read.readable_files(self.session, self.ctx.viewer, self.ctx.today, people) if decide else ()
             )
@@ -188,8 +209,7 @@ class Prefetch:
                     o.position_by_day[as_of] = lead if o.lead_day == day else None
         if "unit" in fields:
             today = [o for o in led if o.lead_day == self.ctx.today and o.lead_unit_id is not None]
-            rows = await q.units_by_id(self.session, [o.lead_unit_id for o in today if o.lead_unit_id is not None])
-            units = {i: Unit.of(r) for i, r in rows.items()}
+            units = await self.unit_objects([o.lead_unit_id for o in today if o.lead_unit_id is not None])
             for o in today:
                 o.unit_obj = units.get(o.lead_unit_id) if o.lead_unit_id is not None else None
             await self.units(list(units.values()), children(fields["unit"]))
@@ -207,9 +227,8 @@ class Prefetch:
                     o.position_by_day[as_of] = positions[post] if post is not None else None
         if "unit" in fields:
             posts = await q.posts_on(self.session, ids, self.ctx.today)
-            position_rows = await q.positions_by_id(self.session, posts.values())
-            unit_rows = await q.units_by_id(self.session, [p.unit_id for p in position_rows.values()])
-            units = {i: Unit.of(r) for i, r in unit_rows.items()}
+            position_rows = await self.position_objects(posts.values())
+            units = await self.unit_objects([p.unit_id for p in position_rows.values()])
             for o in objs:
                 post = posts.get(o.id_)
                 o.unit_obj = units[position_rows[post].unit_id] if post is not None else None

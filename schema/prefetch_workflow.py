@@ -11,11 +11,10 @@ from policies.audit_values import hidden_values
 from schema.prefetch import Prefetch, child, children, selected
 from schema.types.audit import AuditEvent
 from schema.types.competency import CandidateFit
-from schema.types.registry import Employee, Position
+from schema.types.registry import Employee
 from schema.types.workflow import ActionInput, ActionKind, ActionOption, Task, WorkflowRequest
 from server import models
 from server.audit.queries import events_of_requests
-from server.registry import queries as registry
 from workflows import catalog, inbox
 from workflows import queries as wq
 from workflows.request_fit import request_fits
@@ -30,7 +29,7 @@ class WorkflowPrefetch(Prefetch):
         if "unitCode" not in selected(selections):
             made = [Task.of(t, None) for t in rows]
         else:
-            units = await registry.units_by_id(self.session, [t.unit_id for t in rows if t.unit_id is not None])
+            units = await self.unit_objects([t.unit_id for t in rows if t.unit_id is not None])
             made = [Task.of(t, units[t.unit_id].code if t.unit_id is not None else None) for t in rows]
         for task in made:
             task.overdue = inbox.is_overdue(task.due_at, self.ctx.now)
@@ -42,13 +41,17 @@ class WorkflowPrefetch(Prefetch):
                 task.blocked_reason = reasons[row.id]
         return made
 
+    async def request_objects(self, ids: Sequence[int], selections: Iterable[Selection]) -> dict[int, WorkflowRequest]:
+        """Requests by id for a selection (the compiled path reads a column subset where it may)."""
+        return {i: WorkflowRequest.of(r) for i, r in (await wq.requests_by_id(self.session, ids)).items()}
+
     async def requests(self, objs: Sequence[WorkflowRequest], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
         if not objs:
             return
         rows = [o.row for o in objs]
         if "subject" in fields:
-            people = await registry.employees_by_id(self.session, [r.subject_employee_id for r in rows])
+            people = await self.employee_rows([r.subject_employee_id for r in rows], card_only=False)
             subjects = {i: Employee.of(e) for i, e in people.items()}
             for o in objs:
                 o.subject_obj = subjects[o.row.subject_employee_id]
@@ -60,7 +63,7 @@ class WorkflowPrefetch(Prefetch):
         ):
             if name in fields:
                 ids = [getattr(r, attr) for r in rows if getattr(r, attr) is not None]
-                positions = {i: Position.of(p) for i, p in (await registry.positions_by_id(self.session, ids)).items()}
+                positions = await self.position_objects(ids)
                 for o in objs:
                     pid = getattr(o.row, attr)
                     setattr(o, f"{attr.removesuffix('_id')}_obj", positions.get(pid) if pid is not None else None)
@@ -127,8 +130,7 @@ class WorkflowPrefetch(Prefetch):
     async def tasks(self, objs: Sequence[Task], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
         if objs and "request" in fields:
-            rows = await wq.requests_by_id(self.session, [t.request_id for t in objs])
-            requests = {i: WorkflowRequest.of(r) for i, r in rows.items()}
+            requests = await self.request_objects([t.request_id for t in objs], children(fields["request"]))
             for t in objs:
                 t.request_obj = requests[t.request_id]
             await self.requests(list(requests.values()), children(fields["request"]))

@@ -20,6 +20,7 @@ operation is then executed again by graphql-core, which answers with its own err
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -32,6 +33,7 @@ from graphql import (
     SelectionSetNode,
     Undefined,
     is_leaf_type,
+    specified_scalar_types,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -63,8 +65,12 @@ def plain_fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | No
 def compile_output(type_: GraphQLOutputType, node: FieldNode) -> Completer | None:
     """A completer for a value of ``type_`` selected by ``node``, or None when not covered."""
     if isinstance(type_, GraphQLNonNull):
+        if is_leaf_type(type_.of_type):  # the commonest field: one closure, not three
+            return None if node.selection_set is not None else _leaf(type_.of_type, nullable=False)
         inner = compile_output(type_.of_type, node)
         return None if inner is None else _non_null(inner)
+    if is_leaf_type(type_):
+        return None if node.selection_set is not None else _leaf(type_, nullable=True)
     return _nullable(_compile_nullable(type_, node))
 
 
@@ -72,8 +78,6 @@ def _compile_nullable(type_: GraphQLOutputType, node: FieldNode) -> Completer | 
     if isinstance(type_, GraphQLList):
         item = compile_output(type_.of_type, node)
         return None if item is None else _list(item)
-    if is_leaf_type(type_):
-        return None if node.selection_set is not None else _leaf(type_.coerce_output_value)
     if isinstance(type_, GraphQLObjectType):
         return compile_object(type_, node.selection_set)
     return None
@@ -108,6 +112,8 @@ def _reader(field_def: GraphQLField, node: FieldNode) -> Callable[[Any], Any] | 
     resolver = definition.base_resolver
     if resolver is None:
         default_resolver, name = definition.default_resolver, definition.python_name
+        if default_resolver is getattr:
+            return attrgetter(name)
         return lambda source: default_resolver(source, name)
     if resolver.is_async or resolver.self_parameter is None:
         return None
@@ -156,8 +162,24 @@ def _list(item: Completer) -> Completer:
     return complete
 
 
-def _leaf(coerce: Callable[[Any], Any]) -> Completer:
+# Values a scalar's ``serialize`` returns unchanged (graphql-core's String, Boolean and ID serializers for
+# these exact types; Int's for an int within 32 bits): completed without the call.
+_SAME = {"String": (str,), "Boolean": (bool,), "ID": (str,), "Int": (int,)}
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _leaf(type_: Any, *, nullable: bool) -> Completer:
+    coerce, name = type_.coerce_output_value, str(type_.name)
+    same = _SAME.get(name, ()) if specified_scalar_types.get(name) is type_ else ()
+    is_int = same == (int,)
+
     def complete(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Fallback
+        if type(value) in same and (not is_int or INT_MIN <= value <= INT_MAX):
+            return value
         if isinstance(value, Exception):
             raise Fallback
         try:

@@ -1,10 +1,11 @@
 """Root fields the compiled path fetches itself, through the same functions as their resolvers.
 
 A root field is listed here with the arguments the compiled path accepts; any other argument given
-(a filter, say) leaves the operation to graphql-core. Each fetch calls the very function the
-strawberry resolver calls (same statements, same SQL scoping through policies.read and
-policies.scope), with the selection as strawberry's ``Selection`` objects so the prefetch asks for
-exactly what is selected.
+(a filter, say) leaves the operation to graphql-core. ``positions`` and ``myTasks`` read Core rows of
+column subsets (schema/plan/rows.py: the resolvers' statements with the entity swapped for columns, the
+same SQL scoping through policies.read and policies.scope); ``units`` and ``employees`` call the very
+function the strawberry resolver calls. The selection goes as strawberry's ``Selection`` objects so the
+prefetch asks for exactly what is selected.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Context
-from schema.inbox import my_tasks_connection
+from schema.plan.rows import my_tasks_page, positions_page
 from schema.prefetch import ListAsked
-from schema.registry import employees_connection, positions_connection, units_connection
+from schema.registry import employees_connection, units_connection
 
 Fetch = Callable[[Context, dict[str, Any], ListAsked], Awaitable[Any]]
 
@@ -31,11 +32,11 @@ class Root:
 
 
 async def _positions(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
-    return await positions_connection(ctx, None, args.get("first"), args.get("after"), asked)
+    return await positions_page(ctx, args.get("first"), args.get("after"), asked.nodes, asked.total)
 
 
 async def _my_tasks(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
-    return await my_tasks_connection(ctx, None, args.get("first"), args.get("after"), asked)
+    return await my_tasks_page(ctx, args.get("first"), args.get("after"), asked.nodes, asked.total)
 
 
 async def _units(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:

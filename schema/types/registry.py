@@ -32,7 +32,16 @@ class Rank:
 
     @classmethod
     def of(cls, code: str | None) -> Rank | None:
-        return None if code is None else cls(code=code, name=RANK_NAMES[code])
+        """One object per rank code (a rank is a code and its name; nothing fills it per request)."""
+        if code is None:
+            return None
+        found = _RANKS.get(code)
+        if found is None:
+            found = _RANKS[code] = cls(code=code, name=RANK_NAMES[code])
+        return found
+
+
+_RANKS: dict[str, Rank] = {}
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ import graphql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.run_all import MY_TASKS_QUERY, POSITIONS_QUERY
 from schema.context import Context
@@ -58,6 +59,32 @@ NOT_COVERED = [
     '{ unit(code: "PEMPROV") { code name } }',  # a root field without a plan entry
     "{ units { edges { node { id code } } } }",  # Node.id is resolved with info
     "{ viewer { userId } positions(first: 2) { edges { node { code } } } }",  # one root field without
+]
+# Answered by the row fetch itself (schema/plan/rows.py), no fallback: the Core-row levels with their nulls
+# (no unit parent at the top, no job class, no due time, no reason, a placement's origin position), cards
+# and files of holders and subjects (``access`` makes the read rule decide), a card's lead position and unit.
+REQUEST_ROWS = (
+    "request { __typename id kind state version terminal effectiveDate createdAt updatedAt proposedBy "
+    "definitionVersion reason ruleVersions subject { nip name access rank { code name } } "
+    "position { code title quota vacancies unit { code parent { code } } holders { nip access } } "
+    "originPosition { code jobClass } }"
+)
+ROWS = [
+    POSITIONS_QUERY,
+    MY_TASKS_QUERY,
+    "query($a: String) { positions(first: 40, after: $a) { totalCount pageInfo { hasNextPage endCursor } "
+    "edges { cursor node { code positionType quota vacancies jobClass minEducation minRank maxRank "
+    "unit { code kind parent { code name parent { code } } } "
+    "holders { nip name access rank { rankCode } position { code title unit { name } } unit { code } } } } } }",
+    "{ myTasks(first: 50) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges "
+    f"{{ cursor node {{ id step role unitCode assignee dueAt openedAt overdue blockedReason {REQUEST_ROWS} }} }} }} }}",
+]
+# Where the nested parts answer an error (a card's birthDate) or leave the row fetch (openTasks): the same bytes.
+ROW_ERRORS = [
+    "{ myTasks(first: 50) { edges { node { id request { id subject { nip birthDate } } } } } }",
+    "{ myTasks(first: 50) { edges { node { id request { state subject { name } openTasks { id step } } } } } }",
+    "query($a: String) { positions(first: 30, after: $a) { edges { node { code holders { nip "
+    "position { code } trainingHours(year: 2025) } } } } }",
 ]
 BROKEN = ["{ positions(first: 500) { edges { node { code } } } }", '{ myTasks(after: "nonsense") { totalCount } }']
 
@@ -106,6 +133,32 @@ async def test_every_persona_gets_the_same_bytes_on_both_paths(demo: DemoApi) ->
             assert b'"errors"' in await _both(demo, persona, query)
     files = await _both(demo, "admin", COVERED[-1], {"a": GAMBIR})
     assert b'"birthDate":"' in files and b'"errors"' not in files  # province-wide: the holders' files
+
+
+async def test_the_row_fetch_answers_its_pages_itself_with_graphql_cores_bytes(demo: DemoApi, monkeypatch: Any) -> None:
+    """No silent fallback: with graphql-core's execution forbidden, the compiled path still answers."""
+    await _prepared(demo)
+    assert all(_plan(q) is not None for q in ROWS)
+
+    def forbidden(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the compiled path fell back to graphql-core")
+
+    inboxes = b""  # every answer above, read together
+    for persona in [*PERSONAS, None]:
+        user = demo.uid(persona) if persona else None
+        for query in ROWS:
+            with monkeypatch.context() as patched:
+                patched.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", forbidden)
+                compiled = await demo.post(query, {"a": GAMBIR}, as_user=user)
+            assert (compiled.status_code, compiled.content) == (200, await _both(demo, persona, query, {"a": GAMBIR}))
+            assert b'"errors"' not in compiled.content
+            inboxes += compiled.content
+        for query in ROW_ERRORS:
+            await _both(demo, persona, query, {"a": GAMBIR})
+    for shown in (b'"originPosition":null', b'"reason":null', b'"access":"FILE"', b'"kind":"', b'"holders":[]'):
+        assert shown in inboxes, shown
+    errors = await _both(demo, "admin", ROW_ERRORS[-1], {"a": GAMBIR})
+    assert b'"birthDate"' not in errors
 
 
 async def test_a_root_field_without_a_plan_entry_runs_on_graphql_core(demo: DemoApi) -> None:
