@@ -139,7 +139,7 @@ async def standings(
             relations[r.subject_employee_id],
             unit_map(refs, r.unit_id, r.origin_unit_id),
             r.proposed_by,
-            r.data,
+            r.proposer_person,
             approvals.get(r.id, {}),
         )
         for r in requests
