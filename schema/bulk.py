@@ -22,7 +22,7 @@ from server.commands import CommandResult
 from server.errors import CommandRefused, validation
 from server.ids import parse_row_id
 from workflows import bulk
-from workflows import queries as wq
+from workflows.repository import lists
 
 
 @strawberry.input
@@ -68,7 +68,7 @@ async def _payloads(info: Info, results: Sequence[CommandResult]) -> list[Reques
     shown: dict[int, WorkflowRequest] = {}
     if ids:
         async with ctx.db.read() as s:
-            rows = await wq.requests_by_id(s, ids)
+            rows = await lists.requests_by_id(s, ids)
             readable = set(
                 (
                     await s.execute(

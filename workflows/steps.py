@@ -46,7 +46,9 @@ class Loaded:
     """Person -> the approval step they took (``request_approvals``), kept current as steps are taken."""
 
     def standing(self, relations: frozenset[str]) -> Standing:
-        return Standing.of(relations, self.units, self.request.proposed_by, self.request.proposer_person, self.approvals)
+        return Standing.of(
+            relations, self.units, self.request.proposed_by, self.request.proposer_person, self.approvals
+        )
 
     def context(self, session: AsyncSession, today: dt.date, data: Mapping[str, Any]) -> StepContext:
         return StepContext(session, self.request, self.subject, self.position, self.origin_position, today, data)
