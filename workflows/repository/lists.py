@@ -110,6 +110,12 @@ async def requests_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int,
     return {r.id: r for r in rows}
 
 
+async def readable_among(session: AsyncSession, viewer: Viewer, ids: Sequence[int]) -> set[int]:
+    """Which of the requests ``ids`` the viewer may read (``policies.read.request_clause``): one statement."""
+    query = select(WorkflowRequest.id).where(WorkflowRequest.id.in_(ids), read.request_clause(viewer))
+    return set((await session.execute(query)).scalars())
+
+
 async def open_tasks_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, list[Task]]:
     out: dict[int, list[Task]] = {}
     if not request_ids:
