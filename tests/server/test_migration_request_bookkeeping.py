@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from server import migrate
-from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from tests.server.migration_helpers import on_new_postgres
 from tests.server.test_migration_request_columns import STAMP, _requests, _run
 
 PROPOSER = "199001012015011001"
@@ -88,9 +88,4 @@ def test_sqlite_moves_proposer_implied_and_last_step_out_of_data_and_back(sqlite
 
 @pytest.mark.postgres
 def test_postgresql_moves_proposer_implied_and_last_step_out_of_data_and_back() -> None:
-    require_pg()
-    name = create_pg_database()
-    try:
-        _round_trip(f"{_pg_base(PG_ADMIN_URL)}/{name}")
-    finally:
-        drop_pg_database(name)
+    on_new_postgres(_round_trip)

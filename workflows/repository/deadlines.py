@@ -42,28 +42,21 @@ async def overdue_open_tasks(session: AsyncSession, before: dt.datetime) -> Sequ
     ).all()
 
 
-def _marked(result: Any) -> bool:
+async def _mark(session: AsyncSession, task_id: int, mark: str, stamp: dt.datetime) -> bool:
+    """Set the open task's ``mark`` column unless it is set (False: another tick did, or the task closed)."""
+    column = getattr(Task, mark)
+    result = await session.execute(
+        update(Task).where(Task.id == task_id, column.is_(None), Task.closed_at.is_(None)).values({mark: stamp})
+    )
     return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 async def mark_reminded(session: AsyncSession, task_id: int, stamp: dt.datetime) -> bool:
-    """Mark the open task reminded, unless it already is (False: another tick did, or it closed)."""
-    result = await session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.reminded_at.is_(None), Task.closed_at.is_(None))
-        .values(reminded_at=stamp)
-    )
-    return _marked(result)
+    return await _mark(session, task_id, "reminded_at", stamp)
 
 
 async def mark_escalated(session: AsyncSession, task_id: int, stamp: dt.datetime) -> bool:
-    """Mark the open task escalated, unless it already is (False: another tick did, or it closed)."""
-    result = await session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.escalated_at.is_(None), Task.closed_at.is_(None))
-        .values(escalated_at=stamp)
-    )
-    return _marked(result)
+    return await _mark(session, task_id, "escalated_at", stamp)
 
 
 async def add_escalated_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
