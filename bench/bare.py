@@ -27,7 +27,7 @@ read scope, which then limits the holders. It therefore runs exactly the GraphQL
                                                             position { code title unit { code name } } } } } } }
 
 It verifies the token, loads the viewer, then runs the statements the GraphQL resolver runs, in its
-order and in the same transactions (``workflows.queries.tasks_query`` keyset page, newest first; then
+order and in the same transactions (``workflows.repository.lists.actionable_tasks`` keyset page, newest first; then
 ``requests_by_id`` (the tasks' units are not read: the page does not select ``unitCode``), ``employees_by_id`` of the subjects,
 ``positions_by_id`` and ``units_by_id`` of the positions), and answers the same bytes.
 
@@ -59,7 +59,7 @@ from server.domain.ranks import RANK_NAMES
 from server.paging import keyset_page
 from server.registry import queries as q
 from server.settings import Settings, load_settings
-from workflows import queries as wq
+from workflows.repository import lists
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -109,10 +109,12 @@ async def positions_page(db: Database, first: int, today: dt.date, visible: q.Un
 async def my_tasks_page(db: Database, viewer: Viewer, first: int) -> dict[str, Any]:
     """The inbox page as the GraphQL response's ``data``, with the GraphQL path's statements and transactions."""
     async with db.read() as s:
-        page = await keyset_page(s, wq.tasks_query(viewer), models.Task.id, first=first, after=None, descending=True)
+        page = await keyset_page(
+            s, lists.actionable_tasks(viewer), models.Task.id, first=first, after=None, descending=True
+        )
     tasks = page.rows
     async with db.read() as s:
-        requests = await wq.requests_by_id(s, [t.request_id for t in tasks]) if tasks else {}
+        requests = await lists.requests_by_id(s, [t.request_id for t in tasks]) if tasks else {}
         rows = list(requests.values())
         people = await q.employees_by_id(s, [r.subject_employee_id for r in rows]) if rows else {}
         positions = (

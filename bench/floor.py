@@ -14,7 +14,7 @@ The viewer is resolved as the real server does, and cached as long (``Settings.v
 per user and day, schema/app.py's ``ViewerCache``): the token is verified on every request (pyjwt
 through ``server.auth``), and on a cache miss the viewer is loaded (``policies.viewer.load_viewer``)
 and its two scoping predicates, ``policies.read.open_tasks_clause`` (with the own-case exclusion of
-``workflows.queries.tasks_query``) and ``policies.scope.registry_scope(viewer).units_clause``, are
+``workflows.repository.lists.actionable_tasks``) and ``policies.scope.registry_scope(viewer).units_clause``, are
 compiled once to SQL text. So the scoping is the project's one rule, not a second copy that could
 drift; on the measured path (a cache hit) no SQLAlchemy code runs, only asyncpg and orjson.
 
@@ -92,7 +92,7 @@ class Scoped:
 
 
 async def scoped_statements(db: Database, user_id: str, today: dt.date, ttl: float) -> Scoped:
-    """Load the viewer and compile its scoping predicates, as ``workflows.queries.tasks_query`` and
+    """Load the viewer and compile its scoping predicates, as ``workflows.repository.lists.actionable_tasks`` and
     ``policies.scope.registry_scope`` build them."""
     async with db.read() as session:
         viewer = await load_viewer(session, user_id, today)

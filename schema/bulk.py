@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 
-from policies import read
 from schema.context import Info
 from schema.metrics import record_bulk
 from schema.prefetch import child, root_selection
@@ -17,12 +15,11 @@ from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.errors import UserError, user_errors
 from schema.types.workflow import RequestPayload, WorkflowRequest
 from schema.workflows import MAX_DATA_DEPTH, ActInput, _depth
-from server import models
 from server.commands import CommandResult
 from server.errors import CommandRefused, validation
 from server.ids import parse_row_id
 from workflows import bulk
-from workflows import queries as wq
+from workflows.repository import lists
 
 
 @strawberry.input
@@ -68,16 +65,8 @@ async def _payloads(info: Info, results: Sequence[CommandResult]) -> list[Reques
     shown: dict[int, WorkflowRequest] = {}
     if ids:
         async with ctx.db.read() as s:
-            rows = await wq.requests_by_id(s, ids)
-            readable = set(
-                (
-                    await s.execute(
-                        select(models.WorkflowRequest.id).where(
-                            models.WorkflowRequest.id.in_(ids), read.request_clause(ctx.viewer)
-                        )
-                    )
-                ).scalars()
-            )
+            rows = await lists.requests_by_id(s, ids)
+            readable = await lists.readable_among(s, ctx.viewer, ids)
             wanted = {r.entity_id for r in results if r.entity_id is not None and (r.ok or r.entity_id in readable)}
             shown = {rid: WorkflowRequest.of(rows[rid]) for rid in sorted(wanted) if rid in rows}
             selection = child(child(root_selection(info), "results"), "request")

@@ -1,4 +1,4 @@
-"""``myTasks``: the viewer's inbox, filtered in SQL (workflows/inbox.py), each task with ``overdue`` and
+"""``myTasks``: the viewer's inbox, filtered in SQL (workflows/repository/lists.py), each task with ``overdue`` and
 ``blockedReason``; and a task by id for ``node(id:)``, readable when its request is."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import RequestKind, Task
 from schema.workflows import _visible_request, page_of
 from server import models
-from workflows import inbox
+from workflows.repository import lists
 
 
 @strawberry.input(
@@ -54,8 +54,8 @@ async def my_tasks_connection(
     f = filter or TaskFilter()
     if f.state is not None and len(f.state) > 40:
         raise PublicError(f"filter.state: {len(f.state)} characters is longer than any state; use a state name")
-    flt = inbox.TaskFilter(f.kind.value if f.kind else None, f.state, f.unit_code, f.overdue, f.due_before)
-    query = inbox.filtered_tasks_query(ctx.viewer, flt, ctx.now)
+    flt = lists.TaskFilter(f.kind.value if f.kind else None, f.state, f.unit_code, f.overdue, f.due_before)
+    query = lists.inbox_tasks(ctx.viewer, flt, ctx.now)
     page, total = await page_of(ctx, query, models.Task.id, first, after, asked.total)
     async with ctx.db.read() as s:
         prefetch = WorkflowPrefetch(s, ctx)
@@ -68,7 +68,7 @@ async def task_node(info: Info, task_id: int) -> Task | None:
     """A task by id, readable exactly when its request is (``_visible_request``, the requests' read rule)."""
     ctx = info.context
     async with ctx.db.read() as s:
-        row = await inbox.task_by_id(s, task_id)
+        row = await lists.task_by_id(s, task_id)
     if row is None or await _visible_request(info, row.request_id) is None:
         return None
     async with ctx.db.read() as s:

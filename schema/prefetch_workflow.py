@@ -17,6 +17,7 @@ from server import models
 from server.audit.queries import events_of_requests
 from workflows import catalog, inbox
 from workflows import queries as wq
+from workflows.repository import lists
 from workflows.request_fit import request_fits
 
 # The fields of an action option whose answer depends on the guards: only these make the page preview them.
@@ -34,7 +35,7 @@ class WorkflowPrefetch(Prefetch):
         for task in made:
             task.overdue = inbox.is_overdue(task.due_at, self.ctx.now)
         if made and "blockedReason" in selected(selections):
-            requests = await wq.requests_by_id(self.session, [t.request_id for t in rows])
+            requests = await lists.requests_by_id(self.session, [t.request_id for t in rows])
             standing = await wq.standings(self.session, self.ctx.viewer, list(requests.values()), self.ctx.today)
             reasons = inbox.blocked_reasons(rows, requests, self.ctx.viewer, standing)
             for task, row in zip(made, rows, strict=True):
@@ -43,7 +44,7 @@ class WorkflowPrefetch(Prefetch):
 
     async def request_objects(self, ids: Sequence[int], selections: Iterable[Selection]) -> dict[int, WorkflowRequest]:
         """Requests by id for a selection (the compiled path reads a column subset where it may)."""
-        return {i: WorkflowRequest.of(r) for i, r in (await wq.requests_by_id(self.session, ids)).items()}
+        return {i: WorkflowRequest.of(r) for i, r in (await lists.requests_by_id(self.session, ids)).items()}
 
     async def requests(self, objs: Sequence[WorkflowRequest], selections: Iterable[Selection]) -> None:
         fields = selected(selections)
@@ -69,7 +70,7 @@ class WorkflowPrefetch(Prefetch):
                     setattr(o, f"{attr.removesuffix('_id')}_obj", positions.get(pid) if pid is not None else None)
                 await self.positions(list(positions.values()), children(fields[name]))
         if "openTasks" in fields:
-            by_request = await wq.open_tasks_of(self.session, [r.id for r in rows])
+            by_request = await lists.open_tasks_of(self.session, [r.id for r in rows])
             task_rows = [t for ts in by_request.values() for t in ts]
             made = dict(
                 zip(

@@ -42,7 +42,7 @@ from server.clock import service_today
 from server.events import BUS, Subscriber, SubscriberBehind
 from server.ids import parse_row_id
 from server.metrics import REGISTRY
-from workflows import live
+from workflows.repository import lists
 
 SUBSCRIPTIONS_OPEN = Gauge(
     "asnflow_subscriptions_open",
@@ -148,13 +148,13 @@ async def _tasks_assigned(info: Info) -> AsyncGenerator[Task, None]:
     ctx = info.context
     selection = root_selection(info)
     async with ctx.db.read() as session:
-        floor = await live.latest_task_id(session)
+        floor = await lists.latest_task_id(session)
     sent: dict[int, set[int]] = {}  # per request, its open tasks already sent
     async with _subscribed(ctx, "taskAssigned") as subscriber:
         while True:
             request_id = await _next_turn(subscriber, ctx)
             async with ctx.db.read() as session:
-                rows = await live.open_tasks_for(session, ctx.viewer, request_id, after_id=floor)
+                rows = await lists.new_tasks_for(session, ctx.viewer, request_id, after_id=floor)
                 new = [row for row in rows if row.id not in sent.get(request_id, set())]
                 prefetch = WorkflowPrefetch(session, ctx)
                 tasks = await prefetch.task_objects(new, selection)

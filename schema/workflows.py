@@ -31,6 +31,7 @@ from server.paging import CursorError, Page, count, keyset_page
 from workflows import catalog, service
 from workflows import queries as wq
 from workflows.diagram import mermaid
+from workflows.repository import lists
 
 MAX_DATA_DEPTH = 8
 
@@ -58,7 +59,7 @@ async def _visible_request(info: Info, request_id: int) -> models.WorkflowReques
     async with ctx.db.read() as s:
         if not await read.may_read_request(s, ctx.viewer, request_id):
             return None
-        return (await wq.requests_by_id(s, [request_id])).get(request_id)
+        return (await lists.requests_by_id(s, [request_id])).get(request_id)
 
 
 async def _page(info: Info, query: Any, key: Any, first: int | None, after: str | None) -> tuple[Page[Any], int]:
@@ -99,9 +100,9 @@ class WorkflowQuery:
     ) -> Connection[WorkflowRequest]:
         ctx = info.context
         flt = filter or RequestFilter()
-        query = wq.requests_query(
+        query = lists.readable_requests(
             ctx.viewer,
-            wq.RequestFilter(
+            lists.RequestFilter(
                 flt.kind.value if flt.kind else None, flt.state, flt.subject_nip, flt.unit_code, flt.terminal
             ),
         )
@@ -173,7 +174,7 @@ async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     request: WorkflowRequest | None = None
     if result.entity_id is not None:
         async with ctx.db.read() as s:
-            row = (await wq.requests_by_id(s, [result.entity_id])).get(result.entity_id)
+            row = (await lists.requests_by_id(s, [result.entity_id])).get(result.entity_id)
             if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
                 request = WorkflowRequest.of(row)
                 await WorkflowPrefetch(s, ctx).requests([request], child(root_selection(info), "request"))

@@ -42,3 +42,9 @@ def one_of(
     if is_postgres(session):
         return column == any_(bindparam(None, wanted, type_=_array_of(column.type)))
     return column.in_(wanted)
+
+
+def where_given(*pairs: tuple[ColumnElement[Any] | QueryableAttribute[Any], Any]) -> list[ColumnElement[bool]]:
+    """``column == value`` for every pair whose value was given (not None): a list filter's equality fields,
+    the one way every list (requests, tasks, the audit log) turns its filter into SQL."""
+    return [column == value for column, value in pairs if value is not None]

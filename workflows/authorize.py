@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from policies.decide import covers, decide
 from policies.viewer import Grant, Viewer
@@ -51,13 +50,12 @@ class Standing:
         relations: frozenset[str],
         units: Mapping[str, UnitRef],
         proposed_by: str,
-        data: Mapping[str, Any],
+        proposer: str | None,
         approvals: Mapping[str, str],
     ) -> Standing:
         """The standing on a stored request: its ``approvals`` (``request_approvals``, person -> step) and the
-        proposer as a person (from the request's data)."""
-        proposer = data.get("proposer")
-        return cls(relations, units, proposed_by, dict(approvals), str(proposer) if proposer else None)
+        proposer as a person (``WorkflowRequest.proposer_person``)."""
+        return cls(relations, units, proposed_by, dict(approvals), proposer or None)
 
     def is_proposer(self, viewer: Viewer) -> bool:
         return same_person(viewer, self.proposed_by) or (self.proposer is not None and viewer.person == self.proposer)

@@ -14,11 +14,12 @@ import math
 
 from sqlalchemy import func, select
 
-from server.models import Assignment, Position, Unit, UnitPerformance, WorkflowRequest
+from server.models import Assignment, Position, Unit, UnitPerformance
 from workflows.context import StepContext
 from workflows.evaluation_guards import ratings
 from workflows.facts import covering
 from workflows.guards import GuardResult, _result, guard
+from workflows.repository import request_facts
 
 RULE = "evaluation.predicate_distribution"
 NAME = "predicate_distribution"
@@ -46,15 +47,9 @@ async def _headcount(ctx: StepContext) -> int:
 
 async def _already_rated(ctx: StepContext, year: int, predicate: str) -> int:
     """The unit's other evaluations of ``year`` that carry ``predicate`` (withdrawn ones carry none)."""
-    given = WorkflowRequest.data["predicate"].as_string()
-    query = select(func.count()).where(
-        WorkflowRequest.kind == "EVALUATION",
-        WorkflowRequest.unit_id == ctx.request.unit_id,
-        WorkflowRequest.id != ctx.request.id,
-        WorkflowRequest.data["year"].as_integer() == year,
-        given == predicate,
+    return await request_facts.evaluations_rated(
+        ctx.session, ctx.request.unit_id, year, predicate, besides=ctx.request.id
     )
-    return int((await ctx.session.execute(query)).scalar_one())
 
 
 @guard(NAME, RULE, judges_input=True)

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -41,6 +41,7 @@ from workflows.guards import GUARDS, GuardResult
 from workflows.promotion_periods import EligibilityError as EligibilityError
 from workflows.promotion_periods import NotAPromotionPeriod as NotAPromotionPeriod
 from workflows.promotion_periods import check_period as check_period
+from workflows.repository import request_facts
 
 KIND = "RANK_PROMOTION"
 CHUNK_MIN, CHUNK_MAX = 50, 500
@@ -97,11 +98,7 @@ def _education_cap_clause(rule: RuleVersion) -> ColumnElement[bool]:
 
 
 def _no_open_request() -> ColumnElement[bool]:
-    return ~exists().where(
-        WorkflowRequest.kind == KIND,
-        WorkflowRequest.subject_employee_id == Employee.id,
-        WorkflowRequest.terminal.is_(False),
-    )
+    return ~request_facts.has_open_request(KIND)
 
 
 def candidates_query(
@@ -311,15 +308,7 @@ async def eligibility_explained(
             f"{subject.name} is {subject.employment_type}, {subject.status}, rank {subject.rank_code or 'none'}",
         )
     ]
-    open_id = (
-        await session.execute(
-            select(WorkflowRequest.id).where(
-                WorkflowRequest.kind == KIND,
-                WorkflowRequest.subject_employee_id == employee_id,
-                WorkflowRequest.terminal.is_(False),
-            )
-        )
-    ).scalar()
+    open_id = await request_facts.open_request_about(session, KIND, employee_id)
     listed.append(
         GuardResult(
             "no_open_request",

@@ -25,17 +25,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from server.audit.writer import AuditEntry, append
 from server.clock import JAKARTA, utcnow
 from server.db import Database
 from server.events import announce, changes_in
-from server.models import RoleGrant, Task, Unit, WorkflowRequest
+from server.models import RoleGrant, Unit
 from server.rules import rules_for
 from workflows import catalog
+from workflows.repository import deadlines
+from workflows.repository.lists import utc
 from workflows.steps import SYSTEM
 
 
@@ -63,11 +64,7 @@ class Overdue:
 
     @property
     def due_day(self) -> dt.date:
-        return _utc(self.due_at).astimezone(JAKARTA).date()
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        return utc(self.due_at).astimezone(JAKARTA).date()
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -83,29 +80,7 @@ def escalation_days(rule: str, due_day: dt.date) -> tuple[int, str]:
 
 async def overdue_tasks(session: AsyncSession, day: dt.date) -> list[Overdue]:
     """Every open overdue task not yet escalated whose step declares escalation, in one statement."""
-    rows = (
-        await session.execute(
-            select(
-                Task.id,
-                Task.request_id,
-                Task.step,
-                Task.role,
-                Task.unit_id,
-                Task.due_at,
-                Task.reminded_at,
-                WorkflowRequest.definition_version,
-            )
-            .join(WorkflowRequest, WorkflowRequest.id == Task.request_id)
-            .where(
-                Task.closed_at.is_(None),
-                Task.escalated_from.is_(None),
-                Task.escalated_at.is_(None),
-                Task.due_at.is_not(None),
-                Task.due_at < start_of(day),
-            )
-            .order_by(Task.id)
-        )
-    ).all()
+    rows = await deadlines.overdue_open_tasks(session, start_of(day))
     found = []
     for r in rows:
         state = catalog.by_version(r.definition_version).states.get(r.step)
@@ -162,24 +137,14 @@ def _entry(task: Overdue, action: str, comment: str, after: dict[str, Any]) -> A
             "taskId": task.task_id,
             "step": task.step,
             "role": task.role,
-            "dueAt": _utc(task.due_at).isoformat(),
+            "dueAt": utc(task.due_at).isoformat(),
             **after,
         },
     )
 
 
-async def _mark_once(
-    session: AsyncSession, task: Overdue, mark: InstrumentedAttribute[Any], stamp: dt.datetime
-) -> bool:
-    """Stamp ``mark`` on the open task unless it is stamped already; False when another run was first."""
-    marked = await session.execute(
-        update(Task).where(Task.id == task.task_id, mark.is_(None), Task.closed_at.is_(None)).values({mark: stamp})
-    )
-    return bool(marked.rowcount == 1)  # type: ignore[attr-defined]
-
-
 async def _remind(session: AsyncSession, task: Overdue, stamp: dt.datetime) -> AuditEntry | None:
-    if not await _mark_once(session, task, Task.reminded_at, stamp):
+    if not await deadlines.mark_reminded(session, task.task_id, stamp):
         return None
     return _entry(task, "task.reminded", f"the {task.step} step ({task.role}) was due on {task.due_day}", {})
 
@@ -188,12 +153,12 @@ async def _escalate(session: AsyncSession, task: Overdue, day: dt.date, stamp: d
     days, version = escalation_days(task.rule, task.due_day)
     if task.due_day + dt.timedelta(days=days) >= day:
         return None
-    if not await _mark_once(session, task, Task.escalated_at, stamp):
+    if not await deadlines.mark_escalated(session, task.task_id, stamp):
         return None
     people = await holders_above(session, task.role, task.unit_id, day)
     if people:
-        await session.execute(
-            insert(Task),
+        await deadlines.add_escalated_rows(
+            session,
             [
                 {
                     "request_id": task.request_id,

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Row,
     Select,
     String,
-    and_,
     bindparam,
     func,
     literal_column,
@@ -36,36 +35,10 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import BindParameter
 from sqlalchemy.types import TypeEngine
 
-from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit, WorkflowRequest
+from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit
+from workflows.repository import request_facts
 
 T = TypeVar("T")
-
-
-@functools.cache
-def reserving_states() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``(kind, states)`` of every workflow whose requests fill a slot (``proposal.holds_slot`` in its definitions):
-    the decided states a request waits in before it takes effect (``Definition.reserving_states``, every
-    installed version). A request there holds its slot, so two decisions cannot fill one vacancy."""
-    from workflows import catalog  # the catalog loads the guards, which read these facts
-
-    states: dict[str, set[str]] = {}
-    for definition in catalog.all_definitions():
-        if definition.proposal.holds_slot:
-            states.setdefault(definition.kind, set()).update(definition.reserving_states)
-    return tuple((kind, tuple(sorted(found))) for kind, found in sorted(states.items()))
-
-
-def reserving() -> ColumnElement[bool]:
-    """SQL on ``WorkflowRequest``: decided into its position and not yet in effect (it holds the slot)."""
-    return and_(
-        or_(
-            *(
-                and_(WorkflowRequest.kind == kind, WorkflowRequest.state.in_(states))
-                for kind, states in reserving_states()
-            )
-        ),
-        WorkflowRequest.effects_applied.is_(False),
-    )
 
 
 @dataclass(frozen=True)
@@ -210,11 +183,7 @@ class SlotOf(Question[Slot]):
         position: BindParameter[int] = bindparam(f"position_{tag}", type_=Integer)
         on: BindParameter[dt.date] = bindparam(f"on_{tag}", type_=Date)
         holders = select(*_row(tag, n1=Assignment.employee_id)).where(Assignment.position_id == position, *covering(on))
-        pending = select(*_row(tag, n2=func.count())).where(
-            WorkflowRequest.position_id == position,
-            reserving(),
-            WorkflowRequest.id.is_distinct_from(bindparam(f"exclude_{tag}")),  # NULL excludes nothing
-        )
+        pending = request_facts.holding_slot_count(_row(tag, n2=func.count()), position, bindparam(f"exclude_{tag}"))
         return [holders, pending]
 
     def params(self, tag: int) -> dict[str, Any]:

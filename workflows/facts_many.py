@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit, WorkflowRequest
+from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit
 from server.registrar import registrar
 from server.sql import one_of
 from workflows import facts
+from workflows.repository import request_facts
 
 Batch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
 _BATCHES: dict[type[facts.Question[Any]], Batch] = {}
@@ -46,17 +47,11 @@ async def _slots(session: AsyncSession, questions: Sequence[facts.SlotOf]) -> di
             )
         )
     ).all()
-    waiting = (
-        await session.execute(
-            select(WorkflowRequest.position_id, WorkflowRequest.id).where(
-                one_of(session, WorkflowRequest.position_id, positions), facts.reserving()
-            )
-        )
-    ).all()
+    waiting = await request_facts.holding_slots(session, positions)
     return {
         q: facts.Slot(
             holders=[r.employee_id for r in held if r.position_id == q.position_id and _covers(r[2], r[3], q.on)],
-            pending=sum(1 for r in waiting if r.position_id == q.position_id and r.id != q.exclude_request_id),
+            pending=sum(1 for p, r in waiting if p == q.position_id and r != q.exclude_request_id),
         )
         for q in questions
     }

@@ -16,13 +16,14 @@ from policies.decide import Decision
 from policies.viewer import Viewer
 from workflows import catalog
 from workflows import queries as wq
+from workflows.repository import lists
 
 
 async def check_step(
     session: AsyncSession, viewer: Viewer, request_id: int, action: str, on: dt.date
 ) -> Decision | None:
     """The decision on taking ``action`` on request ``request_id`` on ``on``; None when it is not one of its steps."""
-    row = (await wq.requests_by_id(session, [request_id])).get(request_id)
+    row = (await lists.requests_by_id(session, [request_id])).get(request_id)
     if row is None or action not in catalog.by_version(row.definition_version).action_names():
         return None
     standing = (await wq.standings(session, viewer, [row], on))[row.id]

@@ -99,7 +99,8 @@ async def _start(
         "effective_date": proposal.effective_date,
         "proposed_by": str(viewer.user_id),
         "reason": proposal.reason,
-        "data": {**proposal.data, "proposer": viewer.person},
+        "data": dict(proposal.data),
+        "proposer_person": viewer.person,
         "rule_versions": _rule_versions(proposal),
         "effects_applied": False,
         "created_at": stamp,
@@ -117,8 +118,7 @@ async def _start(
         raise AuditedRefusal(entry, *errors)
     implied = authorize.implied_steps(definition, viewer, standing)
     if implied:
-        request.data = {**request.data, "implied": sorted(set(implied))}
-        values["data"] = request.data
+        request.implied_steps = values["implied_steps"] = sorted(set(implied))
     request.id = await repository.insert_request(session, values)
     await repository.add_tasks(session, await task_rows(session, loaded, definition.initial, today, stamp))
     who = StepActor.of(viewer, authorize.acting_grant([capacity], viewer, standing) if capacity else None)

@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.predicates import PREDICATES
-from server.models import Assignment, EvaluationResult, Position, TrainingRecord, Unit, WorkflowRequest
+from server.models import Assignment, EvaluationResult, Position, TrainingRecord, Unit
 from server.registry.queries import definitive_holder_count, held_on
-from server.sql import is_postgres
+from workflows.repository import request_facts
 
 MIN_PEOPLE = 5
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -83,13 +82,6 @@ def _staff(unit: Unit, day: dt.date) -> Select[int]:
         .where(Position.unit_id == unit.id, Assignment.kind == "definitive", held_on(day))
         .distinct()
     )
-
-
-def _days(session: AsyncSession) -> ColumnElement[Any]:
-    """SQL: days from a request's proposal to its last change (fractional)."""
-    if is_postgres(session):
-        return func.extract("epoch", WorkflowRequest.updated_at - WorkflowRequest.created_at) / 86400.0
-    return func.julianday(WorkflowRequest.updated_at) - func.julianday(WorkflowRequest.created_at)
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -153,27 +145,7 @@ async def _training(session: AsyncSession, unit: Unit, year: int, day: dt.date) 
 async def _decisions(session: AsyncSession, unit: Unit, year: int) -> tuple[int, float | None]:
     """The unit's requests ended in ``year`` (not withdrawn) and the median of their days, in one statement."""
     start, end = _year_bounds(year)
-    days = _days(session).label("days")
-    ranked = (
-        select(
-            days,
-            func.row_number().over(order_by=days).label("rn"),
-            func.count().over().label("n"),
-        )
-        .where(
-            WorkflowRequest.unit_id == unit.id,
-            WorkflowRequest.terminal.is_(True),
-            WorkflowRequest.state != "withdrawn",
-            WorkflowRequest.updated_at >= start,
-            WorkflowRequest.updated_at < end,
-        )
-        .subquery()
-    )
-    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    row = (
-        await session.execute(select(func.coalesce(func.max(ranked.c.n), 0), func.avg(case((middle, ranked.c.days)))))
-    ).one()
-    return int(row[0]), (float(row[1]) if row[1] is not None else None)
+    return await request_facts.decisions_of_unit(session, unit.id, start, end)
 
 
 async def public_statistics(session: AsyncSession, unit: Unit, year: int, today: dt.date) -> Statistics:

@@ -1,7 +1,6 @@
-"""The read side of workflows: the viewer's inbox, request lists, and the actions a viewer may take.
+"""The read side of workflows: the actions a viewer may take on a page of requests, and why.
 
-``tasks_query`` and ``requests_query`` put the viewer's scope into SQL once, with the clauses of the one read
-rule (``policies.read``), never an authorization call per row; the GraphQL resolvers page them.
+The lists themselves (the inbox, the requests a viewer may read) are ``workflows.repository.lists``.
 ``available_actions`` works from definition data and the viewer's standing alone: no machine, no query.
 """
 
@@ -11,17 +10,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies import read
 from policies.relations import relations_to_many
 from policies.viewer import Viewer
-from server.domain.nip import normalize
-from server.models import Employee, Task, Unit, WorkflowRequest
-from server.sql import any_of_param, is_postgres, one_of
+from server.models import WorkflowRequest
 from workflows import authorize, catalog, preview, repository
-from workflows.authorize import Standing, UnitRef
+from workflows.authorize import Standing
 from workflows.loading import unit_map
 
 
@@ -34,44 +29,6 @@ class ActionOption:
     allowed: bool
     reason: str | None
     blocked_by: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    kind: str | None = None
-    state: str | None = None
-    subject_nip: str | None = None
-    unit_code: str | None = None
-    terminal: bool | None = None
-
-
-def tasks_query(viewer: Viewer) -> Select[Task]:
-    """Open tasks the viewer may act on, in SQL; tasks on requests about the viewer only where they are the actor."""
-    if viewer.user_id is None:
-        return select(Task).where(false())
-    query = select(Task).where(Task.closed_at.is_(None), read.open_tasks_clause(viewer))
-    if viewer.employee_id is not None:
-        own = select(WorkflowRequest.id).where(WorkflowRequest.subject_employee_id == viewer.employee_id)
-        query = query.where(or_(Task.request_id.not_in(own), Task.role == "self", Task.role == "proposer"))
-    return query
-
-
-def requests_query(viewer: Viewer, filter: RequestFilter | None = None) -> Select[WorkflowRequest]:
-    """Requests the viewer may read (``policies.read.request_clause``, the one request rule), filtered."""
-    f = filter or RequestFilter()
-    query = select(WorkflowRequest).where(read.request_clause(viewer))
-    if f.kind is not None:
-        query = query.where(WorkflowRequest.kind == f.kind)
-    if f.state is not None:
-        query = query.where(WorkflowRequest.state == f.state)
-    if f.terminal is not None:
-        query = query.where(WorkflowRequest.terminal.is_(f.terminal))
-    if f.subject_nip is not None:
-        subject = select(Employee.id).where(Employee.nip == normalize(f.subject_nip))
-        query = query.where(WorkflowRequest.subject_employee_id.in_(subject))
-    if f.unit_code is not None:
-        query = query.where(WorkflowRequest.unit_id.in_(select(Unit.id).where(Unit.code == f.unit_code)))
-    return query
 
 
 def available_actions(request: WorkflowRequest, viewer: Viewer, standing: Standing) -> list[ActionOption]:
@@ -129,10 +86,7 @@ async def standings(
     one for the approvals. A request about a position (a quota change) has no person it is about: its subject
     is its proposer, who stands to it as the proposer, not as "self"."""
     unit_ids = {r.unit_id for r in requests} | {r.origin_unit_id for r in requests}
-    rows = await session.execute(
-        select(Unit.id, Unit.code, Unit.path).where(one_of(session, Unit.id, [u for u in unit_ids if u]))
-    )
-    refs = {r.id: UnitRef(r.id, r.code, r.path) for r in rows}
+    refs = await repository.unit_refs(session, unit_ids)
     relations = await relations_to_many(session, viewer, [r.subject_employee_id for r in requests], on)
     approvals = await repository.approvals_of(session, [r.id for r in requests])
     return {
@@ -140,7 +94,7 @@ async def standings(
             relations[r.subject_employee_id] if r.subject_position_id is None else frozenset(),
             unit_map(refs, r.unit_id, r.origin_unit_id),
             r.proposed_by,
-            r.data,
+            r.proposer_person,
             approvals.get(r.id, {}),
         )
         for r in requests
@@ -179,30 +133,3 @@ def explain(request: WorkflowRequest, viewer: Viewer, standing: Standing, action
             return True, authorize.allowing_reasons(definition, candidate, request.state, viewer, standing)
         reasons.append(f"{refusal.reason} (rule {refusal.rule})")
     return False, list(dict.fromkeys(reasons))
-
-
-_REQUESTS_BY_ID = {
-    True: select(WorkflowRequest).where(any_of_param(WorkflowRequest.id, "ids")),
-    False: select(WorkflowRequest).where(WorkflowRequest.id.in_(bindparam("ids", expanding=True))),
-}
-
-
-async def requests_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, WorkflowRequest]:
-    if not ids:
-        return {}
-    rows = (await session.execute(_REQUESTS_BY_ID[is_postgres(session)], {"ids": sorted(set(ids))})).scalars()
-    return {r.id: r for r in rows}
-
-
-async def open_tasks_of(session: AsyncSession, request_ids: Sequence[int]) -> dict[int, list[Task]]:
-    out: dict[int, list[Task]] = {}
-    if not request_ids:
-        return out
-    query = (
-        select(Task)
-        .where(one_of(session, Task.request_id, request_ids), Task.closed_at.is_(None))
-        .order_by(Task.request_id, Task.id)
-    )
-    for task in (await session.execute(query)).scalars():
-        out.setdefault(task.request_id, []).append(task)
-    return out

@@ -61,12 +61,12 @@ def _not_possible(loaded: Loaded, action: str) -> UserError:
             ErrorCode.INVALID_TRANSITION,
             f"request {request.id} can no longer be withdrawn: the decision has been taken (state {request.state})",
         )
-    last = request.data.get("lastStep") or {}
-    if last and any(a.name == action for a in definition.actions_from(str(last.get("from")))):
+    last_from = request.last_from_state
+    if last_from is not None and any(a.name == action for a in definition.actions_from(last_from)):
         return UserError(
             ErrorCode.CONFLICT,
-            f"request {request.id} moved from {last['from']} to {last['to']} (by {last['by']}, version "
-            f"{last['version']}) before your {action.replace('_', ' ')}; reload it",
+            f"request {request.id} moved from {last_from} to {request.state} (by {request.last_by}, version "
+            f"{request.version}) before your {action.replace('_', ' ')}; reload it",
         )
     possible = sorted({a.name for a in definition.actions_from(request.state) if a.auto is None})
     return UserError(

@@ -46,7 +46,9 @@ class Loaded:
     """Person -> the approval step they took (``request_approvals``), kept current as steps are taken."""
 
     def standing(self, relations: frozenset[str]) -> Standing:
-        return Standing.of(relations, self.units, self.request.proposed_by, self.request.data, self.approvals)
+        return Standing.of(
+            relations, self.units, self.request.proposed_by, self.request.proposer_person, self.approvals
+        )
 
     def context(self, session: AsyncSession, today: dt.date, data: Mapping[str, Any]) -> StepContext:
         return StepContext(session, self.request, self.subject, self.position, self.origin_position, today, data)
@@ -186,8 +188,8 @@ async def take_step(
     stored = {spec.name: data[spec.name] for spec in action.data if spec.name in data}
     if action.when:
         stored.update({key: data[key] for key in action.when})
-    last = {"action": action.name, "from": from_state, "to": to_state, "by": actor.user_id, "version": version + 1}
-    request.data = {**request.data, **stored, "lastStep": last}
+    request.data = {**request.data, **stored}
+    request.last_action, request.last_from_state, request.last_by = action.name, from_state, actor.user_id
     approvers = _approvers(action, actor)
     try:
         changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
@@ -274,9 +276,9 @@ async def advance(session: AsyncSession, loaded: Loaded, *, by: StepActor, today
     """Take the steps that follow by themselves from the request's state, until none does."""
     entries: list[AuditEntry] = []
     request = loaded.request
-    implied = set(request.data.get("implied") or [])
+    implied = set(request.implied_steps or ())
     proposer = by if by.user_id == request.proposed_by else StepActor(request.proposed_by, by.roles)
-    proposer = replace(proposer, person=request.data.get("proposer") or proposer.person or request.proposed_by)
+    proposer = replace(proposer, person=request.proposer_person or proposer.person or request.proposed_by)
     while not loaded.request.terminal:
         follow = None
         for action in loaded.definition.actions_from(loaded.request.state):

@@ -36,7 +36,7 @@ from server import models
 from server.paging import Page, count, cursor_key, encode_cursor, split_page
 from server.registry import queries as q
 from server.sql import is_postgres
-from workflows import inbox
+from workflows.repository import lists
 
 P, U, E, T, R, A = models.Position, models.Unit, models.Employee, models.Task, models.WorkflowRequest, models.Assignment
 
@@ -323,7 +323,7 @@ async def my_tasks_page(
 
     def build() -> Any:
         # an empty TaskFilter reads no time: the statement depends on the viewer alone
-        paged: Any = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
+        paged: Any = lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now)
         paged = paged.with_only_columns(*TASK_COLUMNS)
         if joined:
             paged = paged.add_columns(*(getattr(RJ, c.key).label(f"r_{c.key}") for c in joined))
@@ -340,7 +340,7 @@ async def my_tasks_page(
     shape = (tuple(c.key for c in joined) if joined is not None else None, "subject" in under, "position" in under)
     async with ctx.db.read() as s:
         page = await _page(s, ("tasks", shape, ctx.viewer, is_postgres(s)), build, T.id, size, after, True)
-        query = inbox.filtered_tasks_query(ctx.viewer, inbox.TaskFilter(), ctx.now)
+        query = lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now)
         total = await count(s, query) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
         if joined is not None:

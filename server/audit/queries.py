@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from server.audit.encoding import HASHED_FIELDS
 from server.models import AuditEvent, AuditHead, WorkflowRequest
 from server.paging import cursor_key, ordered_after, split_page
+from server.sql import where_given
 
 # The stream's column order; verify.py and export.py unpack rows positionally in this order.
 CHAIN_COLUMN_NAMES: tuple[str, ...] = (*HASHED_FIELDS, "hash")
@@ -67,17 +68,13 @@ def _own_trail(own: OwnTrail) -> ColumnElement[bool]:
 
 
 def _conditions(flt: AuditQueryFilter) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if flt.request_id is not None:
-        conds.append(AuditEvent.request_id == flt.request_id)
-    if flt.entity_type is not None:
-        conds.append(AuditEvent.entity_type == flt.entity_type)
-    if flt.entity_id is not None:
-        conds.append(AuditEvent.entity_id == flt.entity_id)
-    if flt.actor is not None:
-        conds.append(AuditEvent.actor == flt.actor)
-    if flt.action is not None:
-        conds.append(AuditEvent.action == flt.action)
+    conds = where_given(
+        (AuditEvent.request_id, flt.request_id),
+        (AuditEvent.entity_type, flt.entity_type),
+        (AuditEvent.entity_id, flt.entity_id),
+        (AuditEvent.actor, flt.actor),
+        (AuditEvent.action, flt.action),
+    )
     if flt.only_about is not None:
         conds.append(_own_trail(flt.only_about))
     if flt.from_ is not None:

@@ -39,7 +39,15 @@ class WorkflowRequest(Base):
     delivered_on: Mapped[dt.date | None] = mapped_column(Date)
     """The day an evaluation was delivered to the employee: the objection window runs from it."""
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    """What the definition declares: the proposal's inputs and the steps' typed data (and the proposer)."""
+    """What the definition declares: the proposal's inputs and the steps' typed data, nothing else."""
+    proposer_person: Mapped[str | None] = mapped_column(String(64))
+    """The proposer as a person (their NIP): a delegate's proposal is the delegator's for segregation of duties."""
+    implied_steps: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    """The approval steps the proposal gave with it (taken by themselves when the request reaches them)."""
+    last_action: Mapped[str | None] = mapped_column(String(40))
+    """The last step taken: its action, the state it left and who took it (a lost race names them)."""
+    last_from_state: Mapped[str | None] = mapped_column(String(40))
+    last_by: Mapped[str | None] = mapped_column(String(64))
     rule_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     effects_applied: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server import migrate
 from server.db import async_url
-from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from tests.server.migration_helpers import on_new_postgres
 
 STAMP = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
 TRANSFER_DATA = {"reason": "closer to home", "originUnitId": 1, "proposer": "199001012015011001"}
@@ -108,9 +108,4 @@ def test_sqlite_moves_origin_delivery_and_approvals_out_of_data_and_back(sqlite_
 
 @pytest.mark.postgres
 def test_postgresql_moves_origin_delivery_and_approvals_out_of_data_and_back() -> None:
-    require_pg()
-    name = create_pg_database()
-    try:
-        _round_trip(f"{_pg_base(PG_ADMIN_URL)}/{name}")
-    finally:
-        drop_pg_database(name)
+    on_new_postgres(_round_trip)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server import migrate
-from tests.conftest import PG_ADMIN_URL, _pg_base, create_pg_database, drop_pg_database, require_pg
+from tests.server.migration_helpers import on_new_postgres
 
 
 def _round_trip(url: str) -> None:
@@ -24,9 +24,4 @@ def test_sqlite_migrates_up_down_and_up(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgresql_migrates_up_down_and_up() -> None:
-    require_pg()
-    name = create_pg_database()
-    try:
-        _round_trip(f"{_pg_base(PG_ADMIN_URL)}/{name}")
-    finally:
-        drop_pg_database(name)
+    on_new_postgres(_round_trip)

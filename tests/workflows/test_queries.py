@@ -10,15 +10,16 @@ from policies.viewer import Viewer
 from server.models import Task, WorkflowRequest
 from tests.workflows.conftest import TODAY, request_row, step
 from tests.workflows.factories import World
-from workflows.queries import RequestFilter, available_actions, requests_query, standings, tasks_query
+from workflows.queries import available_actions, standings
+from workflows.repository.lists import RequestFilter, actionable_tasks, readable_requests
 from workflows.service import propose_placement, propose_transfer
 
 
 async def my_tasks(
     session: AsyncSession, viewer: Viewer, *, first: int, after: int | None = None
 ) -> tuple[list[Task], bool]:
-    """A page of ``tasks_query``, newest first, keyset on id (as the inbox resolver pages it)."""
-    query = tasks_query(viewer)
+    """A page of ``actionable_tasks``, newest first, keyset on id (as the inbox resolver pages it)."""
+    query = actionable_tasks(viewer)
     if after is not None:
         query = query.where(Task.id < after)
     rows = list((await session.execute(query.order_by(Task.id.desc()).limit(first + 1))).scalars())
@@ -28,8 +29,8 @@ async def my_tasks(
 async def list_requests(
     session: AsyncSession, viewer: Viewer, filter: RequestFilter | None = None, *, first: int
 ) -> tuple[list[WorkflowRequest], bool]:
-    """A page of ``requests_query``, newest first."""
-    query = requests_query(viewer, filter).order_by(WorkflowRequest.id.desc()).limit(first + 1)
+    """A page of ``readable_requests``, newest first."""
+    query = readable_requests(viewer, filter).order_by(WorkflowRequest.id.desc()).limit(first + 1)
     rows = list((await session.execute(query)).scalars())
     return rows[:first], len(rows) > first
 
