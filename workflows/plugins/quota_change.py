@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import Position, PositionWorkload, WorkflowRequest
+from server.models import Position, PositionWorkload
 from server.registry import quotas
 from server.registry.workloads import WORKLOAD_RULE
 from server.sql import one_of
@@ -28,6 +28,7 @@ from workflows.effects import Change, EffectFailed, effect
 from workflows.facts_many import batch
 from workflows.guards import GuardResult, _result, guard
 from workflows.preconditions import ProposalContext, precondition, refuse
+from workflows.repository import request_facts
 from workflows.workforce import needed_staff
 
 RULE = "formasi.quota_change"
@@ -64,16 +65,7 @@ async def no_unfinished_quota_change(ctx: ProposalContext, args: tuple[str, ...]
     position = ctx.draft.position
     if position is None:
         raise refuse("positionCode", "the proposal names no position")
-    query = (
-        select(WorkflowRequest.id)
-        .where(
-            WorkflowRequest.kind == ctx.draft.kind,
-            WorkflowRequest.subject_position_id == position.id,
-            WorkflowRequest.terminal.is_(False),
-        )
-        .limit(1)
-    )
-    if (await ctx.session.execute(query)).first() is not None:
+    if await request_facts.open_request_about_position(ctx.session, ctx.draft.kind, position.id) is not None:
         raise refuse(
             "positionCode",
             f"{position.code} already has an unfinished quota change; propose again once it is decided or withdrawn",

@@ -78,6 +78,12 @@ async def open_request_about(session: AsyncSession, kind: str, employee_id: int)
     return (await session.execute(query)).scalar()
 
 
+async def open_request_about_position(session: AsyncSession, kind: str, position_id: int) -> int | None:
+    """An unfinished request of ``kind`` about the position (a formasi change; its id), or None."""
+    query = select(WorkflowRequest.id).where(*_open_of(kind), WorkflowRequest.subject_position_id == position_id)
+    return (await session.execute(query.limit(1))).scalar()
+
+
 async def evaluations_rated(
     session: AsyncSession, unit_id: int | None, year: int, predicate: str, *, besides: int
 ) -> int:
