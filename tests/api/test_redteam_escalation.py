@@ -48,3 +48,18 @@ async def test_a_camat_whose_grant_was_revoked_after_the_escalation_loses_the_ta
         # the request stays readable to whoever was named on it (the read rule), but shows only a card
         assert (await request(later, "superior", rid)) is not None
         assert len([t for t in await open_tasks(later, rid) if t["assignee"]]) == 1  # the row stays for the audit
+
+
+async def test_a_task_due_on_29_february_is_reminded_on_1_march_and_escalated_three_days_later(
+    demo: DemoApi,
+) -> None:
+    async with demo.on(dt.date(2028, 2, 22)) as before:
+        rid = await submit(before, effective=dt.date(2028, 6, 1))
+        assert {t["dueAt"] for t in await open_tasks(before, rid)} == {"2028-02-29T16:59:00+00:00"}
+    await tick_on(demo, dt.date(2028, 2, 29))
+    assert await deadline_events(demo, rid) == []
+    await tick_on(demo, dt.date(2028, 3, 1))
+    await tick_on(demo, dt.date(2028, 3, 3))
+    assert [a for a, _ in await deadline_events(demo, rid)] == ["task.reminded"]
+    await tick_on(demo, dt.date(2028, 3, 4))
+    assert [a for a, _ in await deadline_events(demo, rid)] == ["task.reminded", "task.escalated"]
