@@ -4,10 +4,13 @@ proposes nobody twice nor anybody outside the caller's units."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from tests.api.helpers import DemoApi, audit_events, state_of
+from tests.api.helpers import TODAY, DemoApi, audit_events, request, state_of
 from tests.api.test_bulk import act_many, ids_of, propose_many, unit_of_request
+from tests.api.test_deadlines import submit
+from tests.security.sod_helpers import END_DELEGATION, add_login, delegate
 
 MISSING = "999999"
 
@@ -83,3 +86,18 @@ async def test_exactly_200_items_are_taken_each_answered(demo: DemoApi) -> None:
     answered = await act_many(demo, "unit_hr", items)
     assert answered["errors"] == [] and len(answered["results"]) == 200
     assert answered["results"][199]["errors"][0]["field"] == "items[199].requestId"
+
+
+async def test_a_deputy_whose_delegation_ended_acts_in_bulk_on_nothing_and_learns_nothing(demo: DemoApi) -> None:
+    await add_login(demo, "sekretaris.kel2", name="Sekretaris Kelurahan Gambir 02")
+    window = {"validFrom": TODAY, "validTo": TODAY + dt.timedelta(days=6)}
+    given = await delegate(demo, "target_head", "sekretaris.kel2", "unit_head", "KEL-GAMBIR-02", **window)
+    assert given["errors"] == [], given["errors"]
+    rid = await submit(demo)  # the employee's transfer: the Lurah of Gambir 02's acceptance is open
+    assert await request(demo, "sekretaris.kel2", rid) is not None  # the deputy's while the delegation runs
+    ended = (await demo.ask("target_head", END_DELEGATION, input={"grantId": given["grant"]["id"]}))["endDelegation"]
+    assert ended["errors"] == []
+    items = [{"requestId": rid, "action": "accept"}, {"requestId": MISSING, "action": "accept"}]
+    hidden, missing = (await act_many(demo, "sekretaris.kel2", items))["results"]
+    assert masked(hidden, rid) == masked(missing, MISSING) == [("NOT_FOUND", "request N does not exist", "requestId")]
+    assert await state_of(demo, rid) == "released"
