@@ -78,3 +78,19 @@ async def test_an_employee_reads_only_themselves_of_their_units_planning(demo: D
     mine = await seen(demo, "employee")
     assert mine["workforceNeeds"] == mine["vacancyCandidates"] == 0
     assert mine["talentPool"] == 1 and mine["trainingPlan"] <= 1 and mine["trainingShortfall"] <= 1
+
+
+COUNTS = {  # trainingPlan answers totalCount -1 for everyone (not counted): nothing to leak there
+    "trainingShortfall": 'query { trainingShortfall(year: 2026, unitCode: "KEL-GAMBIR-01") { totalCount } }',
+    "vacancyCandidates": f'query {{ vacancyCandidates(positionCode: "{VACANCY}") {{ totalCount }} }}',
+    "talentPool": 'query { talentPool(year: 2025, unitCode: "KEL-GAMBIR-01") { totalCount } }',
+}
+
+
+async def test_a_total_count_counts_only_whom_the_viewer_may_read(demo: DemoApi) -> None:
+    await deputy(demo)
+    for field, query in COUNTS.items():
+        assert (await demo.ask("unit_head", query))[field]["totalCount"] > 1, field
+        assert (await demo.ask("target_head", query))[field]["totalCount"] == 0, field
+        assert (await demo.query(query))[field]["totalCount"] == 0, field
+        assert (await demo.ask("employee", query))[field]["totalCount"] <= 1, field
