@@ -56,18 +56,29 @@ def _people(viewer: Viewer) -> list[str]:
 
 
 def open_tasks_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """SQL on ``Task``: the viewer may act on it (a role over the task's unit, or named on it); open or not."""
+    """SQL on ``Task``: the viewer may act on it (a role over the task's unit, or named on it); open or not.
+
+    A row an escalation added (``escalated_from``) names a holder of the role in the unit above: it is
+    theirs while they still hold that role there. A Camat whose grant was revoked after the escalation
+    neither lists the task nor reads its subject's file through it (they could not act on it either).
+    """
     people = _people(viewer)
-    clauses: list[ColumnElement[bool]] = [Task.assignee_user_id.in_(people)] if people else []
     by_role: dict[str, list[str | None]] = {}
     for g in viewer.grants:
         by_role.setdefault(g.role, []).append(g.unit_path)
+    held: list[ColumnElement[bool]] = []
     for role, paths in by_role.items():
         if any(p is None for p in paths):
-            clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None)))
+            held.append(Task.role == role)
             continue
         under = select(Unit.id).where(or_(*(Unit.path.startswith(p, autoescape=True) for p in paths if p)))
-        clauses.append(and_(Task.role == role, Task.assignee_user_id.is_(None), Task.unit_id.in_(under)))
+        held.append(and_(Task.role == role, Task.unit_id.in_(under)))
+    holds = or_(*held) if held else false()
+    clauses: list[ColumnElement[bool]] = []
+    if people:
+        clauses.append(and_(Task.assignee_user_id.in_(people), or_(Task.escalated_from.is_(None), holds)))
+    if held:
+        clauses.append(and_(Task.assignee_user_id.is_(None), holds))
     return or_(*clauses) if clauses else false()
 
 

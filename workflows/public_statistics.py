@@ -9,7 +9,8 @@ every figure that counts people is **suppressed** (None) when it counts 1 to 4 o
   the current year); ``vacancies`` is suppressed with it, or ``quota - vacancies`` would give it back;
 - ``evaluations``: how many of the unit's staff on that day got each final predicate of the year; when
   exactly one predicate's count is suppressed, the smallest other non-zero count is suppressed too, or
-  ``filled`` less the others would give it back (complementary suppression);
+  ``filled`` less the others would give it back (complementary suppression); when no non-zero count is
+  left shown, the zeros are hidden too, or they would say the whole staff is in the hidden cells;
 - ``trainingHoursMean``: the mean verified training hours of the year over the staff, None for fewer than
   5 people (a mean of one person is their hours);
 - ``requestsDecided``: the unit's requests ended in the year (terminal, not withdrawn), suppressed under 5;
@@ -59,13 +60,21 @@ def suppressed(count: int) -> int | None:
 
 
 def suppress_distribution(counts: dict[str, int]) -> dict[str, int | None]:
-    """Each count ``suppressed``; if that hid exactly one, the smallest other non-zero count too."""
+    """Each count ``suppressed``; if that hid exactly one, the smallest other non-zero count too.
+
+    When no non-zero count is left shown, every count is hidden: the zeros beside the hidden cells would say
+    that the whole group is in them (a unit of one whose predicate is *Sangat Kurang* would read 0, 0, 0, 0,
+    hidden: that one person's predicate; a unit of five with 2 *Kurang* and 3 *Sangat Kurang* would say all
+    five were rated low).
+    """
     shown = {k: suppressed(v) for k, v in counts.items()}
     hidden = [k for k, v in shown.items() if v is None]
     if len(hidden) == 1:
         others = sorted((v, k) for k, v in counts.items() if k not in hidden and v > 0)
         if others:
             shown[others[0][1]] = None
+    if hidden and not any(shown.values()):
+        return dict.fromkeys(counts)
     return shown
 
 
