@@ -106,10 +106,11 @@ def _token(user_id: str) -> str:
 # --- the served process --------------------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc/<pid>/stat."""
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process (all its threads), from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def _free_port() -> int:
@@ -156,8 +157,8 @@ def _served(url: str, folder: Path) -> Iterator[tuple[subprocess.Popen[bytes], i
             process.wait(10)
 
 
-def measure_server(url: str, verifier: str, count: int, repeat: int) -> list[float]:
-    """Server CPU milliseconds per request, one figure per repetition."""
+def measure_server(url: str, verifier: str, count: int, repeat: int) -> list[tuple[float, float]]:
+    """Server CPU milliseconds per request (user, system), one pair per repetition."""
     headers = {"Authorization": f"Bearer {_token(verifier)}", "Content-Type": "application/json"}
     expected = {"data": {"viewer": {"userId": verifier}}}
     with tempfile.TemporaryDirectory() as tmp, _served(url, Path(tmp)) as (process, port):
@@ -174,10 +175,11 @@ def measure_server(url: str, verifier: str, count: int, repeat: int) -> list[flo
             one()
         results = []
         for _ in range(repeat):
-            before = _cpu_seconds(process.pid)
+            user, system = _cpu_seconds(process.pid)
             for _ in range(count):
                 one()
-            results.append((_cpu_seconds(process.pid) - before) / count * 1000)
+            after = _cpu_seconds(process.pid)
+            results.append(((after[0] - user) / count * 1000, (after[1] - system) / count * 1000))
         conn.close()
     return results
 
@@ -275,8 +277,12 @@ def main() -> None:
             try:
                 verifier = asyncio.run(_verifier(url))
                 if args.mode in ("server", "both"):
-                    runs = measure_server(url, verifier, args.count, args.repeat)
-                    print(f"{engine} server: {args.count} requests x {args.repeat}: server CPU ms/request {_shown(runs)}")
+                    pairs = measure_server(url, verifier, args.count, args.repeat)
+                    split = ", ".join(f"{u:.3f}+{s:.3f}" for u, s in pairs)
+                    print(
+                        f"{engine} server: {args.count} requests x {args.repeat}: server CPU ms/request "
+                        f"{_shown([u + s for u, s in pairs])}; user+system {split}"
+                    )
                 if args.mode in ("asgi", "both"):
                     report = args.out / f"profile_{engine}.txt" if args.profile else None
                     runs = asyncio.run(measure_asgi(url, verifier, args.count, args.repeat, report))
