@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from functools import cache
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from prometheus_client import (

@@ -24,9 +24,9 @@ from schema.cost import CostModel, FragmentExpansionGuard, QueryCostLimiter
 from schema.deadlines import DeadlinesQuery
 from schema.descriptions import describe
 from schema.eligibility import EligibilityQuery
-from schema.extension_group import grouped
 from schema.errors import AsnflowMaskErrors, should_mask
 from schema.execution import AsnflowExecutionContext
+from schema.extension_group import grouped
 from schema.inbox import InboxQuery
 from schema.metrics import MetricsExtension, OperationLabels
 from schema.node import NodeQuery
