@@ -55,6 +55,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from schema.core_schema import graphql_schema
+from schema.per_document import remembered
 
 LIST_ESTIMATE = 10
 MAX_VISITS = 100_000
@@ -222,9 +223,18 @@ class QueryCostLimiter(SchemaExtension):
             operation = _operation(document.definitions, ctx.operation_name)
             if operation is not None:
                 fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-                cost, complete = self.model.measure(
-                    graphql_schema(ctx.schema), operation, fragments, ctx.variables or {}, stop_above=10 * self.max_cost
-                )
+                schema, variables = graphql_schema(ctx.schema), ctx.variables or {}
+
+                def measure() -> tuple[int, bool]:
+                    return self.model.measure(schema, operation, fragments, variables, stop_above=10 * self.max_cost)
+
+                # without variables the cost is the document's own (variables only ever feed `first` and `input`)
+                if operation.variable_definitions:
+                    cost, complete = measure()
+                else:
+                    cost, complete = remembered(
+                        document, ("cost", operation.name and operation.name.value, self.model, self.max_cost), measure
+                    )
                 if cost > self.max_cost or not complete:
                     ctx.result = ExecutionResult(data=None, errors=[too_costly(cost, self.max_cost, complete)])
         yield
@@ -262,7 +272,8 @@ class FragmentExpansionGuard(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         if self.max_fields > 0 and document is not None:
-            size = expanded_size(document.definitions)
+            definitions = document.definitions
+            size = remembered(document, "expanded size", lambda: expanded_size(definitions))
             if size is None or size > self.max_fields:
                 ctx.validation_rules = (_refusal_rule(size, self.max_fields),)
         yield

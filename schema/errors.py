@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionResult
+
+_PLAIN_RESULTS = (GraphQLExecutionResult, ExecutionResult)
 
 UNAVAILABLE_MESSAGE = "the database is unreachable right now; nothing was changed, retry in a few seconds"
 UNAVAILABLE_BODY = {"errors": [{"message": UNAVAILABLE_MESSAGE, "extensions": {"code": "UNAVAILABLE"}}]}
@@ -48,6 +53,18 @@ def _is_nul_refusal(exc: BaseException) -> bool:
 
 class AsnflowMaskErrors(MaskErrors):
     """Mask unexpected errors, but tell the client plainly when the database is unreachable (retryable)."""
+
+    def on_operation(self) -> Iterator[None]:
+        """strawberry's masking, skipped for a plain result without errors: its check for errors is an
+        ``isinstance`` against a runtime protocol (about 10 µs, a tenth of a trivial query's own work)."""
+        masking = super().on_operation()
+        next(masking)
+        yield
+        result = self.execution_context.result
+        if type(result) in _PLAIN_RESULTS and not result.errors:  # type: ignore[union-attr]
+            return
+        for _ in masking:
+            pass
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

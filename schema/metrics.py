@@ -19,6 +19,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from prometheus_client import (
@@ -106,12 +107,21 @@ class MetricsExtension(SchemaExtension):
         started = time.perf_counter()
         yield
         ctx = self.execution_context
-        kind = ctx.operation_type.value if ctx.operation_type else "unknown"
+        operation_type = ctx.operation_type
+        kind = operation_type.value if operation_type else "unknown"
         name = self.labels.label(ctx.operation_name)
-        OPERATION_SECONDS.labels(name, kind).observe(time.perf_counter() - started)
+        seconds, errors = _series(name, kind)
+        seconds.observe(time.perf_counter() - started)
         result = ctx.result
         if result is not None and getattr(result, "errors", None):
-            OPERATION_ERRORS.labels(name, kind).inc()
+            errors.inc()
+
+
+@cache
+def _series(name: str, kind: str) -> tuple[Any, Any]:
+    """The labelled histogram and error counter of an operation label, looked up once: prometheus_client's
+    ``labels()`` checks and locks on every call. Bounded as the labels are (``OPERATION_SLOTS`` names)."""
+    return OPERATION_SECONDS.labels(name, kind), OPERATION_ERRORS.labels(name, kind)
 
 
 def watch_pool(db: Database) -> None:

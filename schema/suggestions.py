@@ -23,6 +23,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.core_schema import graphql_schema
+from schema.per_document import remembered
 
 
 @cache
@@ -45,9 +46,15 @@ class SuggestionFreeValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.pre_execution_errors = self.validate_document(
-            graphql_schema(context.schema), context.graphql_document, context.validation_rules
-        )
+        schema, document, rules = graphql_schema(context.schema), context.graphql_document, context.validation_rules
+        if document is None:
+            context.pre_execution_errors = self.validate_document(schema, document, rules)
+        else:  # the same document object (strawberry's ParserCache): its errors without hashing it again
+            context.pre_execution_errors = remembered(
+                document,
+                ("validation", schema, rules, self.validate_document),
+                lambda: self.validate_document(schema, document, rules),
+            )
         yield
 
 

@@ -12,3 +12,4 @@ upgrade_async  # server/migrate.py: bench/bench_authz.py
 age_on  # server/seed/calendar.py: tests/server/test_seed*.py check the seeded ages
 tick  # workflows/cli.py: the API tests run the scheduler with a pinned day
 eligibility_explained  # workflows/eligibility.py: tests check the eligible list against the guards
+on_stream_result  # schema/extension_group.py: strawberry calls it for each streamed result (subscriptions)
