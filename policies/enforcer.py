@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import casbin
 from casbin.model import fast_policy_filter
+from casbin.util.log import configure_logging
 
 from server.settings import get_settings
 
@@ -40,6 +42,25 @@ PUBLIC_ROLE = "public"
 Rule = tuple[str, ...]
 
 
+# pycasbin's loggers: its dump of the model, the policy and the role links (INFO), and one line per
+# ``enforce`` (INFO when allowed, WARNING when denied: an ordinary answer here, a thousand of them per warm-up)
+CASBIN_LOGGERS = ("casbin", "casbin.policy", "casbin.role")
+CASBIN_REQUEST_LOGGER = "casbin.enforcer"
+
+
+def casbin_logging(level: str) -> dict[str, Any]:
+    """pycasbin's ``logging_config`` for ``ASNFLOW_LOG_LEVEL=level``: its chatter only when DEBUG is asked for.
+
+    Otherwise casbin's own loggers pass WARNING and above, and its per-request lines none (a denial is
+    casbin's WARNING). ``incremental`` sets levels only: the records go on to the root's JSON handler
+    (server/logs.py), and no handler of the process is replaced or closed.
+    """
+    debug = level == "DEBUG"
+    loggers = {name: {"level": "DEBUG" if debug else "WARNING", "propagate": True} for name in CASBIN_LOGGERS}
+    loggers[CASBIN_REQUEST_LOGGER] = {"level": "DEBUG" if debug else "ERROR", "propagate": True}
+    return {"version": 1, "incremental": True, "loggers": loggers}
+
+
 def policy_path() -> Path:
     """``ASNFLOW_POLICY_FILE`` when set (an operator's own policy), else the packaged base policy."""
     return get_settings().policy_file or DEFAULT_POLICY_PATH
@@ -51,7 +72,12 @@ class PolicyEnforcer:
     def __init__(self, model_path: Path = MODEL_PATH, path: Path | None = None) -> None:
         self.model_path = model_path
         self.path = path or policy_path()
-        self._casbin = casbin.FastEnforcer(str(model_path), str(self.path), cache_key_order=[1, 2])
+        # configured before the enforcer is built, which logs the model and the policy as it loads them
+        log_config = casbin_logging(get_settings().log_level)
+        configure_logging(log_config)
+        self._casbin = casbin.FastEnforcer(
+            str(model_path), str(self.path), enable_log=True, logging_config=log_config, cache_key_order=[1, 2]
+        )
         self._permits: dict[tuple[str, str, str], Rule | None] = {}
         self._roles_for: dict[tuple[str, str], tuple[str, ...]] = {}
         self.memo: dict[object, object] = {}

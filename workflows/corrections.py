@@ -42,7 +42,7 @@ async def final_evaluation_exists(ctx: StepContext) -> GuardResult:
     return _result(ctx, "final_evaluation_exists", RULE, True, f"the final {year} predicate is {found}")
 
 
-@effect("correct_evaluation")
+@effect("correct_evaluation", audits="evaluation.corrected")
 async def correct_evaluation(ctx: StepContext) -> list[Change]:
     """The year's final predicate becomes the one the corrected ratings give; before, after and the reason audited."""
     year = _year(ctx)

@@ -14,7 +14,6 @@ from typing import Any
 
 from server.domain.ranks import group, next_rank
 from server.models import Assignment, EvaluationResult, RankHistory, TrainingRecord
-from server.registrar import registrar
 from server.registry import queries as registry
 from workflows import facts
 from workflows.context import StepContext
@@ -40,8 +39,30 @@ class Change:
 
 
 EffectFn = Callable[[StepContext], Awaitable[list[Change]]]
-EFFECTS: dict[str, EffectFn] = {}
-effect = registrar(EFFECTS)  # ``@effect(name)``: the step effect ``name``
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A registered effect: its function, and the audit event each change it makes is written as."""
+
+    apply: EffectFn
+    audits: str
+
+    def __call__(self, ctx: StepContext) -> Awaitable[list[Change]]:
+        return self.apply(ctx)
+
+
+EFFECTS: dict[str, Effect] = {}
+
+
+def effect(name: str, *, audits: str) -> Callable[[EffectFn], EffectFn]:
+    """``@effect(name, audits=event)``: the step effect ``name``, whose every change is the audit event ``event``."""
+
+    def register(fn: EffectFn) -> EffectFn:
+        EFFECTS[name] = Effect(fn, audits)
+        return fn
+
+    return register
 
 
 def _effective(ctx: StepContext, name: str) -> dt.date:
@@ -50,7 +71,7 @@ def _effective(ctx: StepContext, name: str) -> dt.date:
     return ctx.request.effective_date
 
 
-@effect("close_previous_assignment")
+@effect("close_previous_assignment", audits="assignment.closed")
 async def close_previous_assignment(ctx: StepContext) -> list[Change]:
     """The employee's open definitive assignment ends the day before the new one starts."""
     tmt = _effective(ctx, "close_previous_assignment")
@@ -77,7 +98,7 @@ async def close_previous_assignment(ctx: StepContext) -> list[Change]:
     return changes
 
 
-@effect("open_assignment")
+@effect("open_assignment", audits="assignment.opened")
 async def open_assignment(ctx: StepContext) -> list[Change]:
     tmt = _effective(ctx, "open_assignment")
     position = ctx.position
@@ -101,7 +122,7 @@ async def open_assignment(ctx: StepContext) -> list[Change]:
     return [Change("assignment.opened", "assignment", str(assignment.id), None, after)]
 
 
-@effect("raise_rank")
+@effect("raise_rank", audits="rank.changed")
 async def raise_rank(ctx: StepContext) -> list[Change]:
     tmt = _effective(ctx, "raise_rank")
     employee = ctx.subject
@@ -128,7 +149,7 @@ def _predicate(ctx: StepContext) -> str:
     return str(matrix[key])
 
 
-@effect("record_ratings")
+@effect("record_ratings", audits="evaluation.rated")
 async def record_ratings(ctx: StepContext) -> list[Change]:
     """The ratings of the step (the supervisor's, or the superior's on objection) and the predicate they give."""
     data = dict(ctx.request.data)
@@ -143,13 +164,13 @@ async def record_ratings(ctx: StepContext) -> list[Change]:
     return [Change("evaluation.rated", "request", str(ctx.request.id), before, after)]
 
 
-@effect("record_delivery")
+@effect("record_delivery", audits="evaluation.delivered")
 async def record_delivery(ctx: StepContext) -> list[Change]:
     ctx.request.delivered_on = ctx.today
     return [Change("evaluation.delivered", "request", str(ctx.request.id), None, {"delivered_on": ctx.today})]
 
 
-@effect("finalise_evaluation")
+@effect("finalise_evaluation", audits="evaluation.finalised")
 async def finalise_evaluation(ctx: StepContext) -> list[Change]:
     """The predicate becomes the employee's final result for the year: what later guards read."""
     year = int(ctx.request.data["year"])
@@ -165,7 +186,7 @@ async def finalise_evaluation(ctx: StepContext) -> list[Change]:
     return [Change("evaluation.finalised", "employee", ctx.subject.nip, before, after)]
 
 
-@effect("record_training")
+@effect("record_training", audits="training.recorded")
 async def record_training(ctx: StepContext) -> list[Change]:
     data = ctx.request.data
     record = TrainingRecord(
@@ -185,7 +206,7 @@ async def record_training(ctx: StepContext) -> list[Change]:
 MOVED_OUT = "moved_out"
 
 
-@effect("leave_jakarta_service")
+@effect("leave_jakarta_service", audits="employee.moved_out")
 async def leave_jakarta_service(ctx: StepContext) -> list[Change]:
     """A transfer to another province took effect: the employee leaves Jakarta's active staff."""
     tmt = _effective(ctx, "leave_jakarta_service")

@@ -4,6 +4,7 @@ every request has its event, replaying the events rebuilds each request's states
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,20 +32,12 @@ from workflows.cli import tick
 from workflows.definition import ActionDef, Definition
 from workflows.effects import EFFECTS
 
-# What each named effect (workflows/effects.py) writes to the audit log.
-EFFECT_EVENTS = {
-    "close_previous_assignment": "assignment.closed",
-    "open_assignment": "assignment.opened",
-    "raise_rank": "rank.changed",
-    "record_ratings": "evaluation.rated",
-    "record_delivery": "evaluation.delivered",
-    "finalise_evaluation": "evaluation.finalised",
-    "record_training": "training.recorded",
-    "leave_jakarta_service": "employee.moved_out",
-    "correct_evaluation": "evaluation.corrected",
-    "retire": "employee.retired",
-    "record_quota": "position.quota_changed",
-}
+
+def effect_events() -> dict[str, str]:
+    """What each named effect writes to the audit log, as it declared where it is registered
+    (``@effect(name, audits=...)``); the plugins register theirs when the catalogue loads."""
+    catalog.all_definitions()
+    return {name: registered.audits for name, registered in EFFECTS.items()}
 
 
 @dataclass
@@ -208,7 +201,10 @@ def action_for(definition: Definition, event: dict[str, Any]) -> ActionDef:
 
 
 def test_every_effect_of_the_engine_has_a_named_audit_event() -> None:
-    assert set(EFFECT_EVENTS) == set(EFFECTS)
+    declared = effect_events()
+    named = {name for d in catalog.all_definitions() for action in d.actions for name in action.effects}
+    assert named <= set(declared), "a definition names an effect nobody registered"
+    assert all(re.fullmatch(r"[a-z_]+\.[a-z_]+", event) for event in declared.values()), declared
 
 
 async def test_every_state_change_of_every_request_has_its_event_and_the_events_replay_to_the_current_state(
@@ -245,6 +241,7 @@ async def test_every_effect_has_its_event_right_after_the_step_that_caused_it(
     worked: tuple[DemoApi, Observed],
 ) -> None:
     api, seen = worked
+    declared = effect_events()
     effect_events_seen = 0
     for rid in seen.states:
         found = await request(api, "auditor", rid)
@@ -261,7 +258,7 @@ async def test_every_effect_has_its_event_right_after_the_step_that_caused_it(
             assert event["action"].startswith("request."), f"{event['action']} follows no step"
             if event["fromState"] is None:
                 continue
-            expected = [EFFECT_EVENTS[name] for name in action_for(definition, event).effects]
+            expected = [declared[name] for name in action_for(definition, event).effects]
             following = [e["action"] for e in trail[position : position + len(expected)]]
             assert following == expected, (rid, event["action"], following)
             for effect in trail[position : position + len(expected)]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import httpx
 import pytest
 
@@ -19,9 +22,16 @@ async def test_health_and_readiness(api: Api) -> None:
 async def test_readiness_fails_when_the_database_is_unreachable(db_url: str) -> None:
     settings = make_settings("sqlite:////nonexistent-dir/x.db")
     app = create_app(settings)
+    before = set(threading.enumerate())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
+    # aiosqlite closes a connection that failed to open from its worker thread without waiting for it; the
+    # worker then answers on this test's event loop. Unwaited, it could answer after the loop is closed
+    # ("Event loop is closed", reported in whichever test runs next).
+    for worker in set(threading.enumerate()) - before:
+        if worker.name.endswith("(_connection_worker_thread)"):
+            await asyncio.to_thread(worker.join, 10)
 
 
 @pytest.mark.parametrize("header", ["Bearer not-a-jwt", "Basic abc", "Bearer "])

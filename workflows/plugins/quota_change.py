@@ -159,7 +159,7 @@ async def quota_within_workload(ctx: StepContext) -> GuardResult:
     return _result(ctx, "quota_within_workload", RULE, requested(ctx) <= ceiling, message)
 
 
-@effect("record_quota")
+@effect("record_quota", audits="position.quota_changed")
 async def record_quota(ctx: StepContext) -> list[Change]:
     """The new quota is in force from the effective date: recorded in the quota history (the one before closes
     the day before, kept for as-of reads), then as the position's current quota."""

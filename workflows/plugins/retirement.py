@@ -41,7 +41,7 @@ async def retirement_age_reached(ctx: StepContext) -> GuardResult:
     return _result(ctx, "retirement_age_reached", RULE, ctx.on == retires, message)
 
 
-@effect("retire")
+@effect("retire", audits="employee.retired")
 async def retire(ctx: StepContext) -> list[Change]:
     """The employee leaves active service, retired (their post closed the day before by
     ``close_previous_assignment``)."""
