@@ -36,6 +36,7 @@ from graphql import (
     specified_scalar_types,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.field import StrawberryField
 
 Completer = Callable[[Any], Any]
@@ -195,17 +196,25 @@ def _leaf(type_: Any, *, nullable: bool) -> Completer:
 
 def _object(type_: GraphQLObjectType, steps: list[tuple[str, Callable[[Any], Any], Completer]]) -> Completer:
     is_type_of = type_.is_type_of
+    # strawberry's predicate answers from the object's class alone unless the object carries a cast
+    # (``strawberry.cast`` sets an attribute on it): a class it accepted is accepted again without the call
+    # (only strawberry's own predicate: a type declaring its own ``is_type_of`` is asked every time)
+    definition = (type_.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    by_class = definition is not None and getattr(definition, "is_type_of", None) is None
+    accepted: set[type] = set()
 
     def complete(value: Any) -> Any:
         if isinstance(value, Exception):
             raise Fallback
-        if is_type_of is not None:
+        if is_type_of is not None and (type(value) not in accepted or get_strawberry_type_cast(value) is not None):
             try:
                 ok = is_type_of(value, None)  # type: ignore[arg-type]  # strawberry's predicate ignores info
             except Exception:
                 raise Fallback from None
             if ok is not True:
                 raise Fallback
+            if by_class and get_strawberry_type_cast(value) is None:
+                accepted.add(type(value))
         out: dict[str, Any] = {}
         for key, read, complete_field in steps:
             try:

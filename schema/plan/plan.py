@@ -20,6 +20,7 @@ from graphql.execution.values import VariableValues
 from schema.context import Context
 from schema.plan.compile import Completer, Fallback, compile_output, plain_fields
 from schema.plan.roots import ROOTS, Root, connection_nodes
+from schema.prefetch import ListAsked
 
 CACHE_SIZE = 512
 
@@ -31,6 +32,7 @@ class RootStep:
     field: GraphQLField
     root: Root
     complete: Completer
+    asked: ListAsked  # the connection's node selection, as the prefetch reads it (read once per plan)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Plan:
         for step in self.steps:
             try:
                 args = get_argument_values(step.field, step.node, variables)
-                value = await step.root.fetch(ctx, args, connection_nodes(step.node))
+                value = await step.root.fetch(ctx, args, step.asked)
             except Exception:
                 raise Fallback from None
             data[step.key] = step.complete(value)
@@ -81,5 +83,10 @@ def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan
         complete = compile_output(field.type, node)
         if complete is None:
             return None
-        steps.append(RootStep(node.alias.value if node.alias else node.name.value, node, field, root, complete))
+        try:
+            asked = connection_nodes(node)
+        except Exception:  # (read per request before: graphql-core answered then too)
+            return None
+        key = node.alias.value if node.alias else node.name.value
+        steps.append(RootStep(key, node, field, root, complete, asked))
     return Plan(tuple(steps))

@@ -85,6 +85,8 @@ REQUEST_FIELDS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "originPosition": (R.origin_position_id,),
     "subjectPosition": (R.subject_position_id,),
 }
+# ``RequestKind(value)`` without the enum machinery's call (a dict read; an unknown value still raises there)
+KINDS: dict[str, RequestKind] = {m.value: m for m in RequestKind}
 
 
 def position_columns(selections: Iterable[Selection]) -> tuple[InstrumentedAttribute[Any], ...]:
@@ -133,7 +135,7 @@ def request_of(columns: dict[str, Any]) -> WorkflowRequest:
     kind = m.get("kind")
     return WorkflowRequest(
         id=strawberry.ID(str(m["id"])),
-        kind=RequestKind(kind) if kind is not None else cast(RequestKind, None),
+        kind=KINDS[kind] if kind in KINDS else RequestKind(kind) if kind is not None else cast(RequestKind, None),
         state=m.get("state"),
         version=m.get("version"),
         terminal=m.get("terminal"),
@@ -297,8 +299,7 @@ async def positions_page(
     shape = (tuple(c.key for c in position_cols), "unit" in fields, "vacancies" in fields)
     async with ctx.db.read() as s:
         page = await _page(s, ("positions", shape, ctx.today), build, P.code, size, after, False)
-        query = q.positions_query(q.PositionFilter(), day=ctx.today)
-        total = await count(s, query) if wants_total else -1
+        total = await count(s, q.positions_query(q.PositionFilter(), day=ctx.today)) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
         if "unit" in fields:
             prefetch.keep_units(page.rows, "u_")
@@ -340,8 +341,8 @@ async def my_tasks_page(
     shape = (tuple(c.key for c in joined) if joined is not None else None, "subject" in under, "position" in under)
     async with ctx.db.read() as s:
         page = await _page(s, ("tasks", shape, ctx.viewer, is_postgres(s)), build, T.id, size, after, True)
-        query = lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now)
-        total = await count(s, query) if wants_total else -1
+        # the count's statement (the viewer's scoping clauses) is built only when totalCount is selected
+        total = await count(s, lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now)) if wants_total else -1
         prefetch = RowPrefetch(s, ctx)
         if joined is not None:
             for r, m in zip(page.rows, split(page.rows, "r_"), strict=True):
