@@ -99,8 +99,9 @@ class DemoApi(Api):
         people: dict[str, str],
         tmp_path: Path,
         today: dt.date,
+        viewer_cache_seconds: float | None = None,
     ) -> None:
-        super().__init__(client, _settings(db_url, tmp_path, today), db)
+        super().__init__(client, _settings(db_url, tmp_path, today, viewer_cache_seconds), db)
         self.db_url = db_url
         self.people = people
         self.tmp_path = tmp_path
@@ -119,23 +120,39 @@ class DemoApi(Api):
         async with open_demo_api(self.db, self.db_url, self.people, self.tmp_path, today=day) as api:
             yield api
 
+    @asynccontextmanager
+    async def uncached(self) -> AsyncIterator[DemoApi]:
+        """The same database and day, the viewer loaded on every request: a statement count then does not
+        depend on whether the viewer cache's time ran out between two requests (it can on a loaded machine)."""
+        async with open_demo_api(
+            self.db, self.db_url, self.people, self.tmp_path, today=self.today, viewer_cache_seconds=0
+        ) as api:
+            yield api
 
-def _settings(db_url: str, tmp_path: Path, today: dt.date) -> Any:
+
+def _settings(db_url: str, tmp_path: Path, today: dt.date, viewer_cache_seconds: float | None = None) -> Any:
+    cache = {} if viewer_cache_seconds is None else {"viewer_cache_seconds": viewer_cache_seconds}
     return make_settings(
         db_url,
         today=today,
         checkpoint_file=tmp_path / "checkpoints.jsonl",
         checkpoint_key_file=tmp_path / "checkpoint.key",
+        **cache,
     )
 
 
 @asynccontextmanager
 async def open_demo_api(
-    db: Database, db_url: str, people: dict[str, str], tmp_path: Path, today: dt.date = TODAY
+    db: Database,
+    db_url: str,
+    people: dict[str, str],
+    tmp_path: Path,
+    today: dt.date = TODAY,
+    viewer_cache_seconds: float | None = None,
 ) -> AsyncIterator[DemoApi]:
-    app = create_app(_settings(db_url, tmp_path, today), db)
+    app = create_app(_settings(db_url, tmp_path, today, viewer_cache_seconds), db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield DemoApi(client, db, db_url, people, tmp_path, today)
+        yield DemoApi(client, db, db_url, people, tmp_path, today, viewer_cache_seconds)
 
 
 # ---------------------------------------------------------------------------------------------- commands

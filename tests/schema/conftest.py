@@ -54,6 +54,16 @@ async def api(db: Database, db_url: str) -> AsyncIterator[Api]:
         yield Api(client, settings, db)
 
 
+@pytest.fixture
+async def uncached_api(db: Database, db_url: str) -> AsyncIterator[Api]:
+    """The API with the viewer loaded on every request: a statement count then does not depend on whether the
+    viewer cache's time ran out between two requests (it can on a loaded machine)."""
+    settings = make_settings(db_url, viewer_cache_seconds=0)
+    app = create_app(settings, db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield Api(client, settings, db)
+
+
 class StatementCounter:
     def __init__(self, db: Database) -> None:
         self.count = 0
