@@ -425,13 +425,13 @@ def _act_body(request_id: str) -> str:
 async def _in_process(url: str, secret: str, verifier: str, act_ids: list[int]) -> dict[str, Any]:
     """Statements of one warm request per operation, and the mean over several acts."""
     import httpx
-    from sqlalchemy import event
 
     from bench.bare import create_bare_app
     from schema.app import create_app
     from server.auth import issue_token
     from server.db import Database
     from server.settings import Settings
+    from server.statements_seen import watching  # also the statements the compiled path sends to asyncpg
 
     settings = Settings(database_url=url, secret=secret, env="dev", today=TODAY)
     db = Database(url)
@@ -439,6 +439,8 @@ async def _in_process(url: str, secret: str, verifier: str, act_ids: list[int]) 
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(" ".join(statement.split()))
+
+    watch = watching(db.engine.sync_engine, on_execute)
 
     headers = {"Authorization": f"Bearer {issue_token(settings, verifier)}", "Content-Type": "application/json"}
     out: dict[str, Any] = {"statements": {}}
@@ -452,7 +454,7 @@ async def _in_process(url: str, secret: str, verifier: str, act_ids: list[int]) 
                 "/graphql", content=_graphql_body("{ myTasks(first: 1) { totalCount } }"), headers=headers
             )
             out["open_tasks"] = int(count.json()["data"]["myTasks"]["totalCount"])
-            event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+            watch.__enter__()
             plan = [
                 ("mytasks", "graphql", "POST", "/graphql", _graphql_body(MY_TASKS_QUERY)),
                 ("mytasks_bare", "bare", "GET", BARE_MY_TASKS, None),
@@ -476,8 +478,8 @@ async def _in_process(url: str, secret: str, verifier: str, act_ids: list[int]) 
                 out["statements"]["act"] = list(seen)
             out["act_mean"] = sum(per_act[1:]) / max(len(per_act) - 1, 1)  # the first act is a warm-up
         finally:
-            if event.contains(db.engine.sync_engine, "before_cursor_execute", on_execute):
-                event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+            with contextlib.suppress(Exception):  # (not entered when the count request failed)
+                watch.__exit__(None, None, None)
             for c in clients.values():
                 await c.aclose()
     finally:

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from schema.app import create_app
 from server.auth import issue_token
 from server.db import Database
 from server.settings import Settings
+from server.statements_seen import watching
 
 
 class Api:
@@ -73,11 +73,12 @@ class StatementCounter:
         self.count += 1
 
     def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._on)
+        self._watching = watching(self.engine, self._on)
+        self._watching.__enter__()
         return self
 
     def __exit__(self, *_: Any) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._on)
+        self._watching.__exit__(None, None, None)
 
 
 TODAY = dt.date.today()
