@@ -133,27 +133,38 @@ class _RequestReads:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        task = asyncio.current_task()
-        if self._session is not None and task is not None and self._owner is task:
+        async with self.connection() as connection:
+            if self._session is None:
+                self._session = AsyncSession(bind=connection, expire_on_commit=False, autoflush=False)
             yield self._session
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The request's connection, for a session or for Core reads without one (the compiled path's rows):
+        checked out on first use, taken in turns, its transaction rolled back when the outermost block ends."""
+        task = asyncio.current_task()
+        if self._connection is not None and task is not None and self._owner is task:
+            yield self._connection  # nested in this task's own turn
             return
         async with self._lock:
             self._owner = task
             try:
-                if self._session is None:
+                if self._connection is None:
                     self._connection = await self.db.engine.connect()
-                    self._session = AsyncSession(bind=self._connection, expire_on_commit=False, autoflush=False)
-                yield self._session
+                yield self._connection
             finally:
                 self._owner = None
                 await self._end_transaction()
 
     async def _end_transaction(self) -> None:
-        if self._session is None:
+        if self._connection is None:
             return
         try:
-            self._session.expunge_all()
-            await self._session.rollback()
+            if self._session is not None:
+                self._session.expunge_all()
+                await self._session.rollback()
+            if self._connection.in_transaction():  # a Core read (``connection``) began one
+                await self._connection.rollback()
         except Exception:
             await self.close()  # a broken connection: the next read of the request checks out a new one
 
@@ -204,6 +215,18 @@ class Database:
             return
         async with self._reads() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """``read()`` for Core statements: the connection alone, no ORM session to set up and roll back
+        (the compiled read path's rows). Inside ``one_session_per_request``, the request's one connection."""
+        shared = _request_reads.get()
+        if shared is not None and shared.db is self:
+            async with shared.connection() as connection:
+                yield connection
+            return
+        async with self.engine.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def one_session_per_request(self) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.ids import fits_column
@@ -92,6 +92,6 @@ async def keyset_page(
     return Page(rows, has_next, [encode_cursor(getattr(r, key.key)) for r in rows])
 
 
-async def count(session: AsyncSession, query: Select[Any]) -> int:
+async def count(session: AsyncSession | AsyncConnection, query: Select[Any]) -> int:
     subquery = query.order_by(None).subquery()
     return int((await session.execute(select(func.count()).select_from(subquery))).scalar_one())

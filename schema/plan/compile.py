@@ -40,6 +40,9 @@ from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.field import StrawberryField
 
 Completer = Callable[[Any], Any]
+# Asked for each object type on the way down: a completer of its own for that type's values (the row
+# projection of a page's nodes, schema/plan/projection.py), or None to compile the type as usual.
+ObjectHook = Callable[[GraphQLObjectType, SelectionSetNode | None], Completer | None]
 
 
 class Fallback(Exception):
@@ -63,28 +66,31 @@ def plain_fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | No
     return fields
 
 
-def compile_output(type_: GraphQLOutputType, node: FieldNode) -> Completer | None:
+def compile_output(type_: GraphQLOutputType, node: FieldNode, hook: ObjectHook | None = None) -> Completer | None:
     """A completer for a value of ``type_`` selected by ``node``, or None when not covered."""
     if isinstance(type_, GraphQLNonNull):
         if is_leaf_type(type_.of_type):  # the commonest field: one closure, not three
             return None if node.selection_set is not None else _leaf(type_.of_type, nullable=False)
-        inner = compile_output(type_.of_type, node)
+        inner = compile_output(type_.of_type, node, hook)
         return None if inner is None else _non_null(inner)
     if is_leaf_type(type_):
         return None if node.selection_set is not None else _leaf(type_, nullable=True)
-    return _nullable(_compile_nullable(type_, node))
+    return _nullable(_compile_nullable(type_, node, hook))
 
 
-def _compile_nullable(type_: GraphQLOutputType, node: FieldNode) -> Completer | None:
+def _compile_nullable(type_: GraphQLOutputType, node: FieldNode, hook: ObjectHook | None) -> Completer | None:
     if isinstance(type_, GraphQLList):
-        item = compile_output(type_.of_type, node)
+        item = compile_output(type_.of_type, node, hook)
         return None if item is None else _list(item)
     if isinstance(type_, GraphQLObjectType):
-        return compile_object(type_, node.selection_set)
+        own = hook(type_, node.selection_set) if hook is not None else None
+        return own if own is not None else compile_object(type_, node.selection_set, hook)
     return None
 
 
-def compile_object(type_: GraphQLObjectType, selection_set: SelectionSetNode | None) -> Completer | None:
+def compile_object(
+    type_: GraphQLObjectType, selection_set: SelectionSetNode | None, hook: ObjectHook | None = None
+) -> Completer | None:
     fields = plain_fields(selection_set)
     if fields is None:
         return None
@@ -95,15 +101,15 @@ def compile_object(type_: GraphQLObjectType, selection_set: SelectionSetNode | N
             steps.append((key, _constant(type_.name), _identity))
             continue
         field_def = type_.fields.get(node.name.value)
-        read = _reader(field_def, node) if field_def is not None else None
-        complete = compile_output(field_def.type, node) if field_def is not None else None
+        read = field_reader(field_def, node) if field_def is not None else None
+        complete = compile_output(field_def.type, node, hook) if field_def is not None else None
         if read is None or complete is None:
             return None
         steps.append((key, read, complete))
     return _object(type_, steps)
 
 
-def _reader(field_def: GraphQLField, node: FieldNode) -> Callable[[Any], Any] | None:
+def field_reader(field_def: GraphQLField, node: FieldNode) -> Callable[[Any], Any] | None:
     """How strawberry resolves this field, when it needs no ``info`` and no argument."""
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryField) or definition.extensions or definition.permission_classes:

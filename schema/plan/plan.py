@@ -19,7 +19,8 @@ from graphql.execution.values import VariableValues
 
 from schema.context import Context
 from schema.plan.compile import Completer, Fallback, compile_output, plain_fields
-from schema.plan.roots import ROOTS, Root, connection_nodes
+from schema.plan.projection import RootProjection, Shape
+from schema.plan.roots import ROOTS, Fetch, Root, connection_nodes
 from schema.prefetch import ListAsked
 
 CACHE_SIZE = 512
@@ -31,8 +32,10 @@ class RootStep:
     node: FieldNode
     field: GraphQLField
     root: Root
+    fetch: Fetch
     complete: Completer
     asked: ListAsked  # the connection's node selection, as the prefetch reads it (read once per plan)
+    projected: bool = False  # the nodes are completed from rows (schema/plan/projection.py)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Plan:
         for step in self.steps:
             try:
                 args = get_argument_values(step.field, step.node, variables)
-                value = await step.root.fetch(ctx, args, step.asked)
+                value = await step.fetch(ctx, args, step.asked)
             except Exception:
                 raise Fallback from None
             data[step.key] = step.complete(value)
@@ -80,7 +83,8 @@ def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan
         field = schema.query_type.fields.get(node.name.value)
         if root is None or field is None or any(a.name.value not in root.arguments for a in node.arguments or ()):
             return None
-        complete = compile_output(field.type, node)
+        projected = _projected(root, field, node)
+        fetch, complete = projected or (root.fetch, compile_output(field.type, node))
         if complete is None:
             return None
         try:
@@ -88,5 +92,21 @@ def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan
         except Exception:  # (read per request before: graphql-core answered then too)
             return None
         key = node.alias.value if node.alias else node.name.value
-        steps.append(RootStep(key, node, field, root, complete, asked))
+        steps.append(RootStep(key, node, field, root, fetch, complete, asked, projected is not None))
     return Plan(tuple(steps))
+
+
+def _projected(root: Root, field: GraphQLField, node: FieldNode) -> tuple[Fetch, Completer] | None:
+    """The root's row fetch and the completer projecting its rows, when every node selection projects."""
+    if root.rows is None:
+        return None
+    rows, shape = root.rows, Shape(root.rows.table)
+    hook = RootProjection(rows.type_name, shape)
+    complete = compile_output(field.type, node, hook)
+    if complete is None or not hook.complete:
+        return None
+
+    async def fetch(ctx: Context, args: dict[str, Any], asked: ListAsked) -> Any:
+        return await rows.fetch(ctx, args, asked, shape)
+
+    return fetch, complete

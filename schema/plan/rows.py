@@ -20,14 +20,15 @@ from typing import Any, cast
 
 import strawberry
 from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.scalars import JSON
 from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection, page_size
 from schema.context import Context
-from schema.plan.statements import ids_param, kept, keyset
+from schema.plan.projection import Shape
+from schema.plan.statements import fetch, ids_param, kept, keyset
 from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.registry import Position, Unit
@@ -163,7 +164,7 @@ async def _rows(
         return base.where(ids_param(session, key))
 
     query = kept((name, is_postgres(session)), statement)
-    return list((await session.execute(query, {"ids": wanted})).all())
+    return list(await fetch(session, query, {"ids": wanted}))
 
 
 class RowPrefetch(WorkflowPrefetch):
@@ -224,7 +225,7 @@ class RowPrefetch(WorkflowPrefetch):
         # kept per people scope (what people_visible is made of: it follows a policy change), day, columns, dialect
         query = kept(("holders", card_only, day, self.ctx.people_scope, is_postgres(self.session)), build)
         rows: dict[int, Any] = {}
-        for r in (await self.session.execute(query, {"ids": sorted(set(position_ids))})).all():
+        for r in await fetch(self.session, query, {"ids": sorted(set(position_ids))}):
             by_position[r.position_id].append(r.id)
             rows[r.id] = r
         return by_position, rows
@@ -264,14 +265,25 @@ class RowPrefetch(WorkflowPrefetch):
 
 
 async def _page(
-    session: AsyncSession, name: Hashable, build: Any, key: Any, first: int, after: str | None, descending: bool
+    session: AsyncSession | AsyncConnection,
+    name: Hashable,
+    build: Any,
+    key: Any,
+    first: int,
+    after: str | None,
+    descending: bool,
+    *,
+    key_at: int | None = None,
 ) -> Page[Row[Any]]:
-    """``server.paging.keyset_page`` for a select of columns (``build()``, kept under ``name``): rows."""
+    """``server.paging.keyset_page`` for a select of columns (``build()``, kept under ``name``): rows.
+    The cursor is the row's ``key`` column (or the column at ``key_at``, for rows of labelled columns)."""
     last = cursor_key(after, key) if after is not None else None
     has_last = last is not None
     query = kept((name, has_last), lambda: keyset(build(), key, after=has_last, descending=descending))
     params = {"limit": first + 1, "last": last} if has_last else {"limit": first + 1}
-    rows, has_next = split_page((await session.execute(query, params)).all(), first)
+    rows, has_next = split_page(list(await fetch(session, query, params)), first)
+    if key_at is not None:
+        return Page(rows, has_next, [encode_cursor(r[key_at]) for r in rows])
     return Page(rows, has_next, [encode_cursor(getattr(r, key.key)) for r in rows])
 
 
@@ -354,3 +366,17 @@ async def my_tasks_page(
         objs = await prefetch.task_objects(cast(list[models.Task], page.rows), nodes)
         await prefetch.tasks(objs, nodes)
     return connection(objs, cast(Page[object], page), total=total, after=after)
+
+
+async def my_task_rows(
+    ctx: Context, first: int | None, after: str | None, shape: Shape, wants_total: bool
+) -> Connection[Any]:
+    """The inbox page as rows of ``shape``'s columns, for the plan's row projection: the same scoped
+    statement as ``my_tasks_page`` (``lists.inbox_tasks``), the same keyset order and cursors."""
+    size = page_size(first, ctx.settings)
+    build = lambda: shape.select(lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now))  # noqa: E731
+    async with ctx.db.read_connection() as c:
+        name = ("task rows", shape, ctx.viewer, c.dialect.name)
+        page = await _page(c, name, build, T.id, size, after, True, key_at=0)
+        total = await count(c, lists.inbox_tasks(ctx.viewer, lists.TaskFilter(), ctx.now)) if wants_total else -1
+    return connection(page.rows, cast(Page[object], page), total=total, after=after)

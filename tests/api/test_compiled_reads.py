@@ -28,6 +28,7 @@ from schema.plan.plan import make_plan
 from schema.plan.roots import ROOTS
 from schema.schema import schema
 from server.paging import encode_cursor
+from server.statements_seen import watching
 from tests.api.helpers import DemoApi
 from tests.schema.test_fuzz import SCALARS
 from tests.security.test_read_rule_walk import PERSONAS, _world
@@ -78,6 +79,19 @@ ROWS = [
     "holders { nip name access rank { rankCode } position { code title unit { name } } unit { code } } } } } }",
     "{ myTasks(first: 50) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges "
     f"{{ cursor node {{ id step role unitCode assignee dueAt openedAt overdue blockedReason {REQUEST_ROWS} }} }} }} }}",
+]
+# Answered from rows of just the selected columns (schema/plan/projection.py): every projected field, with
+# its nulls (no due time, no reason, no origin position), aliases, ``__typename`` and a cursor.
+PROJECTED = [
+    MY_TASKS_QUERY,
+    "query($t: String) { myTasks(first: 50, after: $t) { totalCount pageInfo { hasNextPage hasPreviousPage "
+    "startCursor endCursor } edges { cursor node { __typename id step role assignee dueAt openedAt "
+    "request { __typename id kind state version terminal effectiveDate createdAt updatedAt proposedBy "
+    "definitionVersion reason subject { __typename nip name } position { code title type quota jobClass "
+    "minEducation minRank maxRank unit { code name kind } } originPosition { code unit { code } } "
+    "subjectPosition { code title } } } } } }",
+    "{ a: myTasks(first: 3) { edges { node { x: id y: step request { z: state who: subject { n: name } } } } } "
+    "b: myTasks(first: 1) { edges { node { request { position { unit { __typename } } } } } } }",
 ]
 # Where the nested parts answer an error (a card's birthDate) or leave the row fetch (openTasks): the same bytes.
 ROW_ERRORS = [
@@ -159,6 +173,40 @@ async def test_the_row_fetch_answers_its_pages_itself_with_graphql_cores_bytes(d
         assert shown in inboxes, shown
     errors = await _both(demo, "admin", ROW_ERRORS[-1], {"a": GAMBIR})
     assert b'"birthDate"' not in errors
+
+
+async def test_the_inbox_page_reads_only_the_selected_columns_and_answers_graphql_cores_bytes(
+    demo: DemoApi, monkeypatch: Any
+) -> None:
+    """The projected page: planned as rows, its statement reads no column the selection does not ask
+    (the subject's file, the request's data), and each persona gets graphql-core's bytes without it."""
+    assert all(step.projected for q in PROJECTED for step in _plan(q).steps)
+    assert not any(step.projected for q in ROWS[2:] + ROW_ERRORS[:2] for step in _plan(q).steps)
+    await _prepared(demo)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    def forbidden(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the compiled path fell back to graphql-core")
+
+    pages = b""
+    for persona in [*PERSONAS, None]:
+        user = demo.uid(persona) if persona else None
+        for query in PROJECTED:
+            with monkeypatch.context() as patched:
+                patched.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", forbidden)
+                compiled = await demo.post(query, {"t": encode_cursor(10**9)}, as_user=user)
+            assert compiled.content == await _both(demo, persona, query, {"t": encode_cursor(10**9)})
+            pages += compiled.content
+    for shown in (b'"originPosition":null', b'"reason":null', b'"dueAt":', b'"__typename":"Unit"'):
+        assert shown in pages, shown
+    with watching(demo.db.engine.sync_engine, seen):
+        await demo.post(MY_TASKS_QUERY, None, as_user=demo.uid("bkd_verifier"))
+    [page] = [s for s in statements if "tasks" in s and "LIMIT" in s.upper()]
+    for unread in ("birth_date", "rule_versions", ".data", "due_at", "version"):
+        assert unread not in page, unread
 
 
 async def test_a_root_field_without_a_plan_entry_runs_on_graphql_core(demo: DemoApi) -> None:

@@ -11,8 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import graphql
 from sqlalchemy import event
 
+from schema.core_schema import graphql_schema
+from schema.plan.plan import make_plan
+from schema.schema import schema
 from server.db import Database
 from server.seed import TRANSFER_TARGET_POSITION
 from tests.api.helpers import TMT, DemoApi, proposed
@@ -94,3 +98,36 @@ async def test_a_mutation_reads_its_own_write_on_the_shared_connection(demo: Dem
     assert rid
     assert checkouts.most_held <= 2  # the request's reads, and the write transaction
     assert checkouts.held == 0
+
+
+async def test_the_inbox_read_as_rows_shares_the_requests_connection_and_sees_each_new_request(
+    demo: DemoApi,
+) -> None:
+    """The projected inbox reads on the request's connection without an ORM session (Core rows); the
+    positions page next to it reads through the session on the same connection. Each read's transaction ends
+    with its block, so the next request's inbox sees a request proposed in between (a snapshot kept open
+    would hide it on SQLite)."""
+    query = (
+        "{ myTasks(first: 50) { edges { node { id request { id state subject { nip } } } } } "
+        "positions(first: 5) { edges { node { code holders { nip } } } } }"
+    )
+    document = graphql.parse(query)
+    [operation] = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    plan = make_plan(graphql_schema(schema), operation)
+    assert plan is not None and [s.projected for s in plan.steps] == [True, False]
+
+    with counting_checkouts(demo.db) as checkouts:
+        before = await demo.ask("unit_head", query)
+    assert checkouts.taken == 1 and checkouts.held == 0
+    rid = await proposed(
+        demo,
+        "employee",
+        "proposeTransfer",
+        employeeNip=demo.uid("employee"),
+        targetPositionCode=TRANSFER_TARGET_POSITION,
+        effectiveDate=TMT,
+    )
+    after = await demo.ask("unit_head", query)
+    assert rid not in [e["node"]["request"]["id"] for e in before["myTasks"]["edges"]]
+    assert rid in [e["node"]["request"]["id"] for e in after["myTasks"]["edges"]]
+    assert after["positions"] == before["positions"]
