@@ -57,6 +57,7 @@ from bench.wrkload import HttpRequest, run_wrk, write_script  # noqa: E402
 
 BENCH = ROOT / "bench"
 OUT = BENCH / "RESULTS-side-by-side.md"
+RESULTS = BENCH / "RESULTS.md"
 PAGES = ("positions", "mytasks")
 SYSTEMS = ("floor", "postgraphile", "asnflow")
 
@@ -291,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-admin", default=os.environ.get("ASNFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="also written as a section of this file (kept by bench/run_all.py's rewrites); '-' for none",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -311,12 +318,15 @@ def main(argv: list[str] | None = None) -> int:
                 configs.append(run_config(n, url, prep.verifier, secret, workdir, args, dbs))
         finally:
             dbs.drop_all()
-    from bench.side_by_side_report import render
+    from bench.side_by_side_report import into_results, render
 
     text = render(configs, args, command.strip(), seed_seconds, postgres_version(args.pg_admin).split(" on ")[0])
     args.out.write_text(text)
     print(text)
     log(f"written to {args.out}")
+    if str(args.results) != "-":
+        into_results(args.results, text)
+        log(f"and as a section of {args.results}")
     return 0
 
 

@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
-from bench.run_all import MY_TASKS_QUERY, POSITIONS_QUERY
+from bench.run_all import MY_TASKS_QUERY, NOTES_MARKER, POSITIONS_QUERY
 from bench.side_by_side import BENCH, PAGES, PG_POSITIONS, SYSTEMS, Config
 
 LABEL = {"floor": "floor (asyncpg + orjson)", "postgraphile": "PostGraphile 4", "asnflow": "asnflow serve"}
@@ -87,6 +88,26 @@ def render(configs: list[Config], args: argparse.Namespace, command: str, seed_s
         out.append("")
     out += ["## Machine", "", *machine(), f"- PostGraphile {_pg_version()}, Node {_node_version()}", ""]
     return "\n".join(out)
+
+
+BEGIN = "<!-- side by side: rewritten by bench/side_by_side.py (--results), kept by bench/run_all.py -->"
+END = "<!-- end of side by side -->"
+
+
+def into_results(path: Path, text: str) -> None:
+    """The report as a section of ``path`` (bench/RESULTS.md), below run_all's notes marker so a run_all
+    rewrite keeps it; a previous side-by-side section there is replaced."""
+    demoted = "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
+    block = f"{BEGIN}\n\n{demoted.strip()}\n\n{END}"
+    old = path.read_text() if path.exists() else ""
+    if BEGIN in old and END in old:
+        new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END) :]
+    elif NOTES_MARKER in old:
+        at = old.index(NOTES_MARKER) + len(NOTES_MARKER)
+        new = old[:at] + "\n\n" + block + "\n" + old[at:]
+    else:
+        new = old + ("\n" if old else "") + NOTES_MARKER + "\n\n" + block + "\n"
+    path.write_text(new)
 
 
 def _pg_version() -> str:
