@@ -110,7 +110,7 @@ def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float = IDLE_PING_
 
 
 class _RequestReads:
-    """Every read of one request on one connection and one session, taken in turns.
+    """Every read of one request on one connection (and one session, for ORM reads), taken in turns.
 
     A GraphQL request used to open a session per root field and per helper (``request`` opened three),
     each a pool checkout: a query with many root fields held as many connections as it had fields, and
@@ -119,7 +119,8 @@ class _RequestReads:
     ``AsyncSession`` must not be used by two tasks at once). A read nested in another read of the same
     task (a helper called inside a ``read()`` block) reuses the session without waiting for itself.
 
-    Each outermost block is its own transaction: rolled back at the end, after its rows were detached
+    Core reads (``connection``, the compiled path's rows) take the same turns without the session. Each
+    outermost block is its own transaction: rolled back at the end, after its rows were detached
     (as closing a session detaches them), so a read after a write of the same request sees the write
     even on SQLite, whose read transaction keeps the snapshot it started with.
     """
