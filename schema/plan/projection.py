@@ -128,12 +128,18 @@ class Shape:
     columns: list[Any] = field(default_factory=list)
     joins: list[tuple[Any, Any, Any, bool]] = field(default_factory=list)  # (from, to, on, outer)
 
-    def __post_init__(self) -> None:
-        self.add(self.root.id)
+    at: dict[tuple[int, str], int] = field(default_factory=dict)  # (table, column key) -> index, read once
 
-    def add(self, column: Any) -> int:
-        self.columns.append(column.label(f"c{len(self.columns)}"))
-        return len(self.columns) - 1
+    def __post_init__(self) -> None:
+        self.add(self.root, "id")
+
+    def add(self, table: Any, key: str) -> int:
+        """The index of ``table``'s column ``key`` in the rows (added when not read yet)."""
+        found = self.at.get((id(table), key))
+        if found is None:
+            found = self.at[(id(table), key)] = len(self.columns)
+            self.columns.append(getattr(table, key).label(f"c{found}"))
+        return found
 
     def select(self, base: Any) -> Any:
         """``base`` (the root's scoped statement) reading this shape's columns through its joins."""
@@ -220,7 +226,7 @@ def _project(
             complete = compile_output(field_def.type, node)
             if complete is None:
                 return None
-            at, leaf = shape.add(getattr(table, how.key)), names.add(complete)
+            at, leaf = shape.add(table, how.key), names.add(complete)
             if how.convert is None:
                 parts.append(f"{key!r}: {leaf}(row[{at}])")
             else:
@@ -232,7 +238,7 @@ def _project(
         child = aliased(PROJECTED[how.type_name].model)
         nullable = not isinstance(field_def.type, GraphQLNonNull)
         shape.joins.append((table, child, child.id == getattr(table, how.key), outer or nullable))
-        present = shape.add(child.id)  # None: an outer join that found nothing
+        present = shape.add(child, "id")  # None: an outer join that found nothing
         inner = _project(target, node.selection_set, shape, child, names, outer=outer or nullable)
         if inner is None:
             return None

@@ -279,12 +279,13 @@ async def _page(
     The cursor is the row's ``key`` column (or the column at ``key_at``, for rows of labelled columns)."""
     last = cursor_key(after, key) if after is not None else None
     has_last = last is not None
-    query = kept((name, has_last), lambda: keyset(build(), key, after=has_last, descending=descending))
-    params = {"limit": first + 1, "last": last} if has_last else {"limit": first + 1}
-    rows, has_next = split_page(list(await fetch(session, query, params)), first)
+    rows = first + 1
+    query = kept((name, has_last, rows), lambda: keyset(build(), key, after=has_last, descending=descending, rows=rows))
+    params = {"last": last} if has_last else {}
+    found, has_next = split_page(list(await fetch(session, query, params)), first)
     if key_at is not None:
-        return Page(rows, has_next, [encode_cursor(r[key_at]) for r in rows])
-    return Page(rows, has_next, [encode_cursor(getattr(r, key.key)) for r in rows])
+        return Page(found, has_next, [encode_cursor(r[key_at]) for r in found])
+    return Page(found, has_next, [encode_cursor(getattr(r, key.key)) for r in found])
 
 
 async def positions_page(

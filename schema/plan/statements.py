@@ -4,8 +4,9 @@ Building a statement (the scoping clauses of policies/read.py and policies/scope
 computing its cache key cost about as much CPU as running it; SQLAlchemy memoizes the cache key on a
 statement object, so a kept object costs neither again. A statement is kept under everything it
 depends on besides its parameters: the selection's shape, the viewer or its read scope (frozen values: a changed
-grant is another key) and the day where the statement embeds it, and the dialect (ids go as a
-PostgreSQL array or an expanding IN). The ids, the cursor value and the page size are parameters.
+grant is another key) and the day where the statement embeds it, the page size (written into the SQL:
+``server.paging.row_limit``) and the dialect (ids go as a PostgreSQL array or an expanding IN). The ids and
+the cursor value are parameters.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from server.paging import row_limit
 from server.sql import any_of_param, is_postgres
 from server.statements_seen import sent_to_driver
 
@@ -119,10 +121,10 @@ def ids_param(session: AsyncSession, column: Any) -> Any:
     return column.in_(bindparam("ids", expanding=True))
 
 
-def keyset(query: Any, key: Any, *, after: bool, descending: bool) -> Any:
-    """``server.paging.ordered_after`` with the cursor's key as the parameter ``last`` and the row count as
-    ``limit`` (the page size plus one)."""
+def keyset(query: Any, key: Any, *, after: bool, descending: bool, rows: int) -> Any:
+    """``server.paging.ordered_after`` with the cursor's key as the parameter ``last`` and ``rows`` (the page
+    size plus one) written into the SQL (``server.paging.row_limit``: a statement is kept per page size)."""
     if after:
         last = bindparam("last", type_=key.type)
         query = query.where(key < last if descending else key > last)
-    return query.order_by(key.desc() if descending else key.asc()).limit(bindparam("limit", type_=Integer))
+    return query.order_by(key.desc() if descending else key.asc()).limit(row_limit(rows))
