@@ -51,14 +51,14 @@ from server.domain.ranks import RANK_NAMES
 from server.paging import encode_cursor
 from server.settings import Settings, load_settings
 
-HELD = "a.kind = 'definitive' AND a.start_date <= $2 AND (a.end_date IS NULL OR a.end_date >= $2)"
+HELD = "a.kind = 'definitive' AND a.start_date <= {day} AND (a.end_date IS NULL OR a.end_date >= {day})"
 
 POSITIONS_SQL = f"""
 SELECT positions.id, positions.code, positions.title,
        greatest(positions.quota - (SELECT count(*) FROM assignments a WHERE a.position_id = positions.id AND {HELD}), 0),
        u.code, u.name
 FROM positions JOIN units u ON u.id = positions.unit_id
-ORDER BY positions.code LIMIT $1
+ORDER BY positions.code LIMIT {{limit}}
 """
 
 HOLDERS_SQL = f"""
@@ -73,7 +73,7 @@ SELECT tasks.id, tasks.step, r.id, r.kind, r.state, e.nip, e.name, p.code, p.tit
 FROM tasks JOIN workflow_requests r ON r.id = tasks.request_id JOIN employees e ON e.id = r.subject_employee_id
 LEFT JOIN positions p ON p.id = r.position_id LEFT JOIN units u ON u.id = p.unit_id
 WHERE {clause}
-ORDER BY tasks.id DESC LIMIT $1
+ORDER BY tasks.id DESC LIMIT {limit}
 """
 
 
@@ -105,10 +105,16 @@ async def scoped_statements(db: Database, user_id: str, today: dt.date, ttl: flo
     scope = registry_scope(viewer)
     visible = "true" if scope.everything else _sql(scope.units_clause(models.Position.unit_id))
     return Scoped(
-        HOLDERS_SQL.replace("{visible}", visible),
+        HOLDERS_SQL.replace("{visible}", visible).replace("{day}", "$2"),
         TASKS_SQL.replace("{clause}", _sql(tasks)),
         time.monotonic() + ttl,
     )
+
+
+def _limited(sql: str, rows: int) -> str:
+    """The page size written into the SQL, as asnflow does (server.paging.row_limit): with ``LIMIT $1``
+    PostgreSQL re-plans the prepared statement on every execution (a generic plan cannot know the limit)."""
+    return sql.replace("{limit}", str(int(rows)))
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -116,7 +122,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 async def positions_page(conn: Any, scoped: Scoped, first: int, today: dt.date) -> dict[str, Any]:
-    rows = (await conn.fetch(POSITIONS_SQL, first + 1, today))[:first]
+    rows = (await conn.fetch(_limited(POSITIONS_SQL.replace("{day}", "$1"), first + 1), today))[:first]
     holders: dict[int, list[dict[str, Any]]] = {}
     if rows:
         for pid, nip, name, rank in await conn.fetch(scoped.holders, [r[0] for r in rows], today):
@@ -139,7 +145,7 @@ async def positions_page(conn: Any, scoped: Scoped, first: int, today: dt.date) 
 
 
 async def my_tasks_page(conn: Any, scoped: Scoped, first: int) -> dict[str, Any]:
-    rows = await conn.fetch(scoped.tasks, first + 1)
+    rows = await conn.fetch(_limited(scoped.tasks, first + 1))
     page = rows[:first]
     edges = []
     for tid, step, rid, kind, state, nip, name, pcode, ptitle, ucode, uname in page:
