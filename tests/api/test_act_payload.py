@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.helpers import TMT, DemoApi, propose
+from tests.api.helpers import TMT, DemoApi, act, propose
 from tests.api.test_action_preview import counted
 from tests.workflows.test_statement_count import summary
 
@@ -47,6 +47,22 @@ async def test_act_answers_from_the_stored_row_what_a_read_of_the_request_answer
     read = (await demo.ask("bkd_verifier", READ_ROW, id=rid))["request"]
     assert answered == read
     assert (answered["state"], answered["version"]) == ("verified", 2)
+
+
+async def test_an_act_that_takes_the_next_step_by_itself_answers_where_the_request_ended_as_read(
+    demo: DemoApi,
+) -> None:
+    """A decree issued on its effective date takes effect in the same act (the scheduler's step, ``advance``):
+    the row answered is the one both saves left."""
+    rid = await placement(demo)
+    for persona, action in [("bkd_verifier", "verify"), ("board_member", "recommend"), ("pyb", "decide")]:
+        assert (await act(demo, persona, rid, action))["errors"] == []
+    async with demo.on(TMT) as later:
+        decree = {"requestId": rid, "action": "issue_decree", "data": {"decreeNo": "SK-9/2026"}}
+        payload = (await later.ask("bkd_official", ACT_ROW, input=decree))["act"]
+        read = (await later.ask("bkd_official", READ_ROW, id=rid))["request"]
+    assert payload["errors"] == [] and payload["request"] == read
+    assert (read["state"], read["terminal"]) == ("effective", True)
 
 
 async def test_a_payload_asking_more_than_the_row_is_read_after_the_commit(demo: DemoApi) -> None:
