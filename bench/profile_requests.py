@@ -52,11 +52,19 @@ def prepare(pg_admin: str, size: str, wanted: int, out: Path) -> None:
 
 
 async def measure(
-    url: str, saved: dict[str, Any], op: str, count: int, profile: bool, statements: bool = False
+    url: str,
+    saved: dict[str, Any],
+    op: str,
+    count: int,
+    profile: bool,
+    statements: bool = False,
+    freeze: bool = False,
 ) -> tuple[str, str]:
     """Runs the requests; returns the profile as HTML and text (empty without ``profile``). With
     ``statements``, counts the SQL statements of each measured request (a ``before_cursor_execute``
-    listener, as run_all's) and prints the mean and the last request's statements."""
+    listener, as run_all's) and prints the mean and the last request's statements. With ``freeze``, the
+    heap is frozen after the warm-up as ``asnflow serve`` freezes it after start-up (server/heap.py): the
+    full garbage-collector passes over the start-up heap then no longer count in the figure."""
     import httpx
     from sqlalchemy import event
 
@@ -100,6 +108,10 @@ async def measure(
 
         for _ in range(min(20, count)):  # warm-up
             await one()
+        if freeze:
+            from server.heap import freeze_startup_heap
+
+            freeze_startup_heap()
         profiler = None
         if profile:
             from pyinstrument import Profiler
@@ -150,6 +162,7 @@ def main() -> None:
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--statements", action="store_true", help="count SQL statements per request and list them")
+    p.add_argument("--freeze", action="store_true", help="freeze the heap after the warm-up, as asnflow serve does")
     a = p.parse_args()
     if a.prepare:
         prepare(a.pg_admin, a.size, a.placements, a.prepare)
@@ -157,7 +170,7 @@ def main() -> None:
     url = a.url_file.read_text().strip()
     ids_file = Path(f"{a.url_file}.ids")
     saved = json.loads(ids_file.read_text())
-    html, text = asyncio.run(measure(url, saved, a.op, a.count, a.profile, a.statements))
+    html, text = asyncio.run(measure(url, saved, a.op, a.count, a.profile, a.statements, a.freeze))
     ids_file.write_text(json.dumps(saved))
     if a.profile:
         out = Path(f"{a.url_file}.{a.op}.html")
