@@ -51,9 +51,22 @@ def prepare(pg_admin: str, size: str, wanted: int, out: Path) -> None:
     print(f"{url}: {len(prep.request_ids)} placements wait for {prep.verifier}")
 
 
-async def measure(url: str, saved: dict[str, Any], op: str, count: int, profile: bool) -> tuple[str, str]:
-    """Runs the requests; returns the profile as HTML and text (empty without ``profile``)."""
+async def measure(
+    url: str,
+    saved: dict[str, Any],
+    op: str,
+    count: int,
+    profile: bool,
+    statements: bool = False,
+    freeze: bool = False,
+) -> tuple[str, str]:
+    """Runs the requests; returns the profile as HTML and text (empty without ``profile``). With
+    ``statements``, counts the SQL statements of each measured request (a ``before_cursor_execute``
+    listener, as run_all's) and prints the mean and the last request's statements. With ``freeze``, the
+    heap is frozen after the warm-up as ``asnflow serve`` freezes it after start-up (server/heap.py): the
+    full garbage-collector passes over the start-up heap then no longer count in the figure."""
     import httpx
+    from sqlalchemy import event
 
     from bench.bare import create_bare_app
     from schema.app import create_app
@@ -95,16 +108,35 @@ async def measure(url: str, saved: dict[str, Any], op: str, count: int, profile:
 
         for _ in range(min(20, count)):  # warm-up
             await one()
+        if freeze:
+            from server.heap import freeze_startup_heap
+
+            freeze_startup_heap()
         profiler = None
         if profile:
             from pyinstrument import Profiler
 
             profiler = Profiler(async_mode="enabled", interval=0.0005)
             profiler.start()
+        seen: list[str] = []
+        counts: list[int] = []
+
+        def on_execute(*args: Any) -> None:
+            seen.append(" ".join(str(args[2]).split()))
+
+        if statements:
+            event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(count):
+            seen.clear()
             await one()
+            counts.append(len(seen))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if statements:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+            print(f"{op}: {sum(counts) / len(counts):.2f} statements per request; the last request's:")
+            for sql in seen:
+                print(f"  {sql[:200]}")
         reports = ("", "")
         if profiler is not None:
             profiler.stop()
@@ -129,6 +161,8 @@ def main() -> None:
     p.add_argument("--op", default="mytasks", choices=["mytasks", "positions", "mytasks_bare", "positions_bare", "act"])
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--statements", action="store_true", help="count SQL statements per request and list them")
+    p.add_argument("--freeze", action="store_true", help="freeze the heap after the warm-up, as asnflow serve does")
     a = p.parse_args()
     if a.prepare:
         prepare(a.pg_admin, a.size, a.placements, a.prepare)
@@ -136,7 +170,7 @@ def main() -> None:
     url = a.url_file.read_text().strip()
     ids_file = Path(f"{a.url_file}.ids")
     saved = json.loads(ids_file.read_text())
-    html, text = asyncio.run(measure(url, saved, a.op, a.count, a.profile))
+    html, text = asyncio.run(measure(url, saved, a.op, a.count, a.profile, a.statements, a.freeze))
     ids_file.write_text(json.dumps(saved))
     if a.profile:
         out = Path(f"{a.url_file}.{a.op}.html")

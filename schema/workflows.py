@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
+from strawberry.types.private import is_private
 
 from policies import read
 from schema.connection import Connection, connection, page_size
@@ -169,10 +173,30 @@ def _act_input_errors(input: ActInput, rid: int | None, data: dict[str, Any] | N
     return []
 
 
+@functools.cache
+def _row_fields(converter: NameConverter) -> frozenset[str]:
+    """The request's fields a row answers by itself (no resolver: nothing for the prefetch to fill)."""
+    fields = get_object_definition(WorkflowRequest, strict=True).fields
+    plain = [f for f in fields if f.base_resolver is None and not is_private(f.type)]
+    return frozenset({"__typename", *(converter.get_graphql_name(f) for f in plain)})
+
+
+def _answered_by_row(info: Info, result: CommandResult) -> models.WorkflowRequest | None:
+    """The request the command stored, when the payload asks only what its row says (``act { request { id state
+    version } }``): then nothing is read back after the commit."""
+    stored = result.stored
+    if not result.ok or not isinstance(stored, models.WorkflowRequest):
+        return None
+    asked = selected(child(root_selection(info), "request")).keys()
+    return stored if asked <= _row_fields(info.schema.config.name_converter) else None
+
+
 async def _payload(info: Info, result: CommandResult) -> RequestPayload:
     ctx: Context = info.context
     request: WorkflowRequest | None = None
-    if result.entity_id is not None:
+    if (stored := _answered_by_row(info, result)) is not None:
+        request = WorkflowRequest.of(stored)
+    elif result.entity_id is not None:
         async with ctx.db.read() as s:
             row = (await lists.requests_by_id(s, [result.entity_id])).get(result.entity_id)
             if row is not None and (result.ok or await _visible_request(info, row.id) is not None):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -49,6 +49,9 @@ class CommandResult:
 
     entity_id: int | None
     errors: tuple[UserError, ...] = ()
+    stored: object | None = field(default=None, compare=False, repr=False)
+    """The row as the command left it, when the command hands it back (``act``'s request): the answer is
+    built from it instead of reading it again. None on a refusal, a replay and for other commands."""
 
     @property
     def ok(self) -> bool:

@@ -14,3 +14,5 @@ tick  # workflows/cli.py: the API tests run the scheduler with a pinned day
 eligibility_explained  # workflows/eligibility.py: tests check the eligible list against the guards
 on_stream_result  # schema/extension_group.py: strawberry calls it for each streamed result (subscriptions)
 watching  # server/statements_seen.py: the statement counts of tests/schema/conftest.py and bench/run_all.py
+_in_expanding  # server/sql.py: SQLAlchemy's @compiles calls it to render InParam on SQLite
+_equals_any  # server/sql.py: SQLAlchemy's @compiles calls it to render InParam on PostgreSQL

@@ -68,8 +68,42 @@ def select_action(definition: Definition, state: str, name: str, data: Mapping[s
     return None
 
 
+# (definition version, state, trigger, the data its conditions read) -> the state the machine moved to
+_fired: dict[tuple[str, str, str, tuple[str | None, ...]], str] = {}
+
+
 def fire(definition: Definition, state: str, name: str, data: Mapping[str, Any]) -> str:
-    """Fire ``name`` from ``state`` on the shared machine; the state it lands in."""
+    """Fire ``name`` from ``state`` on the shared machine; the state it lands in.
+
+    What the machine answers depends only on the definition version, the state, the trigger and the values
+    its conditions compare (the actions' ``when``): it is asked once per combination and its answer kept,
+    since adding the token to the machine and removing it cost more than the rest of a step's Python. A
+    refusal is not kept (it is asked again, and raises again). A value no condition names is kept as None,
+    so what is kept stays as small as the definitions."""
+    key = (definition.version, state, name, _compared(definition, name, data))
+    moved = _fired.get(key)
+    if moved is None:
+        moved = _fired[key] = _fire_on_machine(definition, state, name, data)
+    return moved
+
+
+# (definition version, trigger) -> each data key its conditions read, with the values they name
+_named: dict[tuple[str, str], tuple[tuple[str, frozenset[str]], ...]] = {}
+
+
+def _compared(definition: Definition, name: str, data: Mapping[str, Any]) -> tuple[str | None, ...]:
+    """The data values the conditions of ``name`` compare, in key order (None for a value none of them names)."""
+    named = _named.get((definition.version, name))
+    if named is None:
+        whens = [a.when for a in definition.actions if a.name == name]
+        keys = sorted({k for w in whens for k in w})
+        named = _named[definition.version, name] = tuple(
+            (key, frozenset(w[key] for w in whens if key in w)) for key in keys
+        )
+    return tuple(value if (value := str(data.get(key))) in values else None for key, values in named)
+
+
+def _fire_on_machine(definition: Definition, state: str, name: str, data: Mapping[str, Any]) -> str:
     machine = machine_for(definition)
     token = _Token()
     machine.add_model(token, initial=state)

@@ -36,6 +36,7 @@ from sqlalchemy.sql.expression import BindParameter
 from sqlalchemy.types import TypeEngine
 
 from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit
+from server.sql import InParam
 from workflows.repository import request_facts
 
 T = TypeVar("T")
@@ -266,7 +267,7 @@ class PredicatesOf(Question[dict[int, str]]):
         return [
             select(*_row(tag, n1=EvaluationResult.year, s1=EvaluationResult.predicate)).where(
                 EvaluationResult.employee_id == bindparam(f"employee_{tag}"),
-                EvaluationResult.year.in_(bindparam(f"years_{tag}", expanding=True)),
+                InParam(EvaluationResult.year, f"years_{tag}"),
             )
         ]
 
@@ -316,7 +317,7 @@ class SanctionsOf(Question[list[Sanction]]):
         return [
             select(*columns).where(
                 DisciplinarySanction.employee_id == bindparam(f"employee_{tag}"),
-                DisciplinarySanction.severity.in_(bindparam(f"severities_{tag}", expanding=True)),
+                InParam(DisciplinarySanction.severity, f"severities_{tag}"),
                 DisciplinarySanction.start_date <= bindparam(f"end_{tag}", type_=Date),
                 or_(
                     DisciplinarySanction.end_date.is_(None),

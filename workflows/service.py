@@ -26,6 +26,7 @@ from server.clock import today_in_jakarta
 from server.commands import CommandResult, run_command
 from server.db import Database
 from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError, validation
+from server.models import WorkflowRequest
 from workflows import authorize, engine, step_data
 from workflows.definition import ActionDef
 from workflows.loading import load, standing_of
@@ -168,6 +169,8 @@ async def act(
         "data": values,
     }
 
+    stored: list[WorkflowRequest] = []
+
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
         loaded = await load(session, request_id, lock=True)
         if loaded is None:
@@ -205,8 +208,10 @@ async def act(
         _check_input(chosen, comment, values)
         entries = await take_step(session, loaded, chosen, actor=who, comment=comment, data=values, today=day)
         entries += await advance(session, loaded, by=who, today=day)
+        stored.append(request)  # detached, and changed only as its saves stored it (``take_step``)
         return request_id, entries
 
-    return await run_command(
+    result = await run_command(
         db, viewer, command="act", payload=payload, idempotency_key=idempotency_key, body=body, entity_id=request_id
     )
+    return replace(result, stored=stored[0]) if result.ok and stored else result

@@ -201,18 +201,15 @@ async def take_step(
     if action.effects and request.terminal:
         request.effects_applied = True
     stamp = utcnow()
-    if not await repository.save_step(session, request, version, stamp):
+    tasks = [] if request.terminal else await task_rows(session, loaded, to_state, today, stamp)
+    writes = repository.StepWrites(step=action.name, by=actor.user_id, approvers=approvers, tasks=tasks)
+    if not await repository.store_step(session, request, version, stamp, writes):
         raise CommandRefused(
             UserError(ErrorCode.CONFLICT, f"request {request.id} changed while you acted on it; reload it and retry")
         )
-    request.version = version + 1
-    if approvers:
-        for person in approvers:
-            loaded.approvals.setdefault(person, action.name)  # a person's first approval step is the one kept
-        await repository.add_approvals(session, request.id, action.name, approvers, by=actor.user_id, now=stamp)
-    await repository.close_tasks(session, request.id, by=actor.user_id, now=stamp)
-    if not request.terminal:
-        await repository.add_tasks(session, await task_rows(session, loaded, to_state, today, stamp))
+    request.version, request.updated_at = version + 1, stamp  # the row as stored: the payload answers from it
+    for person in approvers:
+        loaded.approvals.setdefault(person, action.name)  # a person's first approval step is the one kept
     warnings = [f"{r.guard}: {r.message}" for r in results if r.warns]
     base = AuditEntry(
         actor=actor.user_id,

@@ -9,11 +9,27 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Label, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Label,
+    Select,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeEngine
 
 from server.models import Employee, Position, RequestApproval, Task, Unit, WorkflowRequest
 from server.registry import queries as registry
@@ -155,7 +171,7 @@ _REQUESTS = cast(Table, WorkflowRequest.__table__)
 _TASKS = cast(Table, Task.__table__)
 _SAVE_STEP = (
     update(_REQUESTS)
-    .where(_REQUESTS.c.id == bindparam("request_id"), _REQUESTS.c.version == bindparam("expected_version"))
+    .where(_REQUESTS.c.id == bindparam("saved_request_id"), _REQUESTS.c.version == bindparam("expected_version"))
     .values(
         state=bindparam("new_state"),
         version=bindparam("new_version"),
@@ -177,28 +193,146 @@ _CLOSE_TASKS = (
 )
 _ADD_TASKS = insert(_TASKS)
 
+# The task columns a step sets, each bound as one array (unnest makes the rows): request_id comes from the UPDATE.
+_TASK_COLUMNS = ("step", "role", "unit_id", "assignee_user_id", "due_at", "opened_at")
+_TASK_TYPES: tuple[TypeEngine[Any], ...] = (
+    String(),
+    String(),
+    Integer(),
+    String(),
+    DateTime(timezone=True),
+    DateTime(timezone=True),
+)
+
+
+def _store_step_statement() -> Select[int]:
+    """``WITH saved AS (UPDATE workflow_requests ... WHERE id AND version RETURNING id), approved AS (INSERT INTO
+    request_approvals SELECT ... FROM saved, unnest(:approvers) ON CONFLICT DO NOTHING), closed AS (UPDATE tasks
+    ... WHERE request_id IN saved AND closed_at IS NULL), opened AS (INSERT INTO tasks SELECT ... FROM saved,
+    unnest(:task_steps, ...)) SELECT count(*) FROM saved``: 1 when stored, 0 when the version did not match."""
+    saved = _SAVE_STEP.returning(_REQUESTS.c.id).cte("saved")
+    approver = (
+        func.unnest(bindparam("approvers", type_=ARRAY(String()))).table_valued("person").render_derived("approver")
+    )
+    approvals = cast(Table, RequestApproval.__table__)
+    approved = (
+        pg_insert(approvals)
+        .from_select(
+            ["request_id", "person", "step", "user_id", "approved_at"],
+            select(
+                saved.c.id,
+                approver.c.person,
+                bindparam("approval_step", type_=String()),
+                bindparam("approved_by", type_=String()),
+                bindparam("approved_at", type_=DateTime(timezone=True)),
+            ).select_from(saved.join(approver, true())),
+        )
+        .on_conflict_do_nothing()
+        .cte("approved")
+    )
+    closed = (
+        update(_TASKS)
+        .where(_TASKS.c.request_id.in_(select(saved.c.id)), _TASKS.c.closed_at.is_(None))
+        .values(closed_at=bindparam("new_closed_at"), closed_by=bindparam("new_closed_by"))
+        .cte("closed")
+    )
+    new = (
+        func.unnest(*(bindparam(f"task_{n}s", type_=ARRAY(t)) for n, t in zip(_TASK_COLUMNS, _TASK_TYPES, strict=True)))
+        .table_valued(*(column(n, t) for n, t in zip(_TASK_COLUMNS, _TASK_TYPES, strict=True)))
+        .render_derived("new_task")
+    )
+    opened = (
+        insert(_TASKS)
+        .from_select(
+            ["request_id", *_TASK_COLUMNS],
+            select(saved.c.id, *(new.c[n] for n in _TASK_COLUMNS)).select_from(saved.join(new, true())),
+        )
+        .cte("opened")
+    )
+    return select(func.count()).select_from(saved).add_cte(approved, closed, opened)
+
+
+_STORE_STEP = _store_step_statement()
+
 
 async def save_step(session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime) -> bool:
     """Store the request's new state if nobody changed it since ``expected_version`` (False: somebody did)."""
-    result = await session.execute(
-        _SAVE_STEP,
-        {
-            "request_id": request.id,
-            "expected_version": expected_version,
-            "new_state": request.state,
-            "new_version": expected_version + 1,
-            "new_terminal": request.terminal,
-            "new_data": dict(request.data),
-            "new_delivered_on": request.delivered_on,
-            "new_last_action": request.last_action,
-            "new_last_from_state": request.last_from_state,
-            "new_last_by": request.last_by,
-            "new_rule_versions": dict(request.rule_versions),
-            "new_effects_applied": request.effects_applied,
-            "new_updated_at": now,
-        },
-    )
+    result = await session.execute(_SAVE_STEP, _save_params(request, expected_version, now))
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _save_params(request: WorkflowRequest, expected_version: int, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "saved_request_id": request.id,  # not request_id: a column of tasks, which the statement also updates
+        "expected_version": expected_version,
+        "new_state": request.state,
+        "new_version": expected_version + 1,
+        "new_terminal": request.terminal,
+        "new_data": dict(request.data),
+        "new_delivered_on": request.delivered_on,
+        "new_last_action": request.last_action,
+        "new_last_from_state": request.last_from_state,
+        "new_last_by": request.last_by,
+        "new_rule_versions": dict(request.rule_versions),
+        "new_effects_applied": request.effects_applied,
+        "new_updated_at": now,
+    }
+
+
+@dataclass(frozen=True)
+class StepWrites:
+    """What a step stores besides the request's row: the approval it records (``approvers``, empty for a step
+    that is not an approval), the open tasks it closes (all of the request's) and the ones it opens."""
+
+    step: str
+    by: str
+    approvers: Sequence[str]
+    tasks: Sequence[Mapping[str, Any]]
+
+
+async def store_step(
+    session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime, writes: StepWrites
+) -> bool:
+    """Store a step if nobody changed the request since ``expected_version`` (False: somebody did, and nothing
+    was stored): the request's new state, the approvals, the tasks closed and opened.
+
+    On PostgreSQL one statement (``store_step_at_once``); SQLite has no data-modifying CTEs and keeps the
+    statements in turn (``store_step_in_turn``), whose round trips are in-process calls."""
+    if is_postgres(session):
+        return await store_step_at_once(session, request, expected_version, now, writes)
+    return await store_step_in_turn(session, request, expected_version, now, writes)
+
+
+async def store_step_in_turn(
+    session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime, writes: StepWrites
+) -> bool:
+    """``store_step`` as up to four statements: the versioned UPDATE, then the rest only if it matched."""
+    if not await save_step(session, request, expected_version, now):
+        return False
+    if writes.approvers:
+        await add_approvals(session, request.id, writes.step, writes.approvers, by=writes.by, now=now)
+    await close_tasks(session, request.id, by=writes.by, now=now)
+    await add_tasks(session, writes.tasks)
+    return True
+
+
+async def store_step_at_once(
+    session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime, writes: StepWrites
+) -> bool:
+    """``store_step`` in one PostgreSQL statement (``_STORE_STEP``): the approvals, the closing and the new tasks
+    read the id the versioned UPDATE returns, so they happen only when it matched, as in turn. All parts see
+    the snapshot the statement started with: the tasks closed are the ones open before it, not the new ones."""
+    tasks = writes.tasks
+    params = _save_params(request, expected_version, now) | {
+        "approval_step": writes.step,
+        "approved_by": writes.by,
+        "approved_at": now,
+        "approvers": list(writes.approvers),
+        "new_closed_at": now,
+        "new_closed_by": writes.by,
+        **{f"task_{name}s": [t.get(name) for t in tasks] for name in _TASK_COLUMNS},
+    }
+    return bool((await session.execute(_STORE_STEP, params)).scalar_one() == 1)
 
 
 async def open_request_of(session: AsyncSession, kinds: Sequence[str], subject_id: int) -> tuple[int, str] | None:
@@ -231,10 +365,10 @@ async def close_tasks(session: AsyncSession, request_id: int, *, by: str, now: d
     await session.execute(_CLOSE_TASKS, {"of_request_id": request_id, "new_closed_at": now, "new_closed_by": by})
 
 
-async def add_tasks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def add_tasks(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert task rows (every row with the same keys, as ``steps.task_rows`` makes them)."""
     if rows:
-        await session.execute(_ADD_TASKS, rows)
+        await session.execute(_ADD_TASKS, list(rows))
 
 
 async def waiting_requests(session: AsyncSession, states: Iterable[str]) -> list[int]:

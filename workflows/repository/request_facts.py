@@ -9,7 +9,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, String, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Employee, WorkflowRequest
@@ -35,7 +35,8 @@ def _reserving() -> ColumnElement[bool]:
     return and_(
         or_(
             *(
-                and_(WorkflowRequest.kind == kind, WorkflowRequest.state.in_(states))
+                # the states as bound literals, not a list: a list is an expanding IN, re-rendered per execution
+                and_(WorkflowRequest.kind == kind, WorkflowRequest.state.in_([literal(s, String) for s in states]))
                 for kind, states in reserving_states()
             )
         ),
