@@ -67,8 +67,9 @@ def counting_checkouts(db: Database) -> Iterator[Checkouts]:
         event.remove(engine, "checkin", counts.back)
 
 
-async def test_a_query_with_many_root_fields_takes_one_connection(demo: DemoApi) -> None:
-    rid = await proposed(
+async def transfer_proposed(demo: DemoApi) -> str:
+    """The employee proposes a transfer of themselves: a request with open tasks for the unit head."""
+    return await proposed(
         demo,
         "employee",
         "proposeTransfer",
@@ -76,6 +77,10 @@ async def test_a_query_with_many_root_fields_takes_one_connection(demo: DemoApi)
         targetPositionCode=TRANSFER_TARGET_POSITION,
         effectiveDate=TMT,
     )
+
+
+async def test_a_query_with_many_root_fields_takes_one_connection(demo: DemoApi) -> None:
+    rid = await transfer_proposed(demo)
     with counting_checkouts(demo.db) as checkouts:
         data = await demo.ask("unit_head", COMPOSITE, id=rid, nip=demo.uid("employee"))
     assert data["request"]["openTasks"][0]["request"]["subject"]["nip"] == demo.uid("employee")
@@ -87,14 +92,7 @@ async def test_a_query_with_many_root_fields_takes_one_connection(demo: DemoApi)
 async def test_a_mutation_reads_its_own_write_on_the_shared_connection(demo: DemoApi) -> None:
     """The write path keeps its own transaction; the payload read after it sees the new request."""
     with counting_checkouts(demo.db) as checkouts:
-        rid = await proposed(
-            demo,
-            "employee",
-            "proposeTransfer",
-            employeeNip=demo.uid("employee"),
-            targetPositionCode=TRANSFER_TARGET_POSITION,
-            effectiveDate=TMT,
-        )
+        rid = await transfer_proposed(demo)
     assert rid
     assert checkouts.most_held <= 2  # the request's reads, and the write transaction
     assert checkouts.held == 0
@@ -119,14 +117,7 @@ async def test_the_inbox_read_as_rows_shares_the_requests_connection_and_sees_ea
     with counting_checkouts(demo.db) as checkouts:
         before = await demo.ask("unit_head", query)
     assert checkouts.taken == 1 and checkouts.held == 0
-    rid = await proposed(
-        demo,
-        "employee",
-        "proposeTransfer",
-        employeeNip=demo.uid("employee"),
-        targetPositionCode=TRANSFER_TARGET_POSITION,
-        effectiveDate=TMT,
-    )
+    rid = await transfer_proposed(demo)
     after = await demo.ask("unit_head", query)
     assert rid not in [e["node"]["request"]["id"] for e in before["myTasks"]["edges"]]
     assert rid in [e["node"]["request"]["id"] for e in after["myTasks"]["edges"]]
