@@ -59,11 +59,11 @@ _forms: dict[int, tuple[Any, DriverForm | None]] = {}
 
 
 def driver_form(statement: Any, dialect: Dialect) -> DriverForm | None:
-    """The statement's asyncpg form, or None where SQLAlchemy must run it: a type that converts a
-    parameter or a result value in Python (asyncpg's codecs, which SQLAlchemy's dialect sets up on every
-    connection, do the rest: JSON included), an IN list given per request (PostgreSQL's are arrays: ``ids_param``), or a column key that cannot
-    be a row attribute. Kept per statement object (kept statements live as
-    long as ``_kept`` keeps them; a statement that is no longer kept is compiled again if it comes back).
+    """The statement's asyncpg form, or None where SQLAlchemy must run it: a type that converts a value
+    in Python (a result processor, or a bind processor other than a per-request array's; asyncpg's codecs,
+    which SQLAlchemy's dialect sets up on every connection, do the rest, JSON included), an IN list given
+    per request (PostgreSQL's are arrays: ``ids_param``), or a column key that cannot be a row attribute.
+    Kept per statement object, as long as ``_kept`` keeps the statement (compiled again if it comes back).
     """
     found = _forms.get(id(statement))
     if found is not None and found[0] is statement:
