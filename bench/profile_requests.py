@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -61,18 +62,18 @@ async def measure(
     freeze: bool = False,
 ) -> tuple[str, str]:
     """Runs the requests; returns the profile as HTML and text (empty without ``profile``). With
-    ``statements``, counts the SQL statements of each measured request (a ``before_cursor_execute``
+    ``statements``, counts the SQL statements of each measured request (``server.statements_seen.watching``: a ``before_cursor_execute``
     listener, as run_all's) and prints the mean and the last request's statements. With ``freeze``, the
     heap is frozen after the warm-up as ``asnflow serve`` freezes it after start-up (server/heap.py): the
     full garbage-collector passes over the start-up heap then no longer count in the figure."""
     import httpx
-    from sqlalchemy import event
 
     from bench.bare import create_bare_app
     from schema.app import create_app
     from server.auth import issue_token
     from server.db import Database
     from server.settings import Settings
+    from server.statements_seen import watching
 
     settings = Settings(database_url=url, secret=SECRET, env="dev", today=TODAY)
     db = Database(url)
@@ -124,16 +125,16 @@ async def measure(
         def on_execute(*args: Any) -> None:
             seen.append(" ".join(str(args[2]).split()))
 
+        # also the statements the compiled read path sends to asyncpg directly
+        watch = watching(db.engine.sync_engine, on_execute) if statements else contextlib.nullcontext()
+        with watch:
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(count):
+                seen.clear()
+                await one()
+                counts.append(len(seen))
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if statements:
-            event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(count):
-            seen.clear()
-            await one()
-            counts.append(len(seen))
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        if statements:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
             print(f"{op}: {sum(counts) / len(counts):.2f} statements per request; the last request's:")
             for sql in seen:
                 print(f"  {sql[:200]}")

@@ -39,7 +39,8 @@ def _id(value: Any) -> Any:
     return strawberry.ID(str(value))
 
 
-def _kind(value: Any) -> Any:
+def request_kind(value: Any) -> Any:
+    """``RequestKind(value)`` without the enum machinery's call (a dict read; an unknown value still raises)."""
     return KINDS[value] if value in KINDS else RequestKind(value)
 
 
@@ -84,7 +85,7 @@ PROJECTED: dict[str, Projected] = {
         models.WorkflowRequest,
         {
             "id": Col("id", _id),
-            "kind": Col("kind", _kind),
+            "kind": Col("kind", request_kind),
             "state": Col("state"),
             "version": Col("version"),
             "terminal": Col("terminal"),

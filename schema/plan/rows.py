@@ -27,7 +27,7 @@ from strawberry.types.nodes import Selection
 
 from schema.connection import Connection, connection, page_size
 from schema.context import Context
-from schema.plan.projection import Shape
+from schema.plan.projection import Shape, request_kind
 from schema.plan.statements import fetch, ids_param, kept, keyset
 from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
@@ -86,8 +86,6 @@ REQUEST_FIELDS: dict[str, tuple[InstrumentedAttribute[Any], ...]] = {
     "originPosition": (R.origin_position_id,),
     "subjectPosition": (R.subject_position_id,),
 }
-# ``RequestKind(value)`` without the enum machinery's call (a dict read; an unknown value still raises there)
-KINDS: dict[str, RequestKind] = {m.value: m for m in RequestKind}
 
 
 def position_columns(selections: Iterable[Selection]) -> tuple[InstrumentedAttribute[Any], ...]:
@@ -136,7 +134,7 @@ def request_of(columns: dict[str, Any]) -> WorkflowRequest:
     kind = m.get("kind")
     return WorkflowRequest(
         id=strawberry.ID(str(m["id"])),
-        kind=KINDS[kind] if kind in KINDS else RequestKind(kind) if kind is not None else cast(RequestKind, None),
+        kind=request_kind(kind) if kind is not None else cast(RequestKind, None),
         state=m.get("state"),
         version=m.get("version"),
         terminal=m.get("terminal"),
