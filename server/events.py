@@ -25,14 +25,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, text
+from sqlalchemy import String, bindparam, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.audit.writer import AuditEntry
+from server.driver import fetch
 from server.sql import is_postgres
 
 CHANNEL = "asnflow_requests"
+_NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()), bindparam("payload", type_=String())))
 _PENDING = "asnflow_request_changes"
 log = logging.getLogger(__name__)
 
@@ -143,9 +145,7 @@ async def announce(session: AsyncSession, changes: Iterable[RequestChanged]) -> 
         return
     if is_postgres(session):
         for change in wanted:  # PostgreSQL holds these until COMMIT and drops them on ROLLBACK
-            await session.execute(
-                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": change.payload()}
-            )
+            await fetch(session, _NOTIFY, {"channel": CHANNEL, "payload": change.payload()}, in_transaction=True)
         return
     sync = session.sync_session
     if not event.contains(sync, "after_commit", _publish_pending):

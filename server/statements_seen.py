@@ -1,6 +1,6 @@
 """Every SQL statement a database runs, for counting: SQLAlchemy's and the ones sent to the driver directly.
 
-The compiled read path (schema/plan/statements.py) sends its kept statements to asyncpg itself, past
+The compiled read path and the write path (``server.driver``) send their kept statements to asyncpg itself, past
 SQLAlchemy's execution (which costs more CPU than the query on a page of the inbox), so SQLAlchemy's
 ``before_cursor_execute`` event does not see them. ``watching`` registers a callback for both: the event
 on the engine and this module's list, which the driver path calls with the same arguments. Tests and
@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 Watcher = Callable[..., None]  # (connection, cursor, statement, parameters, context, executemany)
+# By the engine's pool: the write path's engine (``execution_options``) is another object on the same pool,
+# and SQLAlchemy's events on an engine reach it too.
 _watchers: dict[int, list[Watcher]] = {}
 
 
@@ -24,18 +26,18 @@ _watchers: dict[int, list[Watcher]] = {}
 def watching(engine: Engine, watcher: Watcher) -> Iterator[None]:
     """Calls ``watcher`` for each statement ``engine`` runs until the block ends."""
     event.listen(engine, "before_cursor_execute", watcher)
-    _watchers.setdefault(id(engine), []).append(watcher)
+    _watchers.setdefault(id(engine.pool), []).append(watcher)
     try:
         yield
     finally:
         event.remove(engine, "before_cursor_execute", watcher)
-        mine = _watchers.get(id(engine), [])
+        mine = _watchers.get(id(engine.pool), [])
         mine.remove(watcher)
         if not mine:
-            _watchers.pop(id(engine), None)
+            _watchers.pop(id(engine.pool), None)
 
 
 def sent_to_driver(engine: Engine, connection: Any, statement: str, parameters: Any) -> None:
     """Tells the watchers of ``engine`` about a statement sent to the driver directly."""
-    for watcher in _watchers.get(id(engine), ()):
+    for watcher in _watchers.get(id(engine.pool), ()):
         watcher(connection, None, statement, parameters, None, False)

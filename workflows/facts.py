@@ -35,6 +35,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import BindParameter
 from sqlalchemy.types import TypeEngine
 
+from server.driver import fetch
 from server.models import Assignment, DisciplinarySanction, EvaluationResult, Position, Unit
 from server.sql import InParam
 from workflows.repository import request_facts
@@ -354,7 +355,7 @@ async def answer(session: AsyncSession, questions: Iterable[Question[Any]]) -> d
     for tag, question in enumerate(asked):
         params.update(question.params(tag))
     rows: list[list[Row[Any]]] = [[] for _ in asked]
-    for row in await session.execute(_statement(tuple(type(q) for q in asked)), params):
+    for row in await fetch(session, _statement(tuple(type(q) for q in asked)), params):
         rows[row.tag].append(row)
     return {question: question.answer(rows[tag]) for tag, question in enumerate(asked)}
 

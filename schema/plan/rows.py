@@ -28,12 +28,13 @@ from strawberry.types.nodes import Selection
 from schema.connection import Connection, connection, page_size
 from schema.context import Context
 from schema.plan.projection import Shape, request_kind
-from schema.plan.statements import fetch, ids_param, kept, keyset
+from schema.plan.statements import ids_param, keyset
 from schema.prefetch import child, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.registry import Position, Unit
 from schema.types.workflow import RequestKind, Task, WorkflowRequest, _utc
 from server import models
+from server.driver import fetch, kept
 from server.paging import Page, count, cursor_key, encode_cursor, split_page
 from server.registry import queries as q
 from server.sql import is_postgres

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, BigInteger, DateTime, String, Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import request_context
 from server.audit.encoding import canonical_pieces, event_hash
 from server.clock import utcnow
+from server.driver import fetch
 from server.models import AuditEvent, AuditHead
 from server.sql import is_postgres
 
@@ -139,7 +140,11 @@ SELECT seq, at, prev_hash, hash FROM ins ORDER BY seq
     entry_fields=", ".join(_ENTRY_FIELDS),
     entry_values=", ".join(f"e.{name}" for name in _ENTRY_FIELDS),
 )
-_APPEND = text(_APPEND_SQL).bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
+_APPEND = (
+    text(_APPEND_SQL)
+    .bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
+    .columns(seq=BigInteger(), at=DateTime(timezone=True), prev_hash=String(), hash=String())
+)
 
 
 def to_json_value(value: Any) -> Any:
@@ -192,7 +197,7 @@ async def _append_in_server(
     params: dict[str, Any] = {f"p{k}": [p[k] for p in pieces] for k in range(4)}
     for name in _ENTRY_FIELDS:
         params[name] = [row[name] for row in rows]
-    stored = (await session.execute(_APPEND, params)).all()
+    stored = await fetch(session, _APPEND, params, in_transaction=True)
     if len(stored) != len(rows):
         raise RuntimeError("the audit chain head (audit_head, id 1) is missing: run `asnflow migrate`")
     for row, (seq, at, prev_hash, hash_) in zip(rows, stored, strict=True):

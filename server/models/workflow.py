@@ -27,7 +27,7 @@ class WorkflowRequest(Base):
     definition_version: Mapped[str] = mapped_column(String(40))
     subject_employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
     origin_position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
     origin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     """The unit the subject moves from (a transfer's): its officials route and read the request."""

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from server.models import Assignment, Employee, FamilyRelation, Position, WorkflowRequest
+from server.statements_seen import watching
 from tests.api.helpers import (
     EXPLAIN,
     TMT,
@@ -111,11 +112,8 @@ def counted(api: DemoApi) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(api.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with watching(api.db.engine.sync_engine, record):  # also what goes to the driver (server.driver)
         yield statements
-    finally:
-        event.remove(api.db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def many_requests(api: DemoApi, n: int) -> None:

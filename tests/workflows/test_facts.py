@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import event
-
+from server.statements_seen import watching
 from tests.factories import assign, sanction
 from tests.workflows.factories import World
 from workflows import facts
@@ -35,11 +34,8 @@ async def test_every_kind_of_question_in_one_statement(world: World) -> None:
         statements.append(args[2])
 
     async with world.db.read() as s:
-        event.listen(world.db.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with watching(world.db.engine.sync_engine, count):  # also what goes to the driver (server.driver)
             answers = await facts.answer(s, [*questions, questions[0]])  # asked twice, answered once
-        finally:
-            event.remove(world.db.engine.sync_engine, "before_cursor_execute", count)
         alone = {q: await facts.ask(s, q) for q in questions}
     assert len([sql for sql in statements if not sql.startswith("BEGIN")]) == 1
     assert answers == alone

@@ -2,9 +2,10 @@
 
 One ``verify`` on a placement into KASI_A (a vacant pengawas post) runs six guards, saves the request
 under its version check, closes the proposal's task, opens the verified step's task and appends one
-audit event. The statements are counted with a ``before_cursor_execute`` listener on the engine, so
-the count is exact and does not depend on the machine. When a change adds or removes a statement on
-purpose, update ``EXPECTED`` and the list in its comment.
+audit event. The statements are counted with ``server.statements_seen.watching`` (SQLAlchemy's
+``before_cursor_execute`` and the statements sent to asyncpg directly, ``server.driver``), so the count
+is exact and does not depend on the machine. When a change adds or removes a statement on purpose,
+update ``EXPECTED`` and the list in its comment.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-
 from server.db import Database
+from server.statements_seen import watching
 from tests.workflows.conftest import TODAY
 from tests.workflows.factories import World
 from workflows.service import act, propose_placement
@@ -32,11 +32,8 @@ def recorded(db: Database) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(" ".join(statement.split()))
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with watching(db.engine.sync_engine, record):  # also what goes to the driver (server.driver)
         yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 def _outer_from(words: list[str]) -> int:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
+from server.driver import fetch
 from server.models import Employee, Position, RequestApproval, Task, Unit, WorkflowRequest
 from server.registry import queries as registry
 from server.sql import is_postgres, one_of
@@ -332,7 +333,7 @@ async def store_step_at_once(
         "new_closed_by": writes.by,
         **{f"task_{name}s": [t.get(name) for t in tasks] for name in _TASK_COLUMNS},
     }
-    return bool((await session.execute(_STORE_STEP, params)).scalar_one() == 1)
+    return bool((await fetch(session, _STORE_STEP, params, in_transaction=True))[0][0] == 1)
 
 
 async def open_request_of(session: AsyncSession, kinds: Sequence[str], subject_id: int) -> tuple[int, str] | None:
