@@ -7,6 +7,7 @@ from is: revoking or ending the delegator's own grant ends it the same day.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
@@ -143,12 +144,19 @@ class ViewerCache:
     another process reaches this one by the policy notification (PostgreSQL, within a second) or its
     periodic check; ``ttl`` bounds the rest (a user or employee row changed elsewhere). ``ttl`` 0
     disables the cache.
+
+    Concurrent requests of one user share one load: when the entry has run out, the first request loads
+    and the others that come while it loads wait for that load instead of each loading the same viewer
+    (under load, a worker had a dozen requests of one user in flight whenever the entry expired). A
+    request waits only for a load begun since the last policy change this process saw, and loads for
+    itself if a change is seen while it waits or if that load fails.
     """
 
     def __init__(self, ttl: float = 2.0, max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[tuple[str, dt.date], tuple[float, int, Viewer]] = {}
+        self._loading: dict[tuple[str, dt.date], tuple[int, asyncio.Future[Viewer | None]]] = {}
 
     async def viewer(self, load: Callable[[], Awaitable[Viewer]], user_id: str, today: dt.date) -> Viewer:
         """The cached viewer for ``user_id`` on ``today``, or the one ``load`` returns (then cached)."""
@@ -160,7 +168,23 @@ class ViewerCache:
         if found is not None and found[1] == _generation and now - found[0] < self.ttl:
             return found[2]
         generation = _generation  # a change committed while loading must not be cached as current
-        viewer = await load()
+        loading = self._loading.get(key)
+        if loading is not None and loading[0] == generation:
+            shared = await asyncio.shield(loading[1])
+            if shared is not None and _generation == generation:
+                return shared
+            return await load()
+        pending: asyncio.Future[Viewer | None] = asyncio.get_running_loop().create_future()
+        self._loading[key] = (generation, pending)
+        try:
+            viewer = await load()
+        except BaseException:
+            pending.set_result(None)  # the load failed: each waiter loads for itself
+            raise
+        finally:
+            if self._loading.get(key, (0, None))[1] is pending:
+                del self._loading[key]
+        pending.set_result(viewer)
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
         self._entries[key] = (now, generation, viewer)

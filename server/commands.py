@@ -36,7 +36,7 @@ from server.audit.flood import gate_for
 from server.audit.writer import AuditEntry, append
 from server.db import Database
 from server.errors import AuditedRefusal, Caller, CommandRefused, ErrorCode, UserError
-from server.events import announce, changes_in
+from server.events import append_announced
 from server.input_limits import input_errors
 from server.metrics import record_command
 from server.models import IdempotencyRecord
@@ -171,8 +171,8 @@ async def _once(db: Database, user: str, key: str | None, digest: str, body: Bod
         result = CommandResult(entity_id)
         if key is not None:
             await idempotency.store_result(session, user, key, result.to_json())
-        await announce(session, changes_in(entries))  # sent only if this transaction commits
-        await append(session, entries)  # last: the audit chain's head stays locked until commit
+        # last: the audit chain's head stays locked until commit; the changes are announced only if it commits
+        await append_announced(session, entries)
         return result
 
 

@@ -105,6 +105,32 @@ def _driver_form(statement: Any, dialect: Dialect) -> DriverForm | None:
     return DriverForm(expanded.statement, tuple(expanded.positiontup or ()), fixed, convert, row)
 
 
+_CONNECTIONS = "asnflow_driver_connection"
+
+
+async def _connections(source: AsyncSession | AsyncConnection) -> tuple[AsyncConnection, Any]:
+    """The source's connection and, on PostgreSQL, its asyncpg connection (None elsewhere). A session's are
+    looked up once per transaction (kept in ``session.info`` with the transaction they belong to): a session
+    holds one connection from its transaction's first statement to its end."""
+    if isinstance(source, AsyncConnection):
+        return source, await _driver_of(source)
+    transaction = source.sync_session.get_transaction()
+    known = source.info.get(_CONNECTIONS)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1], known[2]
+    connection = await source.connection()
+    found = connection, await _driver_of(connection)
+    if transaction is not None:
+        source.info[_CONNECTIONS] = (transaction, *found)
+    return found
+
+
+async def _driver_of(connection: AsyncConnection) -> Any:
+    if connection.dialect.name != "postgresql":
+        return None
+    return (await connection.get_raw_connection()).driver_connection
+
+
 async def fetch(
     source: AsyncSession | AsyncConnection, statement: Any, params: Mapping[str, Any], *, in_transaction: bool = False
 ) -> Sequence[Any]:
@@ -112,13 +138,10 @@ async def fetch(
     (the statement compiled once, no ORM execution, no result machinery), else through SQLAlchemy.
     ``in_transaction``: the statement belongs to the source's transaction (a write), so it goes to the driver
     only once that transaction has begun there."""
-    connection = await source.connection() if isinstance(source, AsyncSession) else source
-    dialect = connection.dialect
-    form = driver_form(statement, dialect) if dialect.name == "postgresql" else None
-    if form is None:
+    connection, driver = await _connections(source)
+    form = driver_form(statement, connection.dialect) if driver is not None else None
+    if form is None or driver is None:
         return (await source.execute(statement, params)).all()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
     if in_transaction and not driver.is_in_transaction():
         return (await source.execute(statement, params)).all()
     arguments = form.arguments(params)

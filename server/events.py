@@ -1,12 +1,13 @@
 """Request changes announced after commit, and the per-process bus that hands them to subscribers.
 
-The write path calls ``announce`` inside its transaction with what it changed: (request id, kind of
-change), ids only, never personal data. Nothing leaves before the transaction commits, and nothing
-at all if it rolls back:
+The write path calls ``append_announced`` last in its transaction: it appends the audit entries and
+announces the requests they changed (request id, kind of change), ids only, never personal data.
+Nothing leaves before the transaction commits, and nothing at all if it rolls back:
 
-* on PostgreSQL each change is a ``NOTIFY asnflow_requests`` sent in the transaction; PostgreSQL
-  delivers it at commit, to every server process listening (server/event_listener.py), this one
-  included, and drops it on rollback;
+* on PostgreSQL each change is a ``NOTIFY asnflow_requests`` sent in the transaction, by the audit
+  append's own statement (``server.audit.writer.append``'s ``notify``); PostgreSQL delivers it at commit,
+  to every server process listening (server/event_listener.py), this one included, and drops it on
+  rollback;
 * on SQLite (one process) the changes wait on the session until its ``after_commit`` and are then
   handed to this process's bus; a rollback clears them.
 
@@ -22,19 +23,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import String, bindparam, event, func, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from server.audit.writer import AuditEntry
-from server.driver import fetch
+from server.audit.writer import AuditEntry, append, send_notifications
 from server.sql import is_postgres
 
 CHANNEL = "asnflow_requests"
-_NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()), bindparam("payload", type_=String())))
 _PENDING = "asnflow_request_changes"
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,24 @@ def changes_in(entries: Iterable[AuditEntry]) -> list[RequestChanged]:
     return list(seen.values())
 
 
+async def append_announced(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """Append ``entries`` to the audit log and announce the requests they changed (``changes_in``) when, and
+    only if, the transaction commits; on PostgreSQL in one statement. Call it last in the transaction."""
+    if is_postgres(session):
+        changes = dict.fromkeys(changes_in(entries))
+        return await append(session, entries, notify=[(CHANNEL, change.payload()) for change in changes])
+    await announce(session, changes_in(entries))
+    return await append(session, entries)
+
+
 async def announce(session: AsyncSession, changes: Iterable[RequestChanged]) -> None:
     """Announce ``changes`` when (and only if) ``session``'s transaction commits; call it inside that transaction."""
     wanted = list(dict.fromkeys(changes))
     if not wanted:
         return
     if is_postgres(session):
-        for change in wanted:  # PostgreSQL holds these until COMMIT and drops them on ROLLBACK
-            await fetch(session, _NOTIFY, {"channel": CHANNEL, "payload": change.payload()}, in_transaction=True)
+        # PostgreSQL holds these until COMMIT and drops them on ROLLBACK
+        await send_notifications(session, [(CHANNEL, change.payload()) for change in wanted])
         return
     sync = session.sync_session
     if not event.contains(sync, "after_commit", _publish_pending):

@@ -24,7 +24,7 @@ from server.audit.writer import AuditEntry, append
 from server.clock import service_today, today_in_jakarta
 from server.db import Database
 from server.errors import AuditedRefusal, CommandRefused, UserError, validation
-from server.events import announce, changes_in
+from server.events import append_announced
 from server.metrics import record_command
 from server.settings import get_settings
 from workflows import catalog, escalation, repository
@@ -105,8 +105,7 @@ async def _move(db: Database, request_id: int, day: dt.date) -> bool:
             raise CommandRefused(*problems)
         entries = await advance(session, loaded, by=StepActor(SYSTEM), today=day)
         if entries:
-            await announce(session, changes_in(entries))
-            await append(session, entries)
+            await append_announced(session, entries)
         return bool(entries)
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.writer import AuditEntry, append
 from server.clock import JAKARTA, utcnow
 from server.db import Database
-from server.events import announce, changes_in
+from server.events import append_announced
 from server.models import RoleGrant, Unit
 from server.rules import rules_for
 from workflows import catalog
@@ -188,8 +188,7 @@ async def act_on(db: Database, task: Overdue, day: dt.date) -> tuple[bool, bool]
         if escalated is not None:
             entries.append(escalated)
         if entries:
-            await announce(session, changes_in(entries))
-            await append(session, entries)
+            await append_announced(session, entries)
         return any(e.action == "task.reminded" for e in entries), escalated is not None
 
 

@@ -15,6 +15,10 @@ markers; the statement puts the server's values between the pieces and hashes th
 in which a marker also turns up elsewhere (it would have to be guessed: the markers are random per
 process) is appended by the Python path instead.
 
+The statement also sends the transaction's notifications (``notify``: channel and payload, which
+PostgreSQL delivers at commit and drops on rollback; ``server.events.append_announced``), so announcing the
+requests a command changed costs no round trip of its own.
+
 The Python path, SQLite's: read the head (on SQLite the write transaction already holds the
 database's write lock from ``BEGIN IMMEDIATE``; on PostgreSQL ``FOR UPDATE``), hash here, insert the
 events, move the head.
@@ -22,12 +26,12 @@ events, move the head.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, BigInteger, DateTime, String, Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, BigInteger, DateTime, String, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -132,8 +136,12 @@ moved AS (
     UPDATE audit_head SET seq = last.seq, hash = last.hash
     FROM (SELECT seq, hash FROM ins ORDER BY seq DESC LIMIT 1) AS last
     WHERE audit_head.id = 1
+),
+notified AS (
+    SELECT pg_notify(n.channel, n.payload)
+    FROM unnest(CAST(:notify_channels AS text[]), CAST(:notify_payloads AS text[])) AS n(channel, payload)
 )
-SELECT seq, at, prev_hash, hash FROM ins ORDER BY seq
+SELECT seq, at, prev_hash, hash, (SELECT count(*) FROM notified) AS notified FROM ins ORDER BY seq
 """.format(
     text_arrays=", ".join(f"CAST(:{name} AS text[])" for name in _TEXT_FIELDS),
     json_arrays=", ".join(f"CAST(:{name} AS json[])" for name in _JSON_FIELDS),
@@ -143,8 +151,9 @@ SELECT seq, at, prev_hash, hash FROM ins ORDER BY seq
 _APPEND = (
     text(_APPEND_SQL)
     .bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
-    .columns(seq=BigInteger(), at=DateTime(timezone=True), prev_hash=String(), hash=String())
+    .columns(seq=BigInteger(), at=DateTime(timezone=True), prev_hash=String(), hash=String(), notified=BigInteger())
 )
+_NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()), bindparam("payload", type_=String())))
 
 
 def to_json_value(value: Any) -> Any:
@@ -177,8 +186,13 @@ def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
     }
 
 
-async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
-    """Append ``entries`` in order; returns the stored rows as dicts (seq and hash included)."""
+async def append(
+    session: AsyncSession, entries: Sequence[AuditEntry], *, notify: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, Any]]:
+    """Append ``entries`` in order; returns the stored rows as dicts (seq and hash included).
+
+    ``notify``: PostgreSQL notifications (channel, payload) to send in the same transaction, with the
+    append's statement (on SQLite there are none: ``server.events`` publishes after commit itself)."""
     if not entries:
         return []
     correlation = request_context.correlation_id.get()
@@ -186,21 +200,34 @@ async def append(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[d
     if is_postgres(session):
         pieces = [canonical_pieces(row) for row in rows]
         if all(p is not None for p in pieces):
-            return await _append_in_server(session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces))
+            return await _append_in_server(session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces), notify)
+        await send_notifications(session, notify)
         return await _append_here(session, rows, _HEAD_LOCKED)
     return await _append_here(session, rows, _HEAD)
 
 
+async def send_notifications(session: AsyncSession, notify: Iterable[tuple[str, str]]) -> None:
+    """PostgreSQL notifications (channel, payload) sent in the session's transaction, each by itself: delivered at
+    commit, dropped on rollback."""
+    for channel, payload in notify:
+        await fetch(session, _NOTIFY, {"channel": channel, "payload": payload}, in_transaction=True)
+
+
 async def _append_in_server(
-    session: AsyncSession, rows: list[dict[str, Any]], pieces: list[tuple[bytes, bytes, bytes, bytes]]
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    pieces: list[tuple[bytes, bytes, bytes, bytes]],
+    notify: Sequence[tuple[str, str]],
 ) -> list[dict[str, Any]]:
     params: dict[str, Any] = {f"p{k}": [p[k] for p in pieces] for k in range(4)}
     for name in _ENTRY_FIELDS:
         params[name] = [row[name] for row in rows]
+    params["notify_channels"] = [channel for channel, _ in notify]
+    params["notify_payloads"] = [payload for _, payload in notify]
     stored = await fetch(session, _APPEND, params, in_transaction=True)
     if len(stored) != len(rows):
         raise RuntimeError("the audit chain head (audit_head, id 1) is missing: run `asnflow migrate`")
-    for row, (seq, at, prev_hash, hash_) in zip(rows, stored, strict=True):
+    for row, (seq, at, prev_hash, hash_, _) in zip(rows, stored, strict=True):
         row["seq"], row["at"], row["prev_hash"], row["hash"] = seq, at, prev_hash, hash_
     return rows
 

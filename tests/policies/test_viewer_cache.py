@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -76,6 +77,62 @@ async def test_a_viewer_is_reloaded_after_its_time_to_live(monkeypatch: pytest.M
     await cache.viewer(load, "ani", DAY)
     clock[0] += 0.2
     await cache.viewer(load, "ani", DAY)
+    assert load.calls == 2
+
+
+class SlowLoader(Loader):
+    """A load that waits until released, so that requests can come while it reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.fail = False
+
+    async def __call__(self) -> Viewer:
+        self.calls += 1
+        await self.release.wait()
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("the database went away")
+        return Viewer(user_id="ani", grants=(Grant("unit_hr"),) * self.calls)
+
+
+async def test_requests_that_come_while_a_viewer_loads_wait_for_that_load() -> None:
+    cache, load = ViewerCache(ttl=60), SlowLoader()
+    requests = [asyncio.create_task(cache.viewer(load, "ani", DAY)) for _ in range(5)]
+    await asyncio.sleep(0)
+    load.release.set()
+    viewers = await asyncio.gather(*requests)
+    assert load.calls == 1
+    assert all(v is viewers[0] for v in viewers)
+
+
+async def test_a_request_waiting_on_a_load_loads_again_when_a_policy_change_is_seen_meanwhile() -> None:
+    cache, load = ViewerCache(ttl=60), SlowLoader()
+    first = asyncio.create_task(cache.viewer(load, "ani", DAY))
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(cache.viewer(load, "ani", DAY))
+    await asyncio.sleep(0)
+    forget_viewers()  # a grant change commits while the first load reads the old grants
+    after_the_change = asyncio.create_task(cache.viewer(load, "ani", DAY))  # does not join the old load
+    await asyncio.sleep(0)
+    load.release.set()
+    await asyncio.gather(first, waiting, after_the_change)
+    assert load.calls == 3
+    assert len(waiting.result().grants) > 1 and len(after_the_change.result().grants) > 1
+
+
+async def test_when_the_shared_load_fails_each_waiting_request_loads_for_itself() -> None:
+    cache, load = ViewerCache(ttl=60), SlowLoader()
+    load.fail = True
+    first = asyncio.create_task(cache.viewer(load, "ani", DAY))
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(cache.viewer(load, "ani", DAY))
+    await asyncio.sleep(0)
+    load.release.set()
+    with pytest.raises(ConnectionError):
+        await first
+    assert (await waiting).user_id == "ani"
     assert load.calls == 2
 
 

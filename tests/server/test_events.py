@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from sqlalchemy import text
 
+from server.audit.writer import AuditEntry
 from server.db import Database
 from server.event_listener import start_event_listener
-from server.events import BUS, EventBus, RequestChanged, SubscriberBehind, announce
+from server.events import BUS, EventBus, RequestChanged, SubscriberBehind, announce, append_announced
+from server.statements_seen import watching
 from tests.conftest import BACKEND
 
 WAIT = 30.0
@@ -47,6 +49,39 @@ async def test_a_change_is_announced_when_its_transaction_commits_and_never_when
         BUS.remove(subscriber)
     assert first == RequestChanged(2, "request.accept")
     assert subscriber.queue.empty(), "one change announced twice in a transaction is one event"
+
+
+def _entry(request_id: int, action: str) -> AuditEntry:
+    return AuditEntry(
+        actor="tester", action=action, entity_type="request", entity_id=str(request_id), request_id=request_id
+    )
+
+
+async def test_appending_audit_entries_announces_the_requests_they_changed_only_when_the_transaction_commits(
+    db: Database, listening: object
+) -> None:
+    """``append_announced``, the write path's last call: on PostgreSQL the notifications go with the audit
+    append's statement, and a rollback drops them with the events."""
+    subscriber = BUS.subscribe(capacity=10)
+    statements: list[str] = []
+    try:
+        with pytest.raises(Refused):
+            async with db.write() as session:
+                await append_announced(session, [_entry(7, "request.verify")])
+                raise Refused
+        with watching(db.engine.sync_engine, lambda *args: statements.append(args[2])):
+            async with db.write() as session:
+                stored = await append_announced(
+                    session, [_entry(8, "request.approve"), _entry(8, "request.decree"), _entry(9, "request.verify")]
+                )
+        heard = [await asyncio.wait_for(subscriber.next(), WAIT) for _ in range(2)]
+    finally:
+        BUS.remove(subscriber)
+    assert heard == [RequestChanged(8, "request.approve"), RequestChanged(9, "request.verify")]
+    assert subscriber.queue.empty(), "the rolled-back append announced nothing; a request changed twice is one event"
+    assert [row["action"] for row in stored] == ["request.approve", "request.decree", "request.verify"]
+    if BACKEND == "postgres":
+        assert len([s for s in statements if not s.startswith("BEGIN")]) == 1, statements
 
 
 def test_a_slow_subscriber_never_holds_the_publisher_and_is_told_it_fell_behind() -> None:
