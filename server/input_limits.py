@@ -15,6 +15,7 @@ for NUL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -87,8 +88,10 @@ DECLARED_ELSEWHERE = frozenset({"data"})
 authority check), so the refusal names the field's own limit rather than the free-text one."""
 
 
+@functools.cache
 def limit_of(command: str, field: str) -> int:
-    """The longest text ``field`` of ``command`` accepts: its column's length, else the free-text limit."""
+    """The longest text ``field`` of ``command`` accepts: its column's length, else the free-text limit
+    (read from the models once per command and field: every command checks its input)."""
     name = _camel(field)
     column = STORED_IN_BY_COMMAND.get(command, {}).get(name) or STORED_IN.get(name)
     return _length(column) if column is not None else FREE_TEXT_LIMIT
@@ -97,6 +100,9 @@ def limit_of(command: str, field: str) -> int:
 def _length(column: InstrumentedAttribute[Any]) -> int:
     kind = column.type
     return int(kind.length) if isinstance(kind, String) and kind.length else FREE_TEXT_LIMIT
+
+
+_KEY_LIMIT = _length(IdempotencyRecord.key)
 
 
 def _camel(name: str) -> str:
@@ -123,7 +129,7 @@ def input_errors(command: str, payload: Mapping[str, Any], idempotency_key: str 
     errors: list[UserError] = []
     inputs = {**{_camel(k): v for k, v in payload.items()}, "idempotencyKey": idempotency_key}
     for top, value in inputs.items():
-        limit = _length(IdempotencyRecord.key) if top == "idempotencyKey" else limit_of(command, top)
+        limit = _KEY_LIMIT if top == "idempotencyKey" else limit_of(command, top)
         for where, text, is_key in _strings(value, top):
             nul = text.find("\x00")
             if nul >= 0:
