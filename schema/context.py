@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -16,6 +16,9 @@ from server.db import Database
 from server.registry.queries import UnitCondition
 from server.settings import Settings
 
+if TYPE_CHECKING:
+    from schema.plan.settled import Outcome
+
 
 @dataclass
 class Context:
@@ -24,8 +27,12 @@ class Context:
     viewer: Viewer
     correlation_id: str  # this HTTP request's or WebSocket operation's id in logs and audit events
     today: dt.date = field(default_factory=dt.date.today)
-    # The compiled read path (schema/plan) answers the queries it covers; tests switch it off to compare.
+    # Root fields the compiled path already answered or ran, by response key, for graphql-core to answer from
+    # when the compiled path hands it the operation (schema/plan/settled.py): a command never runs twice.
+    settled: dict[str, Outcome] = field(default_factory=dict)
+    # The compiled path (schema/plan) answers the queries and the commands it covers; tests switch it off to compare.
     compiled_reads: ClassVar[bool] = True
+    compiled_commands: ClassVar[bool] = True
 
     @cached_property
     def now(self) -> dt.datetime:

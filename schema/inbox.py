@@ -13,7 +13,7 @@ from schema.errors import PublicError
 from schema.prefetch import ListAsked, root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import RequestKind, Task
-from schema.workflows import _visible_request, page_of
+from schema.workflows import page_of, visible_request
 from server import models
 from workflows.repository import lists
 
@@ -65,11 +65,11 @@ async def my_tasks_connection(
 
 
 async def task_node(info: Info, task_id: int) -> Task | None:
-    """A task by id, readable exactly when its request is (``_visible_request``, the requests' read rule)."""
+    """A task by id, readable exactly when its request is (``visible_request``, the requests' read rule)."""
     ctx = info.context
     async with ctx.db.read() as s:
         row = await lists.task_by_id(s, task_id)
-    if row is None or await _visible_request(info, row.request_id) is None:
+    if row is None or await visible_request(info.context, row.request_id) is None:
         return None
     async with ctx.db.read() as s:
         prefetch = WorkflowPrefetch(s, ctx)

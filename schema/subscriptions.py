@@ -36,7 +36,7 @@ from schema.prefetch import root_selection
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.types.workflow import Task, WorkflowRequest
 from schema.websocket import give_back_place, over_websocket, take_place
-from schema.workflows import _visible_request
+from schema.workflows import visible_request
 from server import models
 from server.clock import service_today
 from server.events import BUS, Subscriber, SubscriberBehind
@@ -68,7 +68,7 @@ BEHIND_MESSAGE = (
 async def readable_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
     """The request if the viewer may read it now, by the read rule ``Query.request`` applies: subscriptions ask
     it through this function alone, so that when the rule moves (policies/) one line follows it."""
-    return await _visible_request(info, request_id)
+    return await visible_request(info.context, request_id)
 
 
 async def _renew_viewer(ctx: Context) -> None:

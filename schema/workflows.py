@@ -10,12 +10,14 @@ from strawberry.scalars import JSON
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
+from strawberry.types.nodes import Selection
 from strawberry.types.private import is_private
 
 from policies import read
 from schema.connection import Connection, connection, page_size
 from schema.context import Context, Info
 from schema.errors import PublicError
+from schema.plan.settled import settled
 from schema.prefetch import child, root_selection, selected
 from schema.prefetch_workflow import WorkflowPrefetch
 from schema.proposal_api import proposal_mutations
@@ -57,9 +59,8 @@ class RequestFilter:
     terminal: bool | None = None
 
 
-async def _visible_request(info: Info, request_id: int) -> models.WorkflowRequest | None:
+async def visible_request(ctx: Context, request_id: int) -> models.WorkflowRequest | None:
     """The request if the viewer may read it (``policies.read``); otherwise it reads as not found."""
-    ctx = info.context
     async with ctx.db.read() as s:
         if not await read.may_read_request(s, ctx.viewer, request_id):
             return None
@@ -90,7 +91,7 @@ class WorkflowQuery:
     @strawberry.field
     async def request(self, info: Info, id: strawberry.ID) -> WorkflowRequest | None:
         request_id = parse_row_id(id)
-        row = await _visible_request(info, request_id) if request_id is not None else None
+        row = await visible_request(info.context, request_id) if request_id is not None else None
         if row is None:
             return None
         obj = WorkflowRequest.of(row)
@@ -139,7 +140,7 @@ class WorkflowQuery:
     async def explain(self, info: Info, action: str, request_id: strawberry.ID) -> Explanation:
         ctx = info.context
         rid = parse_row_id(request_id)
-        row = await _visible_request(info, rid) if rid is not None else None
+        row = await visible_request(info.context, rid) if rid is not None else None
         if row is None:
             return Explanation(allowed=False, reasons=[f"request {request_id} does not exist"])
         async with ctx.db.read() as s:
@@ -181,54 +182,69 @@ def _row_fields(converter: NameConverter) -> frozenset[str]:
     return frozenset({"__typename", *(converter.get_graphql_name(f) for f in plain)})
 
 
-def _answered_by_row(info: Info, result: CommandResult) -> models.WorkflowRequest | None:
+def _answered_by_row(
+    asked: list[Selection], converter: NameConverter, result: CommandResult
+) -> models.WorkflowRequest | None:
     """The request the command stored, when the payload asks only what its row says (``act { request { id state
     version } }``): then nothing is read back after the commit."""
     stored = result.stored
     if not result.ok or not isinstance(stored, models.WorkflowRequest):
         return None
-    asked = selected(child(root_selection(info), "request")).keys()
-    return stored if asked <= _row_fields(info.schema.config.name_converter) else None
+    return stored if selected(child(asked, "request")).keys() <= _row_fields(converter) else None
 
 
-async def _payload(info: Info, result: CommandResult) -> RequestPayload:
-    ctx: Context = info.context
+async def payload_of(
+    ctx: Context, result: CommandResult, asked: list[Selection], converter: NameConverter
+) -> RequestPayload:
+    """A command's answer for the payload selection ``asked`` (the selections under the mutation's field)."""
     request: WorkflowRequest | None = None
-    if (stored := _answered_by_row(info, result)) is not None:
+    if (stored := _answered_by_row(asked, converter, result)) is not None:
         request = WorkflowRequest.of(stored)
     elif result.entity_id is not None:
         async with ctx.db.read() as s:
             row = (await lists.requests_by_id(s, [result.entity_id])).get(result.entity_id)
-            if row is not None and (result.ok or await _visible_request(info, row.id) is not None):
+            if row is not None and (result.ok or await visible_request(ctx, row.id) is not None):
                 request = WorkflowRequest.of(row)
-                await WorkflowPrefetch(s, ctx).requests([request], child(root_selection(info), "request"))
+                await WorkflowPrefetch(s, ctx).requests([request], child(asked, "request"))
     return RequestPayload(request=request, errors=user_errors(result.errors))
+
+
+async def _payload(info: Info, result: CommandResult) -> RequestPayload:
+    return await payload_of(info.context, result, root_selection(info), info.schema.config.name_converter)
+
+
+async def act_payload(
+    ctx: Context, input: ActInput, asked: list[Selection], converter: NameConverter
+) -> RequestPayload:
+    """``act``: the command for ``input``, answered for the payload selection ``asked``. The resolver and the
+    compiled path (schema/plan/command.py) both call this."""
+    rid = parse_row_id(input.request_id)
+    data = input.data if isinstance(input.data, dict) else None
+    shape = _act_input_errors(input, rid, data)
+    if shape:
+        return RequestPayload(request=None, errors=user_errors(shape))
+    assert rid is not None
+    result = await service.act(
+        ctx.db,
+        ctx.viewer,
+        request_id=rid,
+        action=input.action,
+        comment=input.comment,
+        expected_version=input.expected_version,
+        idempotency_key=input.idempotency_key,
+        data=data,
+        today=ctx.today,
+    )
+    return await payload_of(ctx, result, asked, converter)
 
 
 @strawberry.type
 class ActMutation:
     @strawberry.mutation
     async def act(self, info: Info, input: ActInput) -> RequestPayload:
-        c = info.context
-        rid = parse_row_id(input.request_id)
-        data = input.data if isinstance(input.data, dict) else None
-        shape = _act_input_errors(input, rid, data)
-        if shape:
-            return RequestPayload(request=None, errors=user_errors(shape))
-        assert rid is not None
-        return await _payload(
-            info,
-            await service.act(
-                c.db,
-                c.viewer,
-                request_id=rid,
-                action=input.action,
-                comment=input.comment,
-                expected_version=input.expected_version,
-                idempotency_key=input.idempotency_key,
-                data=data,
-                today=c.today,
-            ),
+        # answered already when the compiled path ran the command and then handed the response to graphql-core
+        return await settled(
+            info, lambda: act_payload(info.context, input, root_selection(info), info.schema.config.name_converter)
         )
 
 

@@ -2,7 +2,8 @@
 
 ``plan_for`` returns None (graphql-core executes) unless every root field of a query operation is in
 ``schema.plan.roots.ROOTS``, given only the arguments listed there, and its whole selection compiles
-(schema/plan/compile.py). Plans are kept per operation node: strawberry's ParserCache hands back the
+(schema/plan/compile.py); or the operation is a mutation of one command the compiled path runs
+(schema/plan/command.py). Plans are kept per operation node: strawberry's ParserCache hands back the
 same document for the same query text, so a page asked again is planned once. A field added to the
 schema has no plan entry and so runs on graphql-core, unchanged.
 """
@@ -18,6 +19,7 @@ from graphql.execution import get_argument_values
 from graphql.execution.values import VariableValues
 
 from schema.context import Context
+from schema.plan.command import CommandPlan, make_command_plan
 from schema.plan.compile import Completer, Fallback, compile_output, plain_fields
 from schema.plan.projection import RootProjection, Shape
 from schema.plan.roots import ROOTS, Fetch, Root, connection_nodes
@@ -55,10 +57,11 @@ class Plan:
         return data
 
 
-_plans: OrderedDict[tuple[int, int], tuple[GraphQLSchema, OperationDefinitionNode, Plan | None]] = OrderedDict()
+AnyPlan = Plan | CommandPlan
+_plans: OrderedDict[tuple[int, int], tuple[GraphQLSchema, OperationDefinitionNode, AnyPlan | None]] = OrderedDict()
 
 
-def plan_for(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
+def plan_for(schema: GraphQLSchema, operation: OperationDefinitionNode) -> AnyPlan | None:
     key = (id(schema), id(operation))
     cached = _plans.get(key)
     if cached is not None and cached[0] is schema and cached[1] is operation:
@@ -71,7 +74,9 @@ def plan_for(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan 
     return plan
 
 
-def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
+def make_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> AnyPlan | None:
+    if operation.operation == OperationType.MUTATION:
+        return make_command_plan(schema, operation)
     if operation.operation != OperationType.QUERY or operation.directives or schema.query_type is None:
         return None
     fields = plain_fields(operation.selection_set)
