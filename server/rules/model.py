@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,17 +55,34 @@ def all_rule_versions() -> tuple[RuleVersion, ...]:
     return _catalog()
 
 
+@functools.cache
+def _by_name() -> dict[str, tuple[RuleVersion, ...]]:
+    """The catalog's versions per rule name, in catalog order (the catalog is read once, at import)."""
+    grouped: dict[str, list[RuleVersion]] = {}
+    for version in _catalog():
+        grouped.setdefault(version.name, []).append(version)
+    return {name: tuple(versions) for name, versions in grouped.items()}
+
+
+@functools.cache
+def _by_id() -> dict[str, RuleVersion]:
+    found: dict[str, RuleVersion] = {}
+    for version in _catalog():
+        found.setdefault(version.version_id, version)  # the first, as the catalog's order chose before
+    return found
+
+
 def rules_for(name: str, on: dt.date) -> RuleVersion:
     """The version of rule ``name`` in force on ``on``."""
-    for version in _catalog():
-        if version.name == name and version.covers(on):
+    for version in _by_name().get(name, ()):
+        if version.covers(on):
             return version
     raise RuleNotFound(f"no version of rule {name!r} is in force on {on.isoformat()}")
 
 
 def rule_by_id(version_id: str) -> RuleVersion:
     """A version by its id, as recorded on a request (old versions stay loadable forever)."""
-    for version in _catalog():
-        if version.version_id == version_id:
-            return version
-    raise RuleNotFound(f"rule version {version_id!r} is not known")
+    found = _by_id().get(version_id)
+    if found is None:
+        raise RuleNotFound(f"rule version {version_id!r} is not known")
+    return found
