@@ -14,16 +14,20 @@ and the command has run once (one ``request.verify`` event, version 2).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import enum
 from typing import Any
 
 import graphql
 import pytest
+import strawberry
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 import schema.plan.plan as plan_module
 from bench.run_all import ACT_QUERY
 from schema.context import Context
 from schema.core_schema import graphql_schema
-from schema.plan.command import CommandPlan
+from schema.plan.command import CommandPlan, _converted, flat_input
 from schema.plan.compile import Fallback
 from schema.plan.plan import make_plan
 from schema.schema import schema
@@ -183,3 +187,88 @@ async def test_a_command_that_raises_is_reported_as_graphql_core_reports_it_and_
     plain = await _post(demo, "bkd_verifier", ACT_QUERY, variables, compiled=False)
     assert compiled == plain and b'"data":null' in compiled
     assert len(calls) == 2  # once per request
+
+
+ACT_INPUTS: list[dict[str, Any]] = [
+    {"requestId": "5", "action": "verify"},
+    {"requestId": "5", "action": "verify", "comment": None, "expectedVersion": None, "data": None},
+    {"requestId": "7", "action": "decide", "comment": "ok", "expectedVersion": 3, "idempotencyKey": "k-1"},
+    {"requestId": "7", "action": "answer", "data": {"answer": "MS", "nested": [1, {"x": None}]}},
+]
+
+
+def test_act_input_is_converted_to_the_object_strawberry_makes_of_it() -> None:
+    plan = _plan(ACT_QUERY)
+    assert plan.arguments is not None and flat_input(plan.definition, plan.owner) is not None
+    strawberrys = _converted(plan.definition, plan.owner)
+    for values in ACT_INPUTS:
+        assert plan.arguments({"input": values}) == strawberrys({"input": values})
+
+
+@strawberry.enum
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+@strawberry.input
+class _Flat:
+    name: str
+    on: dt.date | None = None
+
+
+@strawberry.input
+class _WithEnum:
+    colour: _Colour
+
+
+@strawberry.input
+class _WithList:
+    names: list[str]
+
+
+@strawberry.input
+class _Nested:
+    inner: _Flat
+
+
+@strawberry.type
+class _Query:
+    ok: bool = True
+
+
+@strawberry.type
+class _Mutation:
+    @strawberry.mutation
+    def flat(self, input: _Flat) -> bool:
+        return True
+
+    @strawberry.mutation
+    def with_enum(self, input: _WithEnum) -> bool:
+        return True
+
+    @strawberry.mutation
+    def with_list(self, input: _WithList) -> bool:
+        return True
+
+    @strawberry.mutation
+    def nested(self, input: _Nested) -> bool:
+        return True
+
+    @strawberry.mutation
+    def two(self, a: str, b: str) -> bool:
+        return True
+
+
+def test_only_an_input_object_of_scalars_is_converted_by_the_plan_anything_else_by_strawberry() -> None:
+    owner = strawberry.Schema(query=_Query, mutation=_Mutation)
+    mutation = graphql_schema(owner).mutation_type
+    assert mutation is not None
+
+    def definition(name: str) -> Any:
+        return mutation.fields[name].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+
+    flat = flat_input(definition("flat"), owner)
+    assert flat is not None
+    given = {"input": {"name": "x", "on": dt.date(2027, 1, 1)}}
+    assert flat(given) == _converted(definition("flat"), owner)(given) == {"input": _Flat(name="x", on=dt.date(2027, 1, 1))}
+    assert [flat_input(definition(n), owner) for n in ("withEnum", "withList", "nested", "two")] == [None] * 4
