@@ -140,9 +140,7 @@ async def fetch(
     only once that transaction has begun there."""
     connection, driver = await _connections(source)
     form = driver_form(statement, connection.dialect) if driver is not None else None
-    if form is None or driver is None:
-        return (await source.execute(statement, params)).all()
-    if in_transaction and not driver.is_in_transaction():
+    if form is None or driver is None or (in_transaction and not driver.is_in_transaction()):
         return (await source.execute(statement, params)).all()
     arguments = form.arguments(params)
     sent_to_driver(connection.sync_engine, connection.sync_connection, form.sql, arguments)

@@ -142,8 +142,8 @@ async def append_announced(session: AsyncSession, entries: Sequence[AuditEntry])
     """Append ``entries`` to the audit log and announce the requests they changed (``changes_in``) when, and
     only if, the transaction commits; on PostgreSQL in one statement. Call it last in the transaction."""
     if is_postgres(session):
-        changes = dict.fromkeys(changes_in(entries))
-        return await append(session, entries, notify=[(CHANNEL, change.payload()) for change in changes])
+        notify = [(CHANNEL, change.payload()) for change in changes_in(entries)]  # each request once
+        return await append(session, entries, notify=notify)
     await announce(session, changes_in(entries))
     return await append(session, entries)
 
