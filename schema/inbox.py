@@ -69,7 +69,7 @@ async def task_node(info: Info, task_id: int) -> Task | None:
     ctx = info.context
     async with ctx.db.read() as s:
         row = await lists.task_by_id(s, task_id)
-    if row is None or await visible_request(info.context, row.request_id) is None:
+    if row is None or await visible_request(ctx, row.request_id) is None:
         return None
     async with ctx.db.read() as s:
         prefetch = WorkflowPrefetch(s, ctx)

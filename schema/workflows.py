@@ -140,7 +140,7 @@ class WorkflowQuery:
     async def explain(self, info: Info, action: str, request_id: strawberry.ID) -> Explanation:
         ctx = info.context
         rid = parse_row_id(request_id)
-        row = await visible_request(info.context, rid) if rid is not None else None
+        row = await visible_request(ctx, rid) if rid is not None else None
         if row is None:
             return Explanation(allowed=False, reasons=[f"request {request_id} does not exist"])
         async with ctx.db.read() as s:

@@ -2,8 +2,8 @@
 
 Its arguments are coerced by graphql-core (``get_argument_values``) and converted as strawberry converts
 them for the resolver: by strawberry's own ``convert_arguments``, or, for one input object of scalars
-(``ActInput``), by a conversion built once that makes the same object (``flat_input``); the command runs through the same function its resolver
-calls (``schema.workflows.act_payload``); the payload is completed by closures compiled once per document
+(``ActInput``), by a conversion built once that makes the same object (``flat_input``). The command runs
+through the same function its resolver calls (``schema.workflows.act_payload``); the payload is completed by closures compiled once per document
 (schema/plan/compile.py). Only a payload selection that compiles is covered (for ``act``: what the stored
 row answers, e.g. ``act { request { id state version } errors { code message } }``); anything else is
 graphql-core's from the start.
@@ -43,7 +43,7 @@ from strawberry.types.nodes import Selection
 from schema.context import Context
 from schema.plan.compile import Completer, Fallback, compile_output, plain_fields
 from schema.plan.roots import selections
-from schema.plan.settled import Outcome, keep
+from schema.plan.settled import Outcome
 from schema.workflows import act_payload
 
 Run = Callable[[Context, dict[str, Any], list[Selection], NameConverter], Awaitable[Any]]
@@ -84,12 +84,12 @@ class CommandPlan:
         try:
             value = await self.command.run(ctx, kwargs, self.asked, self.owner.config.name_converter)
         except Exception as error:
-            keep(ctx, self.key, Outcome(error=error))
+            ctx.settled[self.key] = Outcome(error=error)
             raise Fallback from None
         try:
             return {self.key: self.complete(value)}
         except Fallback:
-            keep(ctx, self.key, Outcome(value=value))
+            ctx.settled[self.key] = Outcome(value=value)
             raise
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from schema.context import Context, Info
+    from schema.context import Info
 
 T = TypeVar("T")
 
@@ -29,10 +29,6 @@ class Outcome:
         if self.error is not None:
             raise self.error
         return self.value
-
-
-def keep(ctx: Context, key: str, outcome: Outcome) -> None:
-    ctx.settled[key] = outcome
 
 
 async def settled(info: Info, run: Callable[[], Awaitable[T]]) -> T:
