@@ -40,6 +40,7 @@ from server.events import append_announced
 from server.input_limits import input_errors
 from server.metrics import record_command
 from server.models import IdempotencyRecord
+from server.one_statement import NeedsTransaction, deferred
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,13 @@ async def run_command(
     idempotency_key: str | None,
     body: Body,
     entity_id: int | None = None,
+    one_statement: bool = False,
 ) -> CommandResult:
-    """Run ``body`` as ``command`` for ``caller``; ``entity_id`` is what a refusal answers (``act``'s request)."""
+    """Run ``body`` as ``command`` for ``caller``; ``entity_id`` is what a refusal answers (``act``'s request).
+
+    ``one_statement``: the body's only write may be deferred to the audit append's statement
+    (``server.one_statement``): tried so first on PostgreSQL for a command without an idempotency key (whose
+    claim is a write of its own, made first so that retries queue on it), then in a transaction if it needs one."""
     if caller.user_id is None:
         error = UserError(ErrorCode.FORBIDDEN, SIGN_IN)
         await audit_refusal(db, _anonymous_entry(command, error), error.code)
@@ -113,16 +119,23 @@ async def run_command(
         result = refused(*shape, entity_id=entity_id)
     else:
         digest = input_hash(command, payload)
-        result = await _attempt(db, caller.user_id, idempotency_key, digest, body, entity_id)
+        once = one_statement and idempotency_key is None and db.takes_one_statement
+        result = await _attempt(db, caller.user_id, idempotency_key, digest, body, entity_id, once)
     record_command(command, [e.code.value for e in result.errors])
     return result
 
 
 async def _attempt(
-    db: Database, user: str, key: str | None, digest: str, body: Body, entity_id: int | None
+    db: Database, user: str, key: str | None, digest: str, body: Body, entity_id: int | None, one_statement: bool
 ) -> CommandResult:
-    """The command once (or its replay under ``key``); a refusal answers for ``entity_id``, audited if it says so."""
+    """The command once (or its replay under ``key``); a refusal answers for ``entity_id``, audited if it says so.
+    ``one_statement``: first as one statement (``_in_one_statement``), and in a transaction if it needs one."""
     try:
+        if one_statement:
+            try:
+                return await _in_one_statement(db, body)
+            except NeedsTransaction:
+                pass  # nothing was written: taken again from the start, in a transaction
         return await _once(db, user, key, digest, body)
     except AuditedRefusal as refusal:
         await audit_refusal(db, refusal.entry, refusal.errors[0].code)
@@ -174,6 +187,17 @@ async def _once(db: Database, user: str, key: str | None, digest: str, body: Bod
         # last: the audit chain's head stays locked until commit; the changes are announced only if it commits
         await append_announced(session, entries)
         return result
+
+
+async def _in_one_statement(db: Database, body: Body) -> CommandResult:
+    """The body's reads outside a transaction, its one write with the audit append, in one statement
+    (``server.one_statement``); ``NeedsTransaction`` if it needs more, or if its write found the row changed."""
+    async with db.one_statement() as session:
+        entity_id, entries = await body(session)
+        write = deferred(session)
+        if write is None or not await append_announced(session, entries, after=write):
+            raise NeedsTransaction("nothing stored: no write to defer, or its row changed since it was read")
+        return CommandResult(entity_id)
 
 
 def _replay(record: IdempotencyRecord | None, key: str, digest: str) -> CommandResult:

@@ -24,6 +24,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from server.one_statement import OneStatementSession
+
 WRITE_OPTION = "asnflow_write"
 IDLE_PING_SECONDS = 1.0
 
@@ -201,6 +203,13 @@ class Database:
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self._reads = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._writes = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+        # statements outside a transaction, each one its own (PostgreSQL): ``server.one_statement``
+        self._one_statement = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=OneStatementSession,
+        )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
@@ -259,6 +268,19 @@ class Database:
                 yield session
             return
         async with self._write_lock, self._writes() as session, session.begin():
+            yield session
+
+    @property
+    def takes_one_statement(self) -> bool:
+        """Whether a command may run as one statement (``server.one_statement``): PostgreSQL only (SQLite
+        has no data-modifying CTEs, and its write transaction's lock is taken at ``BEGIN IMMEDIATE``)."""
+        return not self.is_sqlite
+
+    @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements run outside a transaction and whose one write waits for the audit
+        append's statement (``server.one_statement``); PostgreSQL only."""
+        async with self._one_statement() as session:
             yield session
 
     async def dispose(self) -> None:

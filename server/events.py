@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.audit.writer import AuditEntry, append, send_notifications
+from server.one_statement import DeferredWrite
 from server.sql import is_postgres
 
 CHANNEL = "asnflow_requests"
@@ -138,12 +139,15 @@ def changes_in(entries: Iterable[AuditEntry]) -> list[RequestChanged]:
     return list(seen.values())
 
 
-async def append_announced(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+async def append_announced(
+    session: AsyncSession, entries: Sequence[AuditEntry], *, after: DeferredWrite | None = None
+) -> list[dict[str, Any]]:
     """Append ``entries`` to the audit log and announce the requests they changed (``changes_in``) when, and
-    only if, the transaction commits; on PostgreSQL in one statement. Call it last in the transaction."""
+    only if, the transaction commits; on PostgreSQL in one statement. Call it last in the transaction.
+    ``after``: the command's deferred write, in the same statement (``server.audit.writer.append``)."""
     if is_postgres(session):
         notify = [(CHANNEL, change.payload()) for change in changes_in(entries)]  # each request once
-        return await append(session, entries, notify=notify)
+        return await append(session, entries, notify=notify, after=after)
     await announce(session, changes_in(entries))
     return await append(session, entries)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies import read
 from policies.viewer import Viewer
+from server import one_statement
 from server.audit.writer import AuditEntry
 from server.clock import today_in_jakarta
 from server.commands import CommandResult, run_command
@@ -172,7 +173,10 @@ async def act(
     stored: list[WorkflowRequest] = []
 
     async def body(session: AsyncSession) -> tuple[int, list[AuditEntry]]:
-        loaded = await load(session, request_id, lock=True)
+        stored.clear()  # a body taken again in a transaction (``server.one_statement``) starts afresh
+        # locked in a transaction; read without a lock when the step is one statement, whose version check
+        # sends the command to a transaction if the request moved in between
+        loaded = await load(session, request_id, lock=not one_statement.deferring(session))
         if loaded is None:
             raise _unknown_request(viewer, request_id, action, "no such request")
         standing = await standing_of(session, viewer, loaded, day, action=action)
@@ -212,6 +216,13 @@ async def act(
         return request_id, entries
 
     result = await run_command(
-        db, viewer, command="act", payload=payload, idempotency_key=idempotency_key, body=body, entity_id=request_id
+        db,
+        viewer,
+        command="act",
+        payload=payload,
+        idempotency_key=idempotency_key,
+        body=body,
+        entity_id=request_id,
+        one_statement=True,
     )
     return replace(result, stored=stored[0]) if result.ok and stored else result

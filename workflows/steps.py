@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.relations import supervisors_of
 from policies.viewer import Grant, Viewer
+from server import one_statement
 from server.audit.writer import AuditEntry
 from server.clock import JAKARTA, utcnow
 from server.errors import AuditedRefusal, CommandRefused, ErrorCode, UserError
@@ -191,6 +192,8 @@ async def take_step(
     request.data = {**request.data, **stored}
     request.last_action, request.last_from_state, request.last_by = action.name, from_state, actor.user_id
     approvers = _approvers(action, actor)
+    if action.effects:
+        one_statement.needs_transaction(session, "a step with effects")  # they write through the unit of work
     try:
         changes = [change for name in action.effects for change in await EFFECTS[name](ctx)]
     except EffectFailed as failure:

@@ -38,8 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import request_context
 from server.audit.encoding import canonical_pieces, event_hash
 from server.clock import utcnow
-from server.driver import fetch
+from server.driver import fetch, kept
 from server.models import AuditEvent, AuditHead
+from server.one_statement import DeferredWrite, NeedsTransaction
 from server.sql import is_postgres
 
 
@@ -99,10 +100,12 @@ _ENTRY_FIELDS = (*_TEXT_FIELDS, "request_id", *_JSON_FIELDS)
 # version (which this statement has locked), so it moves the row ``head`` read.
 # ``stamp`` reads the clock from the locked row, i.e. after the lock: ``at`` grows with ``seq``.
 # ``chain`` hashes entry i from entry i-1's seq and hash (i = 0 is the head).
+# ``{prelude}`` and ``{gate}``: a command's deferred write (``server.one_statement``) runs first, and the head is
+# locked, and the events appended, only if its gate CTE returned a row (empty otherwise: nothing appended).
 _APPEND_SQL = """
 WITH RECURSIVE
-head AS MATERIALIZED (
-    SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE
+{prelude}head AS MATERIALIZED (
+    SELECT seq, hash FROM audit_head WHERE id = 1{gate} FOR UPDATE
 ),
 stamp AS MATERIALIZED (
     SELECT clock_timestamp() AS at FROM head
@@ -142,17 +145,29 @@ notified AS (
     FROM unnest(CAST(:notify_channels AS text[]), CAST(:notify_payloads AS text[])) AS n(channel, payload)
 )
 SELECT seq, at, prev_hash, hash, (SELECT count(*) FROM notified) AS notified FROM ins ORDER BY seq
-""".format(
-    text_arrays=", ".join(f"CAST(:{name} AS text[])" for name in _TEXT_FIELDS),
-    json_arrays=", ".join(f"CAST(:{name} AS json[])" for name in _JSON_FIELDS),
-    entry_fields=", ".join(_ENTRY_FIELDS),
-    entry_values=", ".join(f"e.{name}" for name in _ENTRY_FIELDS),
-)
-_APPEND = (
-    text(_APPEND_SQL)
-    .bindparams(*(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS))
-    .columns(seq=BigInteger(), at=DateTime(timezone=True), prev_hash=String(), hash=String(), notified=BigInteger())
-)
+"""
+_FIELDS = {
+    "text_arrays": ", ".join(f"CAST(:{name} AS text[])" for name in _TEXT_FIELDS),
+    "json_arrays": ", ".join(f"CAST(:{name} AS json[])" for name in _JSON_FIELDS),
+    "entry_fields": ", ".join(_ENTRY_FIELDS),
+    "entry_values": ", ".join(f"e.{name}" for name in _ENTRY_FIELDS),
+}
+
+
+def _append_statement(after: DeferredWrite | None) -> Any:
+    """The append's statement, alone or after a deferred write (its CTEs first, the head gated on its gate)."""
+    prelude, gate = ("", "") if after is None else (f"{after.ctes},\n", f" AND EXISTS (SELECT FROM {after.gate})")
+    return (
+        text(_APPEND_SQL.format(prelude=prelude, gate=gate, **_FIELDS))
+        .bindparams(
+            *(bindparam(name, type_=ARRAY(JSON, dimensions=1)) for name in _JSON_FIELDS),
+            *(after.binds if after is not None else ()),
+        )
+        .columns(seq=BigInteger(), at=DateTime(timezone=True), prev_hash=String(), hash=String(), notified=BigInteger())
+    )
+
+
+_APPEND = _append_statement(None)
 _NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()), bindparam("payload", type_=String())))
 
 
@@ -187,20 +202,33 @@ def _row(entry: AuditEntry, correlation: str | None) -> dict[str, Any]:
 
 
 async def append(
-    session: AsyncSession, entries: Sequence[AuditEntry], *, notify: Sequence[tuple[str, str]] = ()
+    session: AsyncSession,
+    entries: Sequence[AuditEntry],
+    *,
+    notify: Sequence[tuple[str, str]] = (),
+    after: DeferredWrite | None = None,
 ) -> list[dict[str, Any]]:
     """Append ``entries`` in order; returns the stored rows as dicts (seq and hash included).
 
     ``notify``: PostgreSQL notifications (channel, payload) to send in the same transaction, with the
-    append's statement (on SQLite there are none: ``server.events`` publishes after commit itself)."""
+    append's statement (on SQLite there are none: ``server.events`` publishes after commit itself).
+    ``after``: a command's deferred write (``server.one_statement``, PostgreSQL), sent in the same statement
+    before the append; the entries are appended (and the notifications sent) only if it was made, and ``[]``
+    is returned when it was not (its gate returned no row: nothing was stored at all)."""
     if not entries:
         return []
     correlation = request_context.correlation_id.get()
     rows = [_row(entry, correlation) for entry in entries]
+    if after is not None and not is_postgres(session):
+        raise NeedsTransaction("a deferred write on SQLite")
     if is_postgres(session):
         pieces = [canonical_pieces(row) for row in rows]
         if all(p is not None for p in pieces):
-            return await _append_in_server(session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces), notify)
+            return await _append_in_server(
+                session, rows, cast(list[tuple[bytes, bytes, bytes, bytes]], pieces), notify, after
+            )
+        if after is not None:
+            raise NeedsTransaction("an event the server cannot hash")  # the Python path needs the transaction
         await send_notifications(session, notify)
         return await _append_here(session, rows, _HEAD_LOCKED)
     return await _append_here(session, rows, _HEAD)
@@ -218,13 +246,22 @@ async def _append_in_server(
     rows: list[dict[str, Any]],
     pieces: list[tuple[bytes, bytes, bytes, bytes]],
     notify: Sequence[tuple[str, str]],
+    after: DeferredWrite | None,
 ) -> list[dict[str, Any]]:
     params: dict[str, Any] = {f"p{k}": [p[k] for p in pieces] for k in range(4)}
     for name in _ENTRY_FIELDS:
         params[name] = [row[name] for row in rows]
     params["notify_channels"] = [channel for channel, _ in notify]
     params["notify_payloads"] = [payload for _, payload in notify]
-    stored = await fetch(session, _APPEND, params, in_transaction=True)
+    if after is None:
+        stored = await fetch(session, _APPEND, params, in_transaction=True)
+    else:
+        if clash := after.params.keys() & params.keys():
+            raise ValueError(f"the deferred write's parameters {sorted(clash)} are the append's own")
+        statement = kept(("audit append after", after.ctes), lambda: _append_statement(after))
+        stored = await fetch(session, statement, {**after.params, **params})
+        if not stored:
+            return []
     if len(stored) != len(rows):
         raise RuntimeError("the audit chain head (audit_head, id 1) is missing: run `asnflow migrate`")
     for row, (seq, at, prev_hash, hash_, _) in zip(rows, stored, strict=True):

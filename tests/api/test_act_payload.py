@@ -79,7 +79,7 @@ async def test_a_payload_asking_more_than_the_row_is_read_after_the_commit(demo:
 _VIEWER = ["SELECT users", "SELECT role_grants"]
 _READ = ["SELECT workflow_requests", "SELECT assignments"]
 EXPECTED = {
-    False: [*_VIEWER, *_READ, "WITH", "WITH"],
+    False: [*_VIEWER, *_READ, "WITH"],
     True: [  # each transaction starts with BEGIN on SQLite (the command's is BEGIN IMMEDIATE)
         "BEGIN",
         *_VIEWER,

@@ -270,5 +270,9 @@ def test_only_an_input_object_of_scalars_is_converted_by_the_plan_anything_else_
     flat = flat_input(definition("flat"), owner)
     assert flat is not None
     given = {"input": {"name": "x", "on": dt.date(2027, 1, 1)}}
-    assert flat(given) == _converted(definition("flat"), owner)(given) == {"input": _Flat(name="x", on=dt.date(2027, 1, 1))}
+    assert (
+        flat(given)
+        == _converted(definition("flat"), owner)(given)
+        == {"input": _Flat(name="x", on=dt.date(2027, 1, 1))}
+    )
     assert [flat_input(definition(n), owner) for n in ("withEnum", "withList", "nested", "two")] == [None] * 4

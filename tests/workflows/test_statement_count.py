@@ -84,28 +84,28 @@ async def test_one_verify_issues_a_fixed_number_of_statements(world: World) -> N
 
 
 # In order (the count was 15 on PostgreSQL and 16 on SQLite before the request and its context became one
-# statement and the guards' facts another; PostgreSQL's audit append became one statement after that, and its
-# four writes of the step one statement after that):
-#   load:   the request joined with its subject, position, origin position and units; on PostgreSQL
-#           ``FOR UPDATE OF workflow_requests`` (only the request's row is locked)
+# statement and the guards' facts another; PostgreSQL's audit append became one statement after that, its
+# four writes of the step one statement after that, and the two one statement, with no transaction, after that):
+#   load:   the request joined with its subject, position, origin position and units; in a transaction on
+#           PostgreSQL ``FOR UPDATE OF workflow_requests`` (only the request's row is locked)
 #   guards: one UNION ALL answering every fact the six guards read: the holders of KASI_A and the requests
 #           decided into it (slot_vacant), Budi's posts (managerial_requirements), his predicates
 #           (predicate_last_two_years) and his blocking sanctions (no_active_sanction); the first
 #           branch reads assignments. rank_in_position_range and not_near_retirement read no table.
-#   save:   on PostgreSQL one statement (``WITH saved AS (UPDATE workflow_requests ...)``: the versioned UPDATE
-#           of the request, INSERT request_approvals, UPDATE tasks, INSERT tasks; test_store_step.py); on
-#           SQLite the four in turn: the versioned UPDATE, INSERT request_approvals (verify is an approval
-#           step: the verifier's, which segregation of duties reads), UPDATE tasks (close the proposal's),
-#           INSERT tasks (open the next step's)
-#   audit and announce: on PostgreSQL one statement (``WITH RECURSIVE head AS (... FOR UPDATE) ...``: lock the
-#           head, hash in the server, insert the event, move the head, and ``pg_notify`` the request changed,
-#           sent at commit to every server process: server/events.py); on SQLite SELECT audit_head, INSERT
-#           audit_events, UPDATE audit_head (server/audit/writer.py says why), and the bus is fed
+#   save, audit and announce: on PostgreSQL one statement outside a transaction (server/one_statement.py;
+#           test_one_statement.py): ``WITH RECURSIVE saved AS (UPDATE workflow_requests ...)``, the versioned
+#           UPDATE of the request, INSERT request_approvals, UPDATE tasks, INSERT tasks (test_store_step.py), then,
+#           only if the UPDATE matched, lock the audit head, hash in the server, insert the event, move the head
+#           and ``pg_notify`` the request changed (sent at commit to every server process: server/events.py);
+#           so the load takes no lock either. On SQLite the four writes in turn: the versioned UPDATE, INSERT
+#           request_approvals (verify is an approval step: the verifier's, which segregation of duties reads),
+#           UPDATE tasks (close the proposal's), INSERT tasks (open the next step's); then SELECT audit_head,
+#           INSERT audit_events, UPDATE audit_head (server/audit/writer.py says why), and the bus is fed
 #           in-process after commit
 # SQLite starts with BEGIN IMMEDIATE (its write lock; it has no FOR UPDATE).
 _READ = ["SELECT workflow_requests", "SELECT assignments"]
 EXPECTED = {
-    False: [*_READ, "WITH", "WITH"],
+    False: [*_READ, "WITH"],
     True: [
         "BEGIN",
         *_READ,

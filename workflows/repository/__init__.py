@@ -9,28 +9,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import (
-    DateTime,
-    Integer,
-    Label,
-    Select,
-    String,
-    Table,
-    bindparam,
-    column,
-    func,
-    insert,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Integer, Label, Select, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.types import TypeEngine
 
+from server import one_statement
 from server.driver import fetch
 from server.models import Employee, Position, RequestApproval, Task, Unit, WorkflowRequest
 from server.registry import queries as registry
@@ -170,22 +155,24 @@ async def insert_request(session: AsyncSession, values: Mapping[str, Any]) -> in
 # statements cost a fraction of the ORM's to run.
 _REQUESTS = cast(Table, WorkflowRequest.__table__)
 _TASKS = cast(Table, Task.__table__)
+# The columns a step sets on the request's row, each from the parameter ``new_<column>``.
+_STEP_COLUMNS = (
+    "state",
+    "version",
+    "terminal",
+    "data",
+    "delivered_on",
+    "last_action",
+    "last_from_state",
+    "last_by",
+    "rule_versions",
+    "effects_applied",
+    "updated_at",
+)
 _SAVE_STEP = (
     update(_REQUESTS)
     .where(_REQUESTS.c.id == bindparam("saved_request_id"), _REQUESTS.c.version == bindparam("expected_version"))
-    .values(
-        state=bindparam("new_state"),
-        version=bindparam("new_version"),
-        terminal=bindparam("new_terminal"),
-        data=bindparam("new_data"),
-        delivered_on=bindparam("new_delivered_on"),
-        last_action=bindparam("new_last_action"),
-        last_from_state=bindparam("new_last_from_state"),
-        last_by=bindparam("new_last_by"),
-        rule_versions=bindparam("new_rule_versions"),
-        effects_applied=bindparam("new_effects_applied"),
-        updated_at=bindparam("new_updated_at"),
-    )
+    .values({name: bindparam(f"new_{name}") for name in _STEP_COLUMNS})
 )
 _CLOSE_TASKS = (
     update(_TASKS)
@@ -196,64 +183,47 @@ _ADD_TASKS = insert(_TASKS)
 
 # The task columns a step sets, each bound as one array (unnest makes the rows): request_id comes from the UPDATE.
 _TASK_COLUMNS = ("step", "role", "unit_id", "assignee_user_id", "due_at", "opened_at")
-_TASK_TYPES: tuple[TypeEngine[Any], ...] = (
-    String(),
-    String(),
-    Integer(),
-    String(),
-    DateTime(timezone=True),
-    DateTime(timezone=True),
+_TASK_TYPES = ("text", "text", "integer", "text", "timestamptz", "timestamptz")
+
+# A step's writes as PostgreSQL data-modifying CTEs: ``saved`` is the versioned UPDATE (a row when it matched,
+# none when somebody changed the request first); the approvals, the closing and the new tasks read its id, so
+# they happen only when it matched. All parts see the snapshot the statement started with: the tasks closed
+# are the ones open before it, not the new ones. Run alone (``_STORE_STEP``) or ahead of the audit append
+# (``server.one_statement``).
+STEP_CTES = """saved AS (
+    UPDATE workflow_requests SET {assignments}
+    WHERE id = :saved_request_id AND version = :expected_version
+    RETURNING id
+),
+approved AS (
+    INSERT INTO request_approvals (request_id, person, step, user_id, approved_at)
+    SELECT saved.id, approver.person, CAST(:approval_step AS text), CAST(:approved_by AS text),
+        CAST(:approved_at AS timestamptz)
+    FROM saved CROSS JOIN unnest(CAST(:approvers AS text[])) AS approver(person)
+    ON CONFLICT DO NOTHING
+),
+closed AS (
+    UPDATE tasks SET closed_at = :new_closed_at, closed_by = :new_closed_by
+    WHERE request_id IN (SELECT id FROM saved) AND closed_at IS NULL
+),
+opened AS (
+    INSERT INTO tasks (request_id, {task_columns})
+    SELECT saved.id, {task_values}
+    FROM saved CROSS JOIN unnest({task_arrays}) AS new_task({task_columns})
+)""".format(
+    assignments=", ".join(f"{name} = :new_{name}" for name in _STEP_COLUMNS),
+    task_columns=", ".join(_TASK_COLUMNS),
+    task_values=", ".join(f"new_task.{name}" for name in _TASK_COLUMNS),
+    task_arrays=", ".join(f"CAST(:task_{n}s AS {t}[])" for n, t in zip(_TASK_COLUMNS, _TASK_TYPES, strict=True)),
 )
-
-
-def _store_step_statement() -> Select[int]:
-    """``WITH saved AS (UPDATE workflow_requests ... WHERE id AND version RETURNING id), approved AS (INSERT INTO
-    request_approvals SELECT ... FROM saved, unnest(:approvers) ON CONFLICT DO NOTHING), closed AS (UPDATE tasks
-    ... WHERE request_id IN saved AND closed_at IS NULL), opened AS (INSERT INTO tasks SELECT ... FROM saved,
-    unnest(:task_steps, ...)) SELECT count(*) FROM saved``: 1 when stored, 0 when the version did not match."""
-    saved = _SAVE_STEP.returning(_REQUESTS.c.id).cte("saved")
-    approver = (
-        func.unnest(bindparam("approvers", type_=ARRAY(String()))).table_valued("person").render_derived("approver")
-    )
-    approvals = cast(Table, RequestApproval.__table__)
-    approved = (
-        pg_insert(approvals)
-        .from_select(
-            ["request_id", "person", "step", "user_id", "approved_at"],
-            select(
-                saved.c.id,
-                approver.c.person,
-                bindparam("approval_step", type_=String()),
-                bindparam("approved_by", type_=String()),
-                bindparam("approved_at", type_=DateTime(timezone=True)),
-            ).select_from(saved.join(approver, true())),
-        )
-        .on_conflict_do_nothing()
-        .cte("approved")
-    )
-    closed = (
-        update(_TASKS)
-        .where(_TASKS.c.request_id.in_(select(saved.c.id)), _TASKS.c.closed_at.is_(None))
-        .values(closed_at=bindparam("new_closed_at"), closed_by=bindparam("new_closed_by"))
-        .cte("closed")
-    )
-    new = (
-        func.unnest(*(bindparam(f"task_{n}s", type_=ARRAY(t)) for n, t in zip(_TASK_COLUMNS, _TASK_TYPES, strict=True)))
-        .table_valued(*(column(n, t) for n, t in zip(_TASK_COLUMNS, _TASK_TYPES, strict=True)))
-        .render_derived("new_task")
-    )
-    opened = (
-        insert(_TASKS)
-        .from_select(
-            ["request_id", *_TASK_COLUMNS],
-            select(saved.c.id, *(new.c[n] for n in _TASK_COLUMNS)).select_from(saved.join(new, true())),
-        )
-        .cte("opened")
-    )
-    return select(func.count()).select_from(saved).add_cte(approved, closed, opened)
-
-
-_STORE_STEP = _store_step_statement()
+# the parameters that need the engine's conversion (JSON is serialized by it, as the ORM stores it)
+_STEP_BINDS = (
+    bindparam("new_data", type_=_REQUESTS.c.data.type),
+    bindparam("new_rule_versions", type_=_REQUESTS.c.rule_versions.type),
+)
+_STORE_STEP = (
+    text(f"WITH {STEP_CTES}\nSELECT count(*) AS stored FROM saved").bindparams(*_STEP_BINDS).columns(stored=Integer())
+)
 
 
 async def save_step(session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime) -> bool:
@@ -320,11 +290,21 @@ async def store_step_in_turn(
 async def store_step_at_once(
     session: AsyncSession, request: WorkflowRequest, expected_version: int, now: dt.datetime, writes: StepWrites
 ) -> bool:
-    """``store_step`` in one PostgreSQL statement (``_STORE_STEP``): the approvals, the closing and the new tasks
-    read the id the versioned UPDATE returns, so they happen only when it matched, as in turn. All parts see
-    the snapshot the statement started with: the tasks closed are the ones open before it, not the new ones."""
+    """``store_step`` in one PostgreSQL statement (``STEP_CTES``), or, in a session that defers its write
+    (``server.one_statement``), kept for the audit append's statement; it is then stored only if the version
+    still matches, with the audit events, and the runner takes the command again in a transaction if not."""
+    params = _store_params(request, expected_version, now, writes)
+    if one_statement.deferring(session):
+        one_statement.defer(session, one_statement.DeferredWrite(STEP_CTES, "saved", _STEP_BINDS, params))
+        return True
+    return bool((await fetch(session, _STORE_STEP, params, in_transaction=True))[0][0] == 1)
+
+
+def _store_params(
+    request: WorkflowRequest, expected_version: int, now: dt.datetime, writes: StepWrites
+) -> dict[str, Any]:
     tasks = writes.tasks
-    params = _save_params(request, expected_version, now) | {
+    return _save_params(request, expected_version, now) | {
         "approval_step": writes.step,
         "approved_by": writes.by,
         "approved_at": now,
@@ -333,7 +313,6 @@ async def store_step_at_once(
         "new_closed_by": writes.by,
         **{f"task_{name}s": [t.get(name) for t in tasks] for name in _TASK_COLUMNS},
     }
-    return bool((await fetch(session, _STORE_STEP, params, in_transaction=True))[0][0] == 1)
 
 
 async def open_request_of(session: AsyncSession, kinds: Sequence[str], subject_id: int) -> tuple[int, str] | None:
