@@ -14,6 +14,10 @@ sent it again, twenty times, to two server processes) queue on that row and all 
 stored result, instead of racing the body and reading CONFLICT or VALIDATION from its effects. A refused
 command rolls its claim back, so the key stays free for a corrected retry.
 
+A command whose only write is one statement (``act``'s step without effects) is first tried as one statement
+on PostgreSQL (``server.one_statement``): its reads outside a transaction, its write sent with the audit
+append; whatever it cannot carry sends it back to the start, in a transaction.
+
 Every command is counted here, by name and outcome (``server.metrics``), whichever layer sent it; and the
 write path is core: it knows a caller only as a user id and roles (``server.errors.Caller``), so role
 commands in ``policies`` and workflow commands in ``workflows`` share it without importing upward.

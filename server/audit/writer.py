@@ -15,6 +15,10 @@ markers; the statement puts the server's values between the pieces and hashes th
 in which a marker also turns up elsewhere (it would have to be guessed: the markers are random per
 process) is appended by the Python path instead.
 
+A command taken in one statement (``server.one_statement``) sends its write as CTEs ahead of the append
+(``after``): the head is locked and the events appended only if that write was made, and PostgreSQL commits
+the statement by itself, so the head is held from its lock to the commit inside the statement.
+
 The statement also sends the transaction's notifications (``notify``: channel and payload, which
 PostgreSQL delivers at commit and drops on rollback; ``server.events.append_announced``), so announcing the
 requests a command changed costs no round trip of its own.

@@ -15,8 +15,9 @@ from server.audit.verify import verify
 from server.audit.writer import AuditEntry, append
 from server.models import AuditEvent, AuditHead, Unit
 from server.one_statement import DeferredWrite, NeedsTransaction, defer, needs_transaction
-from tests.workflows.conftest import TODAY, audit_actions, codes, open_tasks, request_row
+from tests.workflows.conftest import TODAY, audit_actions, codes, open_tasks, request_row, step
 from tests.workflows.factories import World
+from tests.workflows.test_placement import to_approved
 from tests.workflows.test_statement_count import recorded, summary
 from workflows import service
 from workflows.service import act, propose_placement
@@ -169,3 +170,26 @@ async def test_parameters_of_the_write_may_not_shadow_the_appends(postgres: Worl
     async with postgres.db.one_statement() as session:
         with pytest.raises(ValueError, match="actor"):
             await append(session, [_entry("clash")], after=clash)
+
+
+async def test_a_step_an_effect_follows_is_taken_again_in_a_transaction(postgres: World) -> None:
+    """``issue_decree`` on its TMT: the decree takes effect at once, and taking effect moves the employee."""
+    rid = await propose(postgres)
+    await to_approved(postgres, rid)
+    with recorded(postgres.db) as statements:
+        result = await step(postgres, "official", rid, "issue_decree", today=TMT, data={"decreeNo": "SK-8"})
+    assert result.ok, result.errors
+    loads = [
+        sql for sql, kind in zip(statements, summary(statements), strict=True) if kind == "SELECT workflow_requests"
+    ]
+    assert len(loads) == 2, "the attempt as one statement, then the transaction"
+    assert "FOR UPDATE" not in loads[0] and "FOR UPDATE OF workflow_requests" in loads[1]
+    assert not any("INSERT INTO audit_events" in sql and "UPDATE workflow_requests" in sql for sql in statements)
+    assert (await request_row(postgres.db, rid)).state == "effective"
+    assert (await audit_actions(postgres.db, rid))[-4:] == [
+        "request.issue_decree",
+        "request.take_effect",
+        "assignment.closed",
+        "assignment.opened",
+    ]
+    assert await chain_holds(postgres)
