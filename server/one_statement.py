@@ -4,7 +4,7 @@ audit append's statement.
 A command's transaction costs round trips of its own (``BEGIN``, ``COMMIT``), and its audit append holds the
 chain's head (``server.audit.writer``) from the append's statement until ``COMMIT`` comes back. Under load the
 head's holder mostly waited for its own process's event loop to get round to sending ``COMMIT``, while the
-other writers queued on the head: acts were bound by that wait with a third of the machine idle
+other writers queued on the head: acts were bound by that wait with a quarter of the machine idle
 (docs/decisions.md, "act in one statement"). A command whose only write is one statement (``act`` taking one
 step without effects: the versioned UPDATE of the request, its approvals and tasks) can instead read outside
 a transaction (under read committed, each statement sees what was committed when it started, in a

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.audit.verify import verify
 from server.audit.writer import AuditEntry, append
+from server.db import Database
 from server.models import AuditEvent, AuditHead, Unit
 from server.one_statement import DeferredWrite, NeedsTransaction, defer, needs_transaction
 from tests.workflows.conftest import TODAY, audit_actions, codes, open_tasks, request_row, step
@@ -193,3 +194,19 @@ async def test_a_step_an_effect_follows_is_taken_again_in_a_transaction(postgres
         "assignment.opened",
     ]
     assert await chain_holds(postgres)
+
+
+async def test_a_connection_back_from_one_statement_begins_transactions_again(postgres: World) -> None:
+    db = Database(postgres.db.url, pool_size=1)  # one connection, reused by both sessions
+    try:
+        async with db.one_statement() as session:
+            await session.execute(select(1))
+            driver = (await (await session.connection()).get_raw_connection()).driver_connection
+            assert not driver.is_in_transaction()
+        async with db.write() as session:
+            await session.execute(select(1))
+            connection = await session.connection()
+            again = (await connection.get_raw_connection()).driver_connection
+            assert again is driver and again.is_in_transaction()
+    finally:
+        await db.dispose()
