@@ -20,8 +20,9 @@ from tests.workflows.conftest import TODAY, audit_actions, codes, open_tasks, re
 from tests.workflows.factories import World
 from tests.workflows.test_placement import to_approved
 from tests.workflows.test_statement_count import recorded, summary
+from tests.workflows.test_write_path import propose
 from workflows import service
-from workflows.service import act, propose_placement
+from workflows.service import act
 
 TMT = dt.date(2026, 3, 1)
 
@@ -31,19 +32,6 @@ def postgres(world: World) -> World:
     if world.db.is_sqlite:
         pytest.skip("one statement is PostgreSQL's: SQLite has no data-modifying CTEs")
     return world
-
-
-async def propose(w: World) -> int:
-    result = await propose_placement(
-        w.db,
-        await w.viewer("kabid_a"),
-        employee_nip=w.nip("budi"),
-        position_code="KASI_A",
-        effective_date=TMT,
-        today=TODAY,
-    )
-    assert result.ok and result.entity_id is not None, result.errors
-    return result.entity_id
 
 
 async def head_seq(w: World) -> int:
