@@ -21,7 +21,7 @@ from tests.workflows.factories import World
 from tests.workflows.test_placement import to_approved
 from tests.workflows.test_statement_count import recorded, summary
 from tests.workflows.test_write_path import propose
-from workflows import service
+from workflows import loading, service
 from workflows.service import act
 
 TMT = dt.date(2026, 3, 1)
@@ -67,7 +67,7 @@ async def test_a_request_moved_between_the_read_and_the_write_is_answered_by_a_t
     rid = await propose(postgres)
     viewer = await postgres.viewer("verifier")
     loads = 0
-    real_load = service.load
+    real_load = loading.load
 
     async def load_then_lose_the_race(session: Any, request_id: int, *, lock: bool) -> Any:
         nonlocal loads
@@ -190,11 +190,11 @@ async def test_a_connection_back_from_one_statement_begins_transactions_again(po
         async with db.one_statement() as session:
             await session.execute(select(1))
             driver = (await (await session.connection()).get_raw_connection()).driver_connection
-            assert not driver.is_in_transaction()
+            assert driver is not None and not driver.is_in_transaction()
         async with db.write() as session:
             await session.execute(select(1))
             connection = await session.connection()
             again = (await connection.get_raw_connection()).driver_connection
-            assert again is driver and again.is_in_transaction()
+            assert again is not None and again is driver and again.is_in_transaction()
     finally:
         await db.dispose()
