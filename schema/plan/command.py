@@ -3,10 +3,10 @@
 Its arguments are coerced by graphql-core (``get_argument_values``) and converted as strawberry converts
 them for the resolver: by strawberry's own ``convert_arguments``, or, for one input object of scalars
 (``ActInput``), by a conversion built once that makes the same object (``flat_input``). The command runs
-through the same function its resolver calls (``schema.workflows.act_payload``); the payload is completed by closures compiled once per document
-(schema/plan/compile.py). Only a payload selection that compiles is covered (for ``act``: what the stored
-row answers, e.g. ``act { request { id state version } errors { code message } }``); anything else is
-graphql-core's from the start.
+through the same function its resolver calls (``schema.workflows.act_payload``); the payload is completed by
+closures compiled once per document (schema/plan/compile.py). Only a payload selection that compiles is
+covered (for ``act``: what the stored row answers, e.g. ``act { request { id state version } errors { code
+message } }``); anything else is graphql-core's from the start.
 
 A command must run once whatever happens. Until it has run, any doubt (an argument graphql-core or
 strawberry would refuse) raises ``Fallback`` and graphql-core executes the operation. Once it has run, its
